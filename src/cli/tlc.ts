@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+/** `tlc`: train large, then compress. One subcommand per file in ./commands. */
+import { Command } from 'commander';
+import { registerConvert } from './commands/convert.js';
+import { registerInspect } from './commands/inspect.js';
+import { packageVersion } from './version.js';
+
+export function buildProgram(): Command {
+  const program = new Command('tlc')
+    .description(
+      'Train large, then compress: build and train Transformers as ONNX graphs, compress them by graph ' +
+        'rewrites (pruning, int8 / 4-bit quantization), serve and benchmark them on ONNX Runtime.',
+    )
+    .version(packageVersion())
+    .showHelpAfterError('(run with --help for usage)');
+  registerInspect(program);
+  registerConvert(program);
+  program.addHelpText(
+    'after',
+    '\nExamples:\n  tlc inspect model.onnx\n  tlc inspect model.onnx --json\n  tlc convert model.onnx out/model.onnx --external-data --cleanup\n',
+  );
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

@@ -1,0 +1,26 @@
+/**
+ * The one catalog of TLC error codes. Every `TlcError` carries one of these codes; the server maps the
+ * code to an HTTP status, the CLI prints `error[CODE]: message` and exits with a non-zero status.
+ * A test keeps this table unique and documented.
+ */
+export const ERROR_CATALOG = {
+  ONNX_READ_FAILED: {
+    status: 400,
+    summary: 'An .onnx file or its external data could not be read from disk.',
+  },
+  ONNX_DECODE_FAILED: { status: 400, summary: 'The bytes are not a valid ONNX protobuf model.' },
+  ONNX_INVALID_MODEL: { status: 400, summary: 'The model decodes but breaks an ONNX rule TLC relies on.' },
+  ONNX_EXTERNAL_DATA: {
+    status: 400,
+    summary: 'A tensor points at external data that is missing or out of range.',
+  },
+  ONNX_WRITE_FAILED: { status: 500, summary: 'The model could not be encoded or written.' },
+  ONNX_UNSUPPORTED: { status: 400, summary: 'The model uses a data type or feature TLC cannot handle.' },
+  ORT_SESSION_FAILED: { status: 422, summary: 'ONNX Runtime refused to load the model.' },
+  ORT_RUN_FAILED: { status: 500, summary: 'ONNX Runtime failed while running the model.' },
+  GRAPH_BUILD_FAILED: { status: 500, summary: 'A graph under construction was given inconsistent input.' },
+  GRAPH_CYCLE: { status: 400, summary: 'The graph has a cycle or a value used before it is produced.' },
+  CLI_USAGE: { status: 400, summary: 'A command-line argument is missing or invalid.' },
+} as const satisfies Record<string, { status: number; summary: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOG;
