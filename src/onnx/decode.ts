@@ -176,7 +176,7 @@ export function decodeTensor(t: PTensor, ctx: DecodeContext): Tensor {
 }
 
 function decodeSparse(s: PSparseTensor, ctx: DecodeContext): SparseTensor {
-  if (s.values === undefined || s.indices === undefined)
+  if (s.values == null || s.indices == null)
     invalid(ctx, 'a sparse tensor lacks values or indices');
   return {
     values: decodeTensor(s.values, ctx),
@@ -200,22 +200,22 @@ function decodeShape(shape: { dim?: { dim_value?: unknown; dim_param?: string; d
 
 export function decodeType(t: PType): TypeInfo {
   const denotation = has(t, 'denotation') ? { denotation: t.denotation ?? '' } : {};
-  const elem = (e: PType | undefined) => (e === undefined ? {} : { elem: decodeType(e) });
-  if (t.tensor_type !== undefined || t.sparse_tensor_type !== undefined) {
-    const kind = t.tensor_type !== undefined ? 'tensor' : 'sparse_tensor';
+  const elem = (e: PType | null | undefined) => (e == null ? {} : { elem: decodeType(e) });
+  if (t.tensor_type != null || t.sparse_tensor_type != null) {
+    const kind = t.tensor_type != null ? 'tensor' : 'sparse_tensor';
     const tt = (t.tensor_type ?? t.sparse_tensor_type)!;
-    const shape = tt.shape === undefined ? {} : decodeShape(tt.shape);
+    const shape = tt.shape == null ? {} : decodeShape(tt.shape);
     return { kind, elemType: (tt.elem_type ?? 0) as DataType, ...shape, ...denotation };
   }
-  if (t.sequence_type !== undefined)
+  if (t.sequence_type != null)
     return { kind: 'sequence', ...elem(t.sequence_type.elem_type), ...denotation };
-  if (t.optional_type !== undefined)
+  if (t.optional_type != null)
     return { kind: 'optional', ...elem(t.optional_type.elem_type), ...denotation };
-  if (t.map_type !== undefined) {
-    const value = t.map_type.value_type === undefined ? {} : { value: decodeType(t.map_type.value_type) };
+  if (t.map_type != null) {
+    const value = t.map_type.value_type == null ? {} : { value: decodeType(t.map_type.value_type) };
     return { kind: 'map', keyType: (t.map_type.key_type ?? 0) as DataType, ...value, ...denotation };
   }
-  if (t.opaque_type !== undefined)
+  if (t.opaque_type != null)
     return {
       kind: 'opaque',
       ...optionalStrings(t.opaque_type, { domain: 'domain', name: 'name' }),
@@ -228,7 +228,7 @@ function decodeValueInfo(v: PValueInfo): ValueInfo {
   const metadata = metadataOf(v.metadata_props);
   return {
     name: v.name ?? '',
-    ...(v.type !== undefined && { type: decodeType(v.type) }),
+    ...(v.type != null && { type: decodeType(v.type) }),
     ...optionalStrings(v, { docString: 'doc_string' }),
     ...(metadata && { metadata }),
   };
@@ -293,13 +293,13 @@ function decodeAttribute(a: PAttribute, ctx: DecodeContext, owner: string): Attr
     case 'STRING':
       return { type, value: Uint8Array.from(a.s ?? []), ...doc };
     case 'TENSOR':
-      if (a.t === undefined) invalid(ctx, `attribute "${a.name}" of ${owner} is a TENSOR without a tensor`);
+      if (a.t == null) invalid(ctx, `attribute "${a.name}" of ${owner} is a TENSOR without a tensor`);
       return { type, value: decodeTensor(a.t, ctx), ...doc };
     case 'GRAPH':
-      if (a.g === undefined) invalid(ctx, `attribute "${a.name}" of ${owner} is a GRAPH without a graph`);
+      if (a.g == null) invalid(ctx, `attribute "${a.name}" of ${owner} is a GRAPH without a graph`);
       return { type, value: decodeGraph(a.g, ctx), ...doc };
     case 'SPARSE_TENSOR':
-      if (a.sparse_tensor === undefined)
+      if (a.sparse_tensor == null)
         invalid(ctx, `attribute "${a.name}" of ${owner} lacks its sparse tensor`);
       return { type, value: decodeSparse(a.sparse_tensor, ctx), ...doc };
     case 'TYPE_PROTO':
@@ -376,7 +376,7 @@ export function decodeGraph(g: PGraph, ctx: DecodeContext): Graph {
 }
 
 export function decodeModelMessage(m: PModel, ctx: DecodeContext): Model {
-  if (m.graph === undefined) invalid(ctx, 'the model has no graph (is this an ONNX model file?)');
+  if (m.graph == null) invalid(ctx, 'the model has no graph (is this an ONNX model file?)');
   const irVersion = int64ToNumber(m.ir_version, 'ir_version');
   if (irVersion <= 0) invalid(ctx, `ir_version ${irVersion} is not valid (is this an ONNX model file?)`);
   const opsetImports = new Map<string, number>();

@@ -1,6 +1,7 @@
 /**
  * protobufjs bindings for the ONNX schema. Decoded messages are protobufjs message instances: a field is an
- * own property only when it was on the wire (proto2 presence), repeated fields are arrays, bytes are Buffer
+ * own property only when it was on the wire (proto2 presence; absent message fields read as null from the
+ * prototype), repeated fields are arrays, bytes are Buffer
  * views into the input (no copy), int64 fields are Long objects or numbers.
  */
 import protobuf from 'protobufjs';
@@ -37,8 +38,8 @@ export interface PTensor {
 }
 
 export interface PSparseTensor {
-  values?: PTensor;
-  indices?: PTensor;
+  values?: PTensor | null;
+  indices?: PTensor | null;
   dims?: Int64[];
 }
 
@@ -53,18 +54,18 @@ export interface PShape {
 }
 
 export interface PType {
-  tensor_type?: { elem_type?: number; shape?: PShape };
-  sparse_tensor_type?: { elem_type?: number; shape?: PShape };
-  sequence_type?: { elem_type?: PType };
-  optional_type?: { elem_type?: PType };
-  map_type?: { key_type?: number; value_type?: PType };
-  opaque_type?: { domain?: string; name?: string };
+  tensor_type?: { elem_type?: number; shape?: PShape | null } | null;
+  sparse_tensor_type?: { elem_type?: number; shape?: PShape | null } | null;
+  sequence_type?: { elem_type?: PType | null } | null;
+  optional_type?: { elem_type?: PType | null } | null;
+  map_type?: { key_type?: number; value_type?: PType | null } | null;
+  opaque_type?: { domain?: string; name?: string } | null;
   denotation?: string;
 }
 
 export interface PValueInfo {
   name?: string;
-  type?: PType;
+  type?: PType | null;
   doc_string?: string;
   metadata_props?: PStringStringEntry[];
 }
@@ -77,10 +78,10 @@ export interface PAttribute {
   f?: number;
   i?: Int64;
   s?: Uint8Array;
-  t?: PTensor;
-  g?: PGraph;
-  sparse_tensor?: PSparseTensor;
-  tp?: PType;
+  t?: PTensor | null;
+  g?: PGraph | null;
+  sparse_tensor?: PSparseTensor | null;
+  tp?: PType | null;
   floats?: number[];
   ints?: Int64[];
   strings?: Uint8Array[];
@@ -129,7 +130,7 @@ export interface PModel {
   domain?: string;
   model_version?: Int64;
   doc_string?: string;
-  graph?: PGraph;
+  graph?: PGraph | null;
   metadata_props?: PStringStringEntry[];
   training_info?: object[];
   functions?: object[];
