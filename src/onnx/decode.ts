@@ -176,8 +176,7 @@ export function decodeTensor(t: PTensor, ctx: DecodeContext): Tensor {
 }
 
 function decodeSparse(s: PSparseTensor, ctx: DecodeContext): SparseTensor {
-  if (s.values == null || s.indices == null)
-    invalid(ctx, 'a sparse tensor lacks values or indices');
+  if (s.values == null || s.indices == null) invalid(ctx, 'a sparse tensor lacks values or indices');
   return {
     values: decodeTensor(s.values, ctx),
     indices: decodeTensor(s.indices, ctx),
@@ -207,10 +206,8 @@ export function decodeType(t: PType): TypeInfo {
     const shape = tt.shape == null ? {} : decodeShape(tt.shape);
     return { kind, elemType: (tt.elem_type ?? 0) as DataType, ...shape, ...denotation };
   }
-  if (t.sequence_type != null)
-    return { kind: 'sequence', ...elem(t.sequence_type.elem_type), ...denotation };
-  if (t.optional_type != null)
-    return { kind: 'optional', ...elem(t.optional_type.elem_type), ...denotation };
+  if (t.sequence_type != null) return { kind: 'sequence', ...elem(t.sequence_type.elem_type), ...denotation };
+  if (t.optional_type != null) return { kind: 'optional', ...elem(t.optional_type.elem_type), ...denotation };
   if (t.map_type != null) {
     const value = t.map_type.value_type == null ? {} : { value: decodeType(t.map_type.value_type) };
     return { kind: 'map', keyType: (t.map_type.key_type ?? 0) as DataType, ...value, ...denotation };
@@ -299,8 +296,7 @@ function decodeAttribute(a: PAttribute, ctx: DecodeContext, owner: string): Attr
       if (a.g == null) invalid(ctx, `attribute "${a.name}" of ${owner} is a GRAPH without a graph`);
       return { type, value: decodeGraph(a.g, ctx), ...doc };
     case 'SPARSE_TENSOR':
-      if (a.sparse_tensor == null)
-        invalid(ctx, `attribute "${a.name}" of ${owner} lacks its sparse tensor`);
+      if (a.sparse_tensor == null) invalid(ctx, `attribute "${a.name}" of ${owner} lacks its sparse tensor`);
       return { type, value: decodeSparse(a.sparse_tensor, ctx), ...doc };
     case 'TYPE_PROTO':
       return { type, value: decodeType(a.tp ?? {}), ...doc };

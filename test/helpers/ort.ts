@@ -2,7 +2,13 @@
 import assert from 'node:assert/strict';
 import { encodeModel } from '../../src/onnx/io.js';
 import type { Model } from '../../src/onnx/ir.js';
-import { createSession, type OrtFeeds, type OrtTensor, ortTensor, runSession } from '../../src/runtime/ort.js';
+import {
+  createSession,
+  type OrtFeeds,
+  type OrtTensor,
+  ortTensor,
+  runSession,
+} from '../../src/runtime/ort.js';
 
 export { ortTensor };
 
@@ -31,11 +37,20 @@ export function f32(values: readonly number[], dims: readonly number[]): OrtTens
 }
 
 export function i64(values: readonly number[], dims: readonly number[]): OrtTensor {
-  return ortTensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+  return ortTensor(
+    'int64',
+    BigInt64Array.from(values, (v) => BigInt(v)),
+    dims,
+  );
 }
 
 /** Asserts two numeric arrays agree element-wise within an absolute tolerance (NaN equals NaN). */
-export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tolerance = 1e-5, what = 'values'): void {
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tolerance = 1e-5,
+  what = 'values',
+): void {
   assert.equal(actual.length, expected.length, `${what}: length ${actual.length} ≠ ${expected.length}`);
   let worst = 0;
   let at = -1;
@@ -53,7 +68,10 @@ export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
       at = i;
     }
   }
-  assert.ok(worst <= tolerance, `${what}: max abs diff ${worst} at ${at} (${actual[at]} vs ${expected[at]}) exceeds ${tolerance}`);
+  assert.ok(
+    worst <= tolerance,
+    `${what}: max abs diff ${worst} at ${at} (${actual[at]} vs ${expected[at]}) exceeds ${tolerance}`,
+  );
 }
 
 /** Asserts two sets of ORT outputs are identical in names, types, shapes and (within tolerance) values. */
@@ -68,7 +86,8 @@ export function assertSameOutputs(
     assert.equal(a.type, e.type, `${name}: type`);
     assert.deepEqual(a.dims, e.dims, `${name}: dims`);
     if (e.type === 'string') assert.deepEqual(a.data, e.data, `${name}: strings`);
-    else if (e.type === 'int64' || e.type === 'uint64') assert.deepEqual(Array.from(a.data as BigInt64Array), Array.from(e.data as BigInt64Array), name);
+    else if (e.type === 'int64' || e.type === 'uint64')
+      assert.deepEqual(Array.from(a.data as BigInt64Array), Array.from(e.data as BigInt64Array), name);
     else assertClose(a.data as Float32Array, e.data as Float32Array, tolerance, name);
   }
 }

@@ -34,7 +34,10 @@ describe('GraphBuilder', () => {
     );
     assert.deepEqual([a, c, d], ['Relu_output_0', 'layer0/Relu_output_0', 'layer0/act_output_0']);
     assert.throws(() => b.input('x', DataType.FLOAT), { code: 'GRAPH_BUILD_FAILED' });
-    assert.throws(() => b.op('Relu', ['missing']), { code: 'GRAPH_BUILD_FAILED', message: /input "missing" is not a value/ });
+    assert.throws(() => b.op('Relu', ['missing']), {
+      code: 'GRAPH_BUILD_FAILED',
+      message: /input "missing" is not a value/,
+    });
   });
 
   it('registers opset imports for the domains it uses', async () => {
@@ -43,10 +46,13 @@ describe('GraphBuilder', () => {
     const y = b.op('Gelu', [x], {}, { domain: MS_DOMAIN });
     b.output(y);
     const model = b.toModel();
-    assert.deepEqual([...model.opsetImports], [
-      ['', 17],
-      [MS_DOMAIN, 1],
-    ]);
+    assert.deepEqual(
+      [...model.opsetImports],
+      [
+        ['', 17],
+        [MS_DOMAIN, 1],
+      ],
+    );
     const out = await runModel(model, { x: f32([-1, 0, 2], [3]) });
     // gelu(x) = x·Φ(x): Φ(-1) = 0.158655, Φ(2) = 0.977250
     assertClose(out[y]!.data as Float32Array, [-0.158655, 0, 1.9545], 1e-5);
@@ -56,7 +62,12 @@ describe('GraphBuilder', () => {
   it('returns every output of multi-output ops and tracks element types', async () => {
     const b = GraphBuilder.create();
     const x = b.input('x', DataType.FLOAT, [4]);
-    const [lo, hi] = b.opMulti('Split', [x, b.constant(int64Tensor('split', [2], [1, 3]))], { axis: attr.int(0) }, { outputs: 2 });
+    const [lo, hi] = b.opMulti(
+      'Split',
+      [x, b.constant(int64Tensor('split', [2], [1, 3]))],
+      { axis: attr.int(0) },
+      { outputs: 2 },
+    );
     const shape = b.op('Shape', [hi!]);
     const mask = b.op('Greater', [hi!, lo!]);
     assert.equal(b.typeOf(shape), DataType.INT64);
@@ -78,12 +89,19 @@ describe('GraphBuilder', () => {
     const two = b.constant(float32Tensor('two', [], [2]));
     const thenBranch = b.subgraph('then', (s) => s.output(s.op('Mul', [x, two])));
     const elseBranch = b.subgraph('else', (s) => s.output(s.op('Neg', [x])));
-    const y = b.op('If', [cond], { then_branch: attr.graph(thenBranch), else_branch: attr.graph(elseBranch) });
+    const y = b.op('If', [cond], {
+      then_branch: attr.graph(thenBranch),
+      else_branch: attr.graph(elseBranch),
+    });
     b.output(y, { elemType: DataType.FLOAT });
     const model = b.toModel();
     const run = async (c: boolean) =>
-      (await runModel(model, { cond: ortTensor('bool', Uint8Array.of(c ? 1 : 0), []), x: f32([1.5, -3], [2]) }))[y]!
-        .data as Float32Array;
+      (
+        await runModel(model, {
+          cond: ortTensor('bool', Uint8Array.of(c ? 1 : 0), []),
+          x: f32([1.5, -3], [2]),
+        })
+      )[y]!.data as Float32Array;
     assertClose(await run(true), [3, -6]);
     assertClose(await run(false), [-1.5, 3]);
   });

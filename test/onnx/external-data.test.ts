@@ -21,13 +21,30 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 function smallModel(): Model {
   const b = GraphBuilder.create();
   const x = b.input('x', DataType.FLOAT, ['batch', 64]);
-  const w = b.initializer(float32Tensor('W', [64, 32], Array.from({ length: 64 * 32 }, (_, i) => Math.sin(i))));
-  const bias = b.initializer(float32Tensor('b', [32], Array.from({ length: 32 }, (_, i) => i / 10)));
+  const w = b.initializer(
+    float32Tensor(
+      'W',
+      [64, 32],
+      Array.from({ length: 64 * 32 }, (_, i) => Math.sin(i)),
+    ),
+  );
+  const bias = b.initializer(
+    float32Tensor(
+      'b',
+      [32],
+      Array.from({ length: 32 }, (_, i) => i / 10),
+    ),
+  );
   b.output(b.op('Add', [b.op('MatMul', [x, w]), bias]), { shape: ['batch', 32] });
   return b.toModel();
 }
 
-const feeds = { x: f32(Array.from({ length: 2 * 64 }, (_, i) => Math.cos(i)), [2, 64]) };
+const feeds = {
+  x: f32(
+    Array.from({ length: 2 * 64 }, (_, i) => Math.cos(i)),
+    [2, 64],
+  ),
+};
 
 function externalEntries(path: string): Map<string, Map<string, string>> {
   const proto = decodeModelProto(readFileSync(path));
@@ -86,13 +103,22 @@ describe('external data', () => {
       message: /broken\.onnx: tensor "W" is stored in "broken\.bin"; load the model from its file path/,
     });
     rmSync(join(dir, 'broken.bin'));
-    assert.throws(() => loadModel(path), { code: 'ONNX_EXTERNAL_DATA', message: /"broken\.bin", which cannot be opened/ });
+    assert.throws(() => loadModel(path), {
+      code: 'ONNX_EXTERNAL_DATA',
+      message: /"broken\.bin", which cannot be opened/,
+    });
     writeFileSync(join(dir, 'broken.bin'), Buffer.alloc(100));
-    assert.throws(() => loadModel(path), { code: 'ONNX_EXTERNAL_DATA', message: /wants bytes 0\.\.8192 of "broken\.bin", which has 100/ });
+    assert.throws(() => loadModel(path), {
+      code: 'ONNX_EXTERNAL_DATA',
+      message: /wants bytes 0\.\.8192 of "broken\.bin", which has 100/,
+    });
     const proto = decodeModelProto(bytes);
     proto.graph!.initializer![0]!.external_data![0]!.value = '../../etc/passwd';
     writeFileSync(path, encodeModelProto(proto));
-    assert.throws(() => loadModel(path), { code: 'ONNX_EXTERNAL_DATA', message: /points outside the model folder/ });
+    assert.throws(() => loadModel(path), {
+      code: 'ONNX_EXTERNAL_DATA',
+      message: /points outside the model folder/,
+    });
   });
 
   it('saves and loads a model over the 2 GiB protobuf limit (external data chosen automatically)', async (t) => {
@@ -109,7 +135,10 @@ describe('external data', () => {
     const gathered = b.op('Gather', [t0, ids], { axis: attr.int(0) });
     b.output(b.op('ReduceMax', [gathered], { axes: attr.ints([1]), keepdims: attr.int(0) }));
     const model = b.toModel();
-    assert.throws(() => encodeModel(model), { code: 'ONNX_WRITE_FAILED', message: /over the 2 GiB protobuf limit/ });
+    assert.throws(() => encodeModel(model), {
+      code: 'ONNX_WRITE_FAILED',
+      message: /over the 2 GiB protobuf limit/,
+    });
     const path = join(dir, 'large.onnx');
     const saved = saveModel(model, path);
     assert.ok(saved.externalData !== undefined, 'external data is chosen automatically');

@@ -14,14 +14,37 @@ import {
 } from '../../src/onnx/float16.js';
 import { packInt4, packUint4, unpackInt4, unpackUint4 } from '../../src/onnx/int4.js';
 import { decodeModel, encodeModel } from '../../src/onnx/io.js';
-import { float32Tensor, int4Tensor, makeTensor, tensorFromNumbers, uint4Tensor } from '../../src/onnx/tensor.js';
+import {
+  float32Tensor,
+  int4Tensor,
+  makeTensor,
+  tensorFromNumbers,
+  uint4Tensor,
+} from '../../src/onnx/tensor.js';
 import { tensorToFloat32, tensorToNumbers } from '../../src/onnx/tensor-values.js';
 import { assertClose, f32, runModel } from '../helpers/ort.js';
 
 /** Deterministic values spanning normals, subnormals, overflow and rounding ties. */
 function probeValues(): number[] {
-  const values = [0, -0, 1, -2, 0.5, 65504, 65520, 70000, -70000, 1e-8, 5.96e-8, 6.1e-5, 3.0e-5, Infinity, -Infinity, NaN];
-  values.push(1 + 2 ** -11, 1 + 3 * 2 ** -11, 2049, 2051, 1e30, -1e-30, 3.14159, 1 / 3);
+  const values = [
+    0,
+    -0,
+    1,
+    -2,
+    0.5,
+    65504,
+    65520,
+    70000,
+    -70000,
+    1e-8,
+    5.96e-8,
+    6.1e-5,
+    3.0e-5,
+    Infinity,
+    -Infinity,
+    NaN,
+  ];
+  values.push(1 + 2 ** -11, 1 + 3 * 2 ** -11, 2049, 2051, 1e30, -1e-30, Math.PI, 1 / 3);
   let s = 12345;
   for (let i = 0; i < 2000; i++) {
     s = (s * 1103515245 + 12345) >>> 0;
@@ -132,7 +155,10 @@ describe('4-bit packing', () => {
 
 describe('makeTensor', () => {
   it('rejects data of the wrong kind or length', () => {
-    assert.throws(() => makeTensor('t', DataType.FLOAT, [2], new Float64Array(2)), /FLOAT data must be stored as float32/);
+    assert.throws(
+      () => makeTensor('t', DataType.FLOAT, [2], new Float64Array(2)),
+      /FLOAT data must be stored as float32/,
+    );
     assert.throws(() => makeTensor('t', DataType.FLOAT, [3], new Float32Array(2)), /needs 3 stored elements/);
     assert.throws(() => makeTensor('t', DataType.INT4, [3], new Uint8Array(1)), /needs 2 stored elements/);
     assert.throws(() => makeTensor('t', DataType.FLOAT, [-1], new Float32Array(0)), /invalid dimension/);
