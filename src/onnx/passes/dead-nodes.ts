@@ -20,8 +20,16 @@ export function removeDeadNodes(graph: Graph, options: DeadNodeOptions = {}): Pa
 
 function sweep(graph: Graph, recurse: boolean, changes: PassChange[]): Graph {
   let nodes: readonly Node[] = graph.nodes;
+  // Subgraphs are swept first (a dead node inside a branch may be the last reader of an outer value), but
+  // their changes are reported only for nodes that stay: a removed If needs no report about its branches.
+  const inner = new Map<Node, PassChange[]>();
   if (recurse) {
-    const mapped = nodes.map((n) => mapNodeSubgraphs(n, (g) => sweep(g, true, changes)));
+    const mapped = nodes.map((n) => {
+      const local: PassChange[] = [];
+      const swept = mapNodeSubgraphs(n, (g) => sweep(g, true, local));
+      inner.set(swept, local);
+      return swept;
+    });
     if (mapped.some((n, i) => n !== nodes[i])) nodes = mapped;
   }
   const producer = new Map<string, Node>();
@@ -34,6 +42,7 @@ function sweep(graph: Graph, recurse: boolean, changes: PassChange[]): Graph {
     live.add(node);
     stack.push(...nodeReads(node));
   }
+  for (const n of nodes) if (live.has(n)) changes.push(...(inner.get(n) ?? []));
   if (live.size === nodes.length) return nodes === graph.nodes ? graph : { ...graph, nodes };
   for (const n of nodes) {
     if (!live.has(n))

@@ -30,18 +30,32 @@ export function allDefinedNames(graph: Graph): Set<string> {
 export function renameValues(graph: Graph, options: RenameOptions): PassResult {
   const changes: PassChange[] = [];
   const names = allDefinedNames(graph);
-  const renamedAway = new Set(options.mapping.keys());
-  const effective = new Map<string, string>();
+  const verdicts = new Map<string, PassChange>();
+  const pending = new Map<string, string>();
   for (const [from, to] of options.mapping) {
     if (from === to) continue;
-    if (!names.has(from)) changes.push(declined(PASS, from, 'no value of this name exists'));
-    else if (to === '') changes.push(declined(PASS, from, 'the new name is empty'));
-    else if (names.has(to) && !renamedAway.has(to))
-      changes.push(declined(PASS, from, `"${to}" is already used`));
-    else {
-      effective.set(from, to);
-      changes.push(applied(PASS, from, `renamed to "${to}"`));
+    if (!names.has(from)) verdicts.set(from, declined(PASS, from, 'no value of this name exists'));
+    else if (to === '') verdicts.set(from, declined(PASS, from, 'the new name is empty'));
+    else pending.set(from, to);
+  }
+  // A target is free only if its current owner really moves away; declining one rename can make another
+  // collide (a chain h→y, y→w where w is taken), so repeat until the set is stable.
+  for (let stable = false; !stable; ) {
+    stable = true;
+    for (const [from, to] of pending) {
+      if (names.has(to) && !pending.has(to)) {
+        pending.delete(from);
+        verdicts.set(from, declined(PASS, from, `"${to}" is already used`));
+        stable = false;
+      }
     }
+  }
+  const effective = pending;
+  for (const [from, to] of effective) verdicts.set(from, applied(PASS, from, `renamed to "${to}"`));
+  // Report in the caller's order.
+  for (const from of options.mapping.keys()) {
+    const verdict = verdicts.get(from);
+    if (verdict !== undefined) changes.push(verdict);
   }
   const targets = [...effective.values()];
   if (new Set(targets).size !== targets.length) {

@@ -35,12 +35,14 @@ function sweep(graph: Graph, recurse: boolean, changes: PassChange[]): Graph {
     } else changes.push(applied(PASS, name, `removed unused initializer from graph "${graph.name}"`));
   }
   const sparse = graph.sparseInitializers.filter((s) => {
-    const keep = used.has(s.values.name) || inputs.has(s.values.name);
-    if (!keep)
-      changes.push(
-        applied(PASS, s.values.name, `removed unused sparse initializer from graph "${graph.name}"`),
-      );
-    return keep;
+    const name = s.values.name;
+    if (used.has(name)) return true;
+    if (inputs.has(name)) {
+      changes.push(declined(PASS, name, 'unused, but it is the default value of a graph input'));
+      return true;
+    }
+    changes.push(applied(PASS, name, `removed unused sparse initializer from graph "${graph.name}"`));
+    return false;
   });
   const sameInit = initializers.size === graph.initializers.size;
   const sameSparse = sparse.length === graph.sparseInitializers.length;
