@@ -91,3 +91,7 @@ export function assertSameOutputs(
     else assertClose(a.data as Float32Array, e.data as Float32Array, tolerance, name);
   }
 }
+
+export function boolScalar(value: boolean): OrtTensor {
+  return ortTensor('bool', Uint8Array.of(value ? 1 : 0), []);
+}

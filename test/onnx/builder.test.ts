@@ -5,7 +5,7 @@ import { attr, getInt, getInts } from '../../src/onnx/attributes.js';
 import { GraphBuilder, MS_DOMAIN } from '../../src/onnx/builder.js';
 import { DataType } from '../../src/onnx/dtype.js';
 import { float32Tensor, int64Tensor } from '../../src/onnx/tensor.js';
-import { assertClose, f32, ortTensor, runModel } from '../helpers/ort.js';
+import { assertClose, boolScalar, f32, runModel } from '../helpers/ort.js';
 
 describe('GraphBuilder', () => {
   it('builds y = relu(x @ W + b) and ONNX Runtime computes it', async () => {
@@ -98,7 +98,7 @@ describe('GraphBuilder', () => {
     const run = async (c: boolean) =>
       (
         await runModel(model, {
-          cond: ortTensor('bool', Uint8Array.of(c ? 1 : 0), []),
+          cond: boolScalar(c),
           x: f32([1.5, -3], [2]),
         })
       )[y]!.data as Float32Array;

@@ -24,20 +24,8 @@ import {
   topologicalOrder,
   walkGraphs,
 } from '../../src/onnx/index.js';
-import type { OrtTensor } from '../../src/runtime/ort.js';
-import { f32, ortTensor, runModel } from '../helpers/ort.js';
-
-function nodeNamed(graph: Graph, name: string): Node {
-  const node = graph.nodes.find((n) => n.name === name);
-  assert.ok(node, `node "${name}" not found in graph "${graph.name}"`);
-  return node;
-}
-
-function branch(node: Node, attribute: string): Graph {
-  const a = node.attributes[attribute];
-  assert.ok(a !== undefined && a.type === 'GRAPH', `${node.name}.${attribute} is not a GRAPH attribute`);
-  return a.value;
-}
+import { branch, nodeNamed } from '../helpers/graph.js';
+import { boolScalar, f32, runModel } from '../helpers/ort.js';
 
 function names(nodes: readonly Node[]): string[] {
   return nodes.map((n) => n.name);
@@ -45,10 +33,6 @@ function names(nodes: readonly Node[]): string[] {
 
 function sorted(values: Iterable<string>): string[] {
   return [...values].sort();
-}
-
-function boolScalar(value: boolean): OrtTensor {
-  return ortTensor('bool', Uint8Array.from([value ? 1 : 0]), []);
 }
 
 function plainNode(name: string, opType: string, inputs: string[], outputs: string[]): Node {

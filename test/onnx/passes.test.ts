@@ -34,7 +34,8 @@ import {
   sortTopologically,
 } from '../../src/onnx/passes/index.js';
 import type { OrtFeeds, OrtTensor } from '../../src/runtime/ort.js';
-import { assertSameOutputs, f32, ortTensor, runModel } from '../helpers/ort.js';
+import { branch, nodeNamed } from '../helpers/graph.js';
+import { assertSameOutputs, boolScalar, f32, runModel } from '../helpers/ort.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Helpers
@@ -57,29 +58,12 @@ function nodeNames(graph: Graph): string[] {
   return graph.nodes.map((n) => n.name);
 }
 
-function nodeNamed(graph: Graph, name: string): Node {
-  const node = graph.nodes.find((n) => n.name === name);
-  assert.ok(node, `node "${name}" not found in graph "${graph.name}"`);
-  return node;
-}
-
-/** The subgraph held in a node's GRAPH attribute. */
-function branch(node: Node, attribute: string): Graph {
-  const a = node.attributes[attribute];
-  assert.ok(a !== undefined && a.type === 'GRAPH', `${node.name}.${attribute} is not a GRAPH attribute`);
-  return a.value;
-}
-
 function declinedChanges(changes: readonly PassChange[]): PassChange[] {
   return changes.filter((c) => c.kind === 'declined');
 }
 
 function appliedTargets(changes: readonly PassChange[]): string[] {
   return changes.filter((c) => c.kind === 'applied').map((c) => c.target);
-}
-
-function boolScalar(value: boolean): OrtTensor {
-  return ortTensor('bool', Uint8Array.from([value ? 1 : 0]), []);
 }
 
 function withGraph(model: Model, graph: Graph): Model {
