@@ -6,6 +6,7 @@
 import { TlcError } from '../errors/index.js';
 import type { DataType } from './dtype.js';
 import { inferOutputTypes } from './elem-type.js';
+import { allDefinedNames } from './graph-index.js';
 import {
   type Attribute,
   DEFAULT_IR_VERSION,
@@ -16,7 +17,6 @@ import {
   type Tensor,
   type ValueInfo,
 } from './ir.js';
-import { allDefinedNames } from './passes/rename.js';
 import { tensorFromNumbers } from './tensor.js';
 import { walkGraphs } from './traverse.js';
 

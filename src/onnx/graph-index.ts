@@ -1,5 +1,6 @@
 /** Producer / consumer queries over a graph, counting uses from inside subgraphs (implicit inputs). */
 import type { Graph, Node, Tensor, ValueInfo } from './ir.js';
+import { walkGraphs } from './traverse.js';
 
 /** Names a graph defines itself: inputs, initializers, sparse initializers and node outputs. */
 export function definedNames(graph: Graph): Set<string> {
@@ -8,6 +9,18 @@ export function definedNames(graph: Graph): Set<string> {
   for (const name of graph.initializers.keys()) names.add(name);
   for (const s of graph.sparseInitializers) names.add(s.values.name);
   for (const node of graph.nodes) for (const o of node.outputs) if (o !== '') names.add(o);
+  return names;
+}
+
+/** Every name defined anywhere in the graph tree (inputs, initializers, node outputs, at every level). */
+export function allDefinedNames(graph: Graph): Set<string> {
+  const names = new Set<string>();
+  walkGraphs(graph, (g) => {
+    for (const v of g.inputs) names.add(v.name);
+    for (const n of g.initializers.keys()) names.add(n);
+    for (const s of g.sparseInitializers) names.add(s.values.name);
+    for (const node of g.nodes) for (const o of node.outputs) if (o !== '') names.add(o);
+  });
   return names;
 }
 

@@ -32,7 +32,7 @@ export {
   toBfloat16Array,
   toFloat16Array,
 } from './float16.js';
-export { GraphIndex, indexGraph, nodeReads, outerReferences } from './graph-index.js';
+export { allDefinedNames, GraphIndex, indexGraph, nodeReads, outerReferences } from './graph-index.js';
 export { describeType, type ModelSummary, summarize, type ValueSummary } from './inspect.js';
 export { packInt4, packUint4, unpackInt4, unpackUint4 } from './int4.js';
 export {

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TlcError } from '../../src/errors/index.js';
 import {
+  allDefinedNames,
   allNodes,
   attr,
   DataType,
@@ -23,7 +24,6 @@ import {
   walkGraphs,
 } from '../../src/onnx/index.js';
 import {
-  allDefinedNames,
   cleanup,
   dedupeConstants,
   type PassChange,

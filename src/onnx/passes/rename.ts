@@ -1,6 +1,7 @@
 /** Renaming values across a graph and all of its subgraphs. */
+
+import { allDefinedNames } from '../graph-index.js';
 import type { Graph, Node, SparseTensor, Tensor, ValueInfo } from '../ir.js';
-import { walkGraphs } from '../traverse.js';
 import { applied, declined, type PassChange, type PassResult } from './pass.js';
 
 const PASS = 'rename-values';
@@ -8,18 +9,6 @@ const PASS = 'rename-values';
 export interface RenameOptions {
   /** old name → new name */
   readonly mapping: ReadonlyMap<string, string>;
-}
-
-/** Every name defined anywhere in the graph tree (inputs, initializers, node outputs, at every level). */
-export function allDefinedNames(graph: Graph): Set<string> {
-  const names = new Set<string>();
-  walkGraphs(graph, (g) => {
-    for (const v of g.inputs) names.add(v.name);
-    for (const n of g.initializers.keys()) names.add(n);
-    for (const s of g.sparseInitializers) names.add(s.values.name);
-    for (const node of g.nodes) for (const o of node.outputs) if (o !== '') names.add(o);
-  });
-  return names;
 }
 
 /**
