@@ -212,6 +212,11 @@ export class GraphBuilder {
     return outputs;
   }
 
+  /** A value name not yet used in the model, based on `base` (scoped like node names). */
+  freshName(base: string): string {
+    return this.ctx.unique(this.scoped(base));
+  }
+
   /** Registers an opset import for a domain (default version when first used). */
   useDomain(domain: string, version?: number): void {
     const current = this.ctx.opsets.get(domain);

@@ -154,3 +154,9 @@ export function numel(dims: readonly number[]): number {
   for (const d of dims) n *= d;
   return n;
 }
+
+/** The DataType for an onnxruntime-common tensor type name (float32, int64, …). */
+export function dataTypeFromOrtType(ortType: string): DataType | undefined {
+  for (const [code, info] of TABLE) if (info.ortType === ortType) return code as DataType;
+  return undefined;
+}
