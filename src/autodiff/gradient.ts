@@ -116,7 +116,7 @@ export function gradient(graph: Graph, options: GradientOptions): GradientResult
       unreached.push(w);
       g = ctx.zeros(ctx.shapeOf(w), w);
     }
-    const name = b.freshName(options.gradName?.(w) ?? `${w}_grad`);
+    const name = b.availableName(options.gradName?.(w) ?? `${w}_grad`);
     b.op('Identity', [g], {}, { name: `grad/${w}`, outputs: [name] });
     b.output(name, { elemType: ctx.elemType(w), shape: ctx.shape(w) });
     gradients.set(w, name);

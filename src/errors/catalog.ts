@@ -21,7 +21,10 @@ export const ERROR_CATALOG = {
   GRAPH_BUILD_FAILED: { status: 500, summary: 'A graph under construction was given inconsistent input.' },
   GRAPH_CYCLE: { status: 400, summary: 'The graph has a cycle or a value used before it is produced.' },
   AUTODIFF_NO_RULE: { status: 500, summary: 'The graph uses an op that has no gradient rule.' },
-  AUTODIFF_FAILED: { status: 500, summary: 'A gradient could not be built (unknown shapes, unsupported attributes).' },
+  AUTODIFF_FAILED: {
+    status: 500,
+    summary: 'A gradient could not be built (unknown shapes, unsupported attributes).',
+  },
   CLI_USAGE: { status: 400, summary: 'A command-line argument is missing or invalid.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

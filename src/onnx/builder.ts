@@ -212,9 +212,11 @@ export class GraphBuilder {
     return outputs;
   }
 
-  /** A value name not yet used in the model, based on `base` (scoped like node names). */
-  freshName(base: string): string {
-    return this.ctx.unique(this.scoped(base));
+  /** `base` if no value or node uses it yet, otherwise `base_<n>`; the name is not reserved. */
+  availableName(base: string): string {
+    let name = base;
+    for (let n = 1; this.ctx.used.has(name); n++) name = `${base}_${n}`;
+    return name;
   }
 
   /** Registers an opset import for a domain (default version when first used). */

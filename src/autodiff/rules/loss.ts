@@ -22,14 +22,16 @@ export const LOSS_RULES: Readonly<Record<string, GradRule>> = {
         mask = ctx.op('Cast', [keep], { to: attr.int(type) });
         safe = ctx.op('Where', [keep, labels, ctx.int64s([0])]);
       }
-      const depth = ctx.op('Gather', [ctx.shapeOf(scores), ctx.int64s([1])], { axis: attr.int(0) });
-      const onOff = ctx.op('Cast', [ctx.int64s([0, 1])], { to: attr.int(type) });
-      const onehot = ctx.op(
-        'OneHot',
-        [ctx.op('Cast', [safe], { to: attr.int(DataType.INT64) }), depth, onOff],
-        { axis: attr.int(1) },
-      );
-      let d = ctx.op('Sub', [ctx.op('Exp', [logProb]), onehot]);
+      // softmax − onehot(labels), without materialising the one-hot tensor: subtract 1 at each label.
+      const at = ctx.op('Unsqueeze', [
+        ctx.op('Cast', [safe], { to: attr.int(DataType.INT64) }),
+        ctx.int64s([1]),
+      ]);
+      const minusOne = ctx.op('Expand', [ctx.scalar(-1, scores), ctx.op('Shape', [at])]);
+      let d = ctx.op('ScatterElements', [ctx.op('Exp', [logProb]), at, minusOne], {
+        axis: attr.int(1),
+        reduction: attr.string('add'),
+      });
       // Per-element weight: the ignore mask, and for reduction 'none' the incoming gradient itself.
       let weight: string | undefined = mask;
       if (reduction === 'none') weight = weight ? ctx.op('Mul', [weight, gLoss]) : gLoss;
