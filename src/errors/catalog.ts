@@ -17,6 +17,10 @@ export const ERROR_CATALOG = {
   ONNX_WRITE_FAILED: { status: 500, summary: 'The model could not be encoded or written.' },
   ONNX_UNSUPPORTED: { status: 400, summary: 'The model uses a data type or feature TLC cannot handle.' },
   ORT_SESSION_FAILED: { status: 422, summary: 'ONNX Runtime refused to load the model.' },
+  ORT_PROVIDER_UNAVAILABLE: {
+    status: 503,
+    summary: 'The requested execution provider (CUDA, WebGPU) is not available.',
+  },
   ORT_RUN_FAILED: { status: 500, summary: 'ONNX Runtime failed while running the model.' },
   GRAPH_BUILD_FAILED: { status: 500, summary: 'A graph under construction was given inconsistent input.' },
   GRAPH_CYCLE: { status: 400, summary: 'The graph has a cycle or a value used before it is produced.' },

@@ -5,7 +5,13 @@ import { GraphBuilder } from '../../src/onnx/builder.js';
 import { DataType } from '../../src/onnx/dtype.js';
 import { encodeModel } from '../../src/onnx/io.js';
 import { validate } from '../../src/onnx/validate.js';
-import { createSession, ortTensor, runSession } from '../../src/runtime/ort.js';
+import {
+  createSession,
+  createSessionOn,
+  ortTensor,
+  providersFor,
+  runSession,
+} from '../../src/runtime/ort.js';
 
 describe('onnxruntime-node', () => {
   it('runs a session and returns typed arrays of this realm', async () => {
@@ -39,5 +45,35 @@ describe('onnxruntime-node', () => {
       code: 'ORT_SESSION_FAILED',
       message: /^bad\.onnx: ONNX Runtime cannot load the model: .*NoSuchOp/,
     });
+  });
+
+  it('picks execution providers explicitly: an error or, when asked, a CPU fallback with a warning', async (t) => {
+    assert.deepEqual(providersFor('cpu', false), ['cpu']);
+    assert.deepEqual(providersFor('cuda', false), ['cuda']);
+    assert.deepEqual(providersFor('cuda', true), ['cuda', 'cpu']);
+    assert.deepEqual(providersFor('auto', false), ['cuda', 'webgpu', 'cpu']);
+    const b = GraphBuilder.create();
+    b.output(b.op('Relu', [b.input('x', DataType.FLOAT, [2])]));
+    const bytes = encodeModel(b.toModel());
+    let cuda: Awaited<ReturnType<typeof createSessionOn>> | undefined;
+    try {
+      cuda = await createSessionOn(bytes, { device: 'cuda' });
+    } catch (error) {
+      assert.equal((error as { code?: string }).code, 'ORT_PROVIDER_UNAVAILABLE');
+      assert.match((error as Error).message, /cuda execution provider is not available.*--device cpu/);
+    }
+    if (cuda !== undefined) {
+      await cuda.session.release();
+      return t.skip('CUDA is installed here; the fallback cannot be observed');
+    }
+    const warnings: string[] = [];
+    const fallback = await createSessionOn(bytes, {
+      device: 'cuda',
+      fallbackToCpu: true,
+      warn: (m) => warnings.push(m),
+    });
+    assert.equal(fallback.provider, 'cpu');
+    assert.match(warnings.join('\n'), /cuda execution provider unavailable.*trying cpu/);
+    await fallback.session.release();
   });
 });
