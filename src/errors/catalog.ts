@@ -29,6 +29,7 @@ export const ERROR_CATALOG = {
     status: 500,
     summary: 'A gradient could not be built (unknown shapes, unsupported attributes).',
   },
+  CONFIG_INVALID: { status: 400, summary: 'A model or training setting is out of range or inconsistent.' },
   CLI_USAGE: { status: 400, summary: 'A command-line argument is missing or invalid.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

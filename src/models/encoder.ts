@@ -1,0 +1,96 @@
+/**
+ * The encoder with a RoBERTa-style masked-language-model head tied to the token embedding.
+ * Training graphs take the masked positions and their labels and return the loss (logits only at masked
+ * positions, as fairseq's RoBERTa does: 85% of the vocabulary projection is never needed); inference graphs
+ * return logits for every position.
+ */
+import { attr } from '../onnx/attributes.js';
+import { DataType } from '../onnx/dtype.js';
+import type { Model } from '../onnx/ir.js';
+import type { Rng } from '../train/rng.js';
+import type { TransformerConfig } from './config.js';
+import { createModelContext, type DropoutSite, type ModelContext, type ParamInfo } from './context.js';
+import { activation, encoderLayer, layerNorm, linear } from './layers.js';
+
+export const IGNORE_INDEX = -100;
+
+export interface BuiltModel {
+  readonly model: Model;
+  readonly params: readonly ParamInfo[];
+  readonly dropoutSites: readonly DropoutSite[];
+  /** The scalar loss output (training graphs). */
+  readonly loss?: string;
+}
+
+/** Token + position embeddings (and their norm for post-LN), dropout; returns [B, T, D]. */
+export function embed(m: ModelContext, ids: string): string {
+  const { vocabSize: v, maxLength: l, dModel: d } = m.config;
+  const b = m.b;
+  const word = m.param('embeddings.word', [v, d], 'embedding', { std: 0.02 });
+  const position = m.param('embeddings.position', [l, d], 'embedding', { std: 0.02 });
+  const length = b.op('Gather', [b.op('Shape', [ids]), m.int64s([1])], { axis: attr.int(0) });
+  const positions = b.op('Slice', [position, m.int64s([0]), length, m.int64s([0])]);
+  let x = b.op('Add', [b.op('Gather', [word, ids], { axis: attr.int(0) }), positions]);
+  if (!m.config.preLayerNorm) x = layerNorm(m, x, 'embeddings.norm');
+  return m.dropout(x, m.config.dropout, ['batch', 'sequence', d], 'embeddings');
+}
+
+/** Additive attention bias [B, 1, 1, T]: 0 where attention_mask is 1, −10⁴ where it is 0. */
+export function attentionBias(m: ModelContext, mask: string): string {
+  const b = m.b;
+  const keep = b.op('Cast', [mask], { to: attr.int(m.floatType) });
+  const bias = b.op('Mul', [b.op('Sub', [m.scalar(1), keep]), m.scalar(-1e4)]);
+  return b.op('Unsqueeze', [bias, m.int64s([1, 2])]);
+}
+
+/** The encoder stack: embeddings, layers, and the final norm for pre-LN. */
+export function encode(m: ModelContext, ids: string, mask: string): string {
+  let x = embed(m, ids);
+  const bias = attentionBias(m, mask);
+  for (let i = 0; i < m.config.layers; i++) x = m.b.scope(`layer${i}`, () => encoderLayer(m, x, bias, i));
+  return m.config.preLayerNorm ? layerNorm(m, x, 'final_norm') : x;
+}
+
+/** MLM head: dense → activation → norm → tied projection onto the vocabulary. `h` is [N, D]; returns [N, V]. */
+function mlmHead(m: ModelContext, h: string): string {
+  const d = m.config.dModel;
+  const hidden = layerNorm(m, activation(m, linear(m, h, 'head.dense', d, d)), 'head.norm');
+  const bias = m.param('head.bias', [m.config.vocabSize], 'bias', { fill: 0 });
+  return m.b.op('Gemm', [hidden, 'embeddings.word', bias], { transB: attr.int(1) }, { name: 'head/logits' });
+}
+
+export interface EncoderOptions {
+  readonly rng: Rng;
+  readonly training: boolean;
+  readonly opset?: number;
+}
+
+export function buildMlmEncoder(config: TransformerConfig, options: EncoderOptions): BuiltModel {
+  const m = createModelContext(config, options.rng, options.training, options.opset);
+  const b = m.b;
+  const ids = b.input('input_ids', DataType.INT64, ['batch', 'sequence']);
+  const mask = b.input('attention_mask', DataType.INT64, ['batch', 'sequence']);
+  const x = encode(m, ids, mask);
+  const rows = b.op('Reshape', [x, m.int64s([-1, config.dModel])]);
+  if (options.training) {
+    const positions = b.input('mlm_positions', DataType.INT64, ['masked']);
+    const labels = b.input('mlm_labels', DataType.INT64, ['masked']);
+    const logits = mlmHead(m, b.op('Gather', [rows, positions], { axis: attr.int(0) }));
+    const [loss] = b.opMulti(
+      'SoftmaxCrossEntropyLoss',
+      [logits, labels],
+      { ignore_index: attr.int(IGNORE_INDEX) },
+      {
+        name: 'mlm_loss',
+        outputs: ['loss', 'log_prob'],
+      },
+    );
+    b.output(loss!, { elemType: m.floatType, shape: [] });
+    return { model: b.toModel(), params: m.params, dropoutSites: m.dropoutSites, loss: loss! };
+  }
+  const logits = mlmHead(m, rows);
+  const shape = b.op('Concat', [b.op('Shape', [ids]), m.int64s([config.vocabSize])], { axis: attr.int(0) });
+  const shaped = b.op('Reshape', [logits, shape], {}, { name: 'logits_reshape', outputs: ['logits'] });
+  b.output(shaped, { elemType: m.floatType, shape: ['batch', 'sequence', config.vocabSize] });
+  return { model: b.toModel(), params: m.params, dropoutSites: m.dropoutSites };
+}
