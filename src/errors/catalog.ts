@@ -30,6 +30,10 @@ export const ERROR_CATALOG = {
     summary: 'A gradient could not be built (unknown shapes, unsupported attributes).',
   },
   CONFIG_INVALID: { status: 400, summary: 'A model or training setting is out of range or inconsistent.' },
+  CHECKPOINT_FAILED: {
+    status: 500,
+    summary: 'A checkpoint could not be written, read or matched to the model.',
+  },
   CLI_USAGE: { status: 400, summary: 'A command-line argument is missing or invalid.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 

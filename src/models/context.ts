@@ -35,8 +35,10 @@ export class ModelContext {
     readonly b: GraphBuilder,
     readonly config: TransformerConfig,
     private readonly rng: Rng,
-    /** Training graphs take dropout masks as inputs; inference graphs have no dropout. */
+    /** Graphs that will be differentiated keep LayerNorm statistics for the backward pass. */
     readonly training: boolean,
+    /** Dropout masks are graph inputs; without them the graph has no dropout. */
+    readonly withDropout: boolean,
   ) {
     this.floatType = config.dtype === 'float64' ? DataType.DOUBLE : DataType.FLOAT;
   }
@@ -65,9 +67,9 @@ export class ModelContext {
     return this.b.constantOf(DataType.INT64, [values.length], values);
   }
 
-  /** Multiplies by a dropout mask fed at run time and rescales by 1/(1−p); identity when not training. */
+  /** Multiplies by a dropout mask fed at run time and rescales by 1/(1−p); identity without dropout. */
   dropout(x: string, rate: number, shape: readonly Dim[], site: string): string {
-    if (!this.training || rate === 0) return x;
+    if (!this.withDropout || rate === 0) return x;
     const input = this.b.input(`dropout/${site}`, DataType.BOOL, shape);
     this.dropoutSites.push({ input, shape, rate });
     const keep = this.b.op('Cast', [input], { to: attr.int(this.floatType) });
@@ -78,9 +80,9 @@ export class ModelContext {
 export function createModelContext(
   config: TransformerConfig,
   rng: Rng,
-  training: boolean,
+  flags: { training: boolean; dropout: boolean },
   opset = 17,
 ): ModelContext {
   const b = GraphBuilder.create({ name: 'transformer', opsets: { '': opset } });
-  return new ModelContext(b, config, rng, training);
+  return new ModelContext(b, config, rng, flags.training, flags.dropout);
 }

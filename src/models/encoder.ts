@@ -61,18 +61,26 @@ function mlmHead(m: ModelContext, h: string): string {
 
 export interface EncoderOptions {
   readonly rng: Rng;
-  readonly training: boolean;
+  /** 'loss': takes masked positions and labels, returns the loss; 'logits': returns logits for every position. */
+  readonly head: 'loss' | 'logits';
+  /** Dropout masks as inputs (training); without it the graph has no dropout (evaluation, serving). */
+  readonly dropout: boolean;
   readonly opset?: number;
 }
 
 export function buildMlmEncoder(config: TransformerConfig, options: EncoderOptions): BuiltModel {
-  const m = createModelContext(config, options.rng, options.training, options.opset);
+  const m = createModelContext(
+    config,
+    options.rng,
+    { training: options.head === 'loss', dropout: options.dropout },
+    options.opset,
+  );
   const b = m.b;
   const ids = b.input('input_ids', DataType.INT64, ['batch', 'sequence']);
   const mask = b.input('attention_mask', DataType.INT64, ['batch', 'sequence']);
   const x = encode(m, ids, mask);
   const rows = b.op('Reshape', [x, m.int64s([-1, config.dModel])]);
-  if (options.training) {
+  if (options.head === 'loss') {
     const positions = b.input('mlm_positions', DataType.INT64, ['masked']);
     const labels = b.input('mlm_labels', DataType.INT64, ['masked']);
     const logits = mlmHead(m, b.op('Gather', [rows, positions], { axis: attr.int(0) }));

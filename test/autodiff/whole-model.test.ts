@@ -30,7 +30,7 @@ for (const variant of [
         preLayerNorm: variant.preLayerNorm,
         dtype: variant.dtype,
       });
-      const built = buildMlmEncoder(config, { rng: Rng.seeded(11), training: true });
+      const built = buildMlmEncoder(config, { rng: Rng.seeded(11), head: 'loss', dropout: false });
       const params = built.params.map((p) => p.name);
       const trainable = await buildTrainable(built.model, params, built.loss!);
       // Larger-than-init weights so that every path carries a visible gradient.
