@@ -11,6 +11,7 @@ import type { Rng } from '../train/rng.js';
 import type { TransformerConfig } from './config.js';
 import { createModelContext, type DropoutSite, type ModelContext, type ParamInfo } from './context.js';
 import { activation, encoderLayer, layerNorm, linear } from './layers.js';
+import { crossEntropy } from './loss.js';
 
 export const IGNORE_INDEX = -100;
 
@@ -84,17 +85,13 @@ export function buildMlmEncoder(config: TransformerConfig, options: EncoderOptio
     const positions = b.input('mlm_positions', DataType.INT64, ['masked']);
     const labels = b.input('mlm_labels', DataType.INT64, ['masked']);
     const logits = mlmHead(m, b.op('Gather', [rows, positions], { axis: attr.int(0) }));
-    const [loss] = b.opMulti(
-      'SoftmaxCrossEntropyLoss',
-      [logits, labels],
-      { ignore_index: attr.int(IGNORE_INDEX) },
-      {
-        name: 'mlm_loss',
-        outputs: ['loss', 'log_prob'],
-      },
-    );
-    b.output(loss!, { elemType: m.floatType, shape: [] });
-    return { model: b.toModel(), params: m.params, dropoutSites: m.dropoutSites, loss: loss! };
+    const loss = crossEntropy(b, logits, labels, {
+      ignoreIndex: IGNORE_INDEX,
+      labelSmoothing: 0,
+      floatType: m.floatType,
+    });
+    b.output(loss, { elemType: m.floatType, shape: [] });
+    return { model: b.toModel(), params: m.params, dropoutSites: m.dropoutSites, loss };
   }
   const logits = mlmHead(m, rows);
   const shape = b.op('Concat', [b.op('Shape', [ids]), m.int64s([config.vocabSize])], { axis: attr.int(0) });

@@ -5,6 +5,8 @@
  */
 import { gradient } from '../autodiff/gradient.js';
 import { TlcError } from '../errors/index.js';
+import { attr } from '../onnx/attributes.js';
+import { GraphBuilder } from '../onnx/builder.js';
 import type { Model, Tensor, ValueInfo } from '../onnx/ir.js';
 import { inferShapes } from '../runtime/shape-inference.js';
 
@@ -14,6 +16,8 @@ export interface TrainableGraph {
   /** The forward graph with parameters as inputs (for evaluation and finite differences). */
   readonly forward: Model;
   readonly loss: string;
+  /** Output: Σ over every gradient of Σ g² (the squared global norm, computed on ORT's threads). */
+  readonly gradNormSquared: string;
   /** Parameter name → gradient output name, in parameter order. */
   readonly gradients: ReadonlyMap<string, string>;
   /** Initial parameter values, taken out of the model. */
@@ -48,14 +52,27 @@ export async function buildTrainable(
   const { model: forward, initial } = paramsAsInputs(model, params);
   const shapes = await inferShapes(forward);
   const result = gradient(forward.graph, { loss, wrt: params, shapes, opsets: forward.opsetImports });
+  const b = GraphBuilder.extend(result.graph, result.opsets);
+  const squares = params.map((p) =>
+    b.op(
+      'ReduceSumSquare',
+      [result.gradients.get(p)!],
+      { keepdims: attr.int(0) },
+      { name: 'grad_norm/square' },
+    ),
+  );
+  const gradNormSquared = b.op(
+    'Sum',
+    squares,
+    {},
+    { name: 'grad_norm/sum', outputs: [b.availableName('grad_norm_sq')] },
+  );
+  b.output(gradNormSquared, { shape: [] });
+  const graph = b.build();
   const outputs = [
-    ...result.graph.outputs.filter((o) => o.name === loss),
-    ...params.map((p) => result.graph.outputs.find((o) => o.name === result.gradients.get(p))!),
+    ...graph.outputs.filter((o) => o.name === loss || o.name === gradNormSquared),
+    ...params.map((p) => graph.outputs.find((o) => o.name === result.gradients.get(p))!),
   ];
-  const trained: Model = {
-    ...forward,
-    opsetImports: new Map(result.opsets),
-    graph: { ...result.graph, outputs },
-  };
-  return { model: trained, forward, loss, gradients: result.gradients, initial };
+  const trained: Model = { ...forward, opsetImports: b.opsets(), graph: { ...graph, outputs } };
+  return { model: trained, forward, loss, gradNormSquared, gradients: result.gradients, initial };
 }

@@ -171,6 +171,7 @@ export class Trainer {
     const params = this.paramFeeds();
     const grads = new Map<string, Float32Array>();
     let lossSum = 0;
+    let normSquared = 0;
     let tokens = 0;
     for (let k = 0; k < micro.length; k++) {
       const batch = micro[k]!;
@@ -181,6 +182,7 @@ export class Trainer {
       const session = await this.trainSessions.get(bucketKey(batch.inputs));
       const out = await runSession(session, feeds);
       lossSum += Number(out[this.graph.loss]!.data[0]);
+      normSquared = Number(out[this.graph.gradNormSquared]!.data[0]);
       tokens += batch.tokens;
       for (const [p, g] of this.graph.gradients) {
         const data = out[g]!.data as Float32Array;
@@ -190,7 +192,8 @@ export class Trainer {
       }
     }
     const average = 1 / micro.length;
-    const gradNorm = globalNorm(grads.values()) * average;
+    // One micro-batch: the graph already summed the squares on ORT's threads. Several: the norm of the sum.
+    const gradNorm = micro.length === 1 ? Math.sqrt(normSquared) : globalNorm(grads.values()) * average;
     const lr = this.options.schedule(step);
     this.optimizer.update(
       this.params,

@@ -2,12 +2,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gradient } from '../../src/autodiff/gradient.js';
+import { crossEntropy } from '../../src/models/loss.js';
 import { attr } from '../../src/onnx/attributes.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { DataType } from '../../src/onnx/dtype.js';
 import { tensorFromNumbers } from '../../src/onnx/tensor.js';
 import { inferShapes } from '../../src/runtime/shape-inference.js';
-import { assertClose, f32, runModel } from '../helpers/ort.js';
+import { assertClose, f32, i64, runModel } from '../helpers/ort.js';
 import { checkGradient, type FloatType, type GradCase } from './check-gradient.js';
 
 const sce = (reduction: string, shape: number[], labels: number[], ignore?: number): GradCase => ({
@@ -27,39 +28,15 @@ const sce = (reduction: string, shape: number[], labels: number[], ignore?: numb
   },
 });
 
-/** Label smoothing as the loss builder composes it: (1−ε)·CE + ε·mean over valid tokens of −mean(log p). */
+/** Label smoothing as the loss builder (src/models/loss.ts) composes it. */
 const smoothed: GradCase = {
   inputs: {
     scores: { shape: [4, 5], low: -2, high: 2 },
     labels: { shape: [4], type: 'int64', values: [1, -100, 4, 0] },
   },
   scalarLoss: true,
-  build: (b, t) => {
-    const [ce, logProb] = b.opMulti(
-      'SoftmaxCrossEntropyLoss',
-      ['scores', 'labels'],
-      { ignore_index: attr.int(-100) },
-      { outputs: 2 },
-    );
-    const c = (v: number) => b.constant(tensorFromNumbers('c', t, [], [v]));
-    const valid = b.op(
-      'Cast',
-      [
-        b.op('Not', [
-          b.op('Equal', ['labels', b.constant(tensorFromNumbers('ii', DataType.INT64, [], [-100]))]),
-        ]),
-      ],
-      {
-        to: attr.int(t),
-      },
-    );
-    const perToken = b.op('ReduceMean', [logProb!], { axes: attr.ints([1]), keepdims: attr.int(0) });
-    const smooth = b.op('Div', [
-      b.op('Neg', [b.op('ReduceSum', [b.op('Mul', [perToken, valid])], { keepdims: attr.int(0) })]),
-      b.op('ReduceSum', [valid], { keepdims: attr.int(0) }),
-    ]);
-    return b.op('Add', [b.op('Mul', [ce!, c(0.9)]), b.op('Mul', [smooth, c(0.1)])]);
-  },
+  build: (b, t) =>
+    crossEntropy(b, 'scores', 'labels', { ignoreIndex: -100, labelSmoothing: 0.1, floatType: t }),
 };
 
 const LOSS_ROWS: [string, GradCase][] = [
@@ -197,5 +174,33 @@ describe('gradient driver', () => {
       code: 'AUTODIFF_FAILED',
       message: /does not depend/,
     });
+  });
+});
+
+describe('cross-entropy loss builder', () => {
+  it('with label smoothing equals (1 − ε)·CE + ε·mean(−mean log p) over counted tokens', async () => {
+    const b = GraphBuilder.create();
+    b.input('scores', DataType.FLOAT, [3, 4]);
+    b.input('labels', DataType.INT64, [3]);
+    b.output(
+      crossEntropy(b, 'scores', 'labels', {
+        ignoreIndex: -100,
+        labelSmoothing: 0.2,
+        floatType: DataType.FLOAT,
+      }),
+    );
+    const scores = [0.5, -1, 2, 0, 1, 1, 1, 1, 3, -2, 0.1, 0.4];
+    const labels = [2, -100, 0];
+    const out = await runModel(b.toModel(), { scores: f32(scores, [3, 4]), labels: i64(labels, [3]) });
+    let ce = 0;
+    let smooth = 0;
+    for (const row of [0, 2]) {
+      const s = scores.slice(row * 4, row * 4 + 4);
+      const lse = Math.log(s.reduce((a, v) => a + Math.exp(v), 0));
+      ce += lse - s[labels[row]!]!;
+      smooth += s.reduce((a, v) => a + (lse - v), 0) / 4;
+    }
+    const expected = 0.8 * (ce / 2) + 0.2 * (smooth / 2);
+    assertClose(out.loss!.data as Float32Array, [expected], 1e-5);
   });
 });
