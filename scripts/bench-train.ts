@@ -154,7 +154,10 @@ const rows: [string, string][] = [
     'fp32 MatMul throughput',
     `${(flops / 1e9).toFixed(1)} GFLOP/s (2048×1024 · 1024×4096, ${threads} threads)`,
   ],
-  ['model-FLOPs utilisation', `${mfu.toFixed(3)} (counting the projection at masked positions only: ${mfuMaskedOnly.toFixed(3)})`],
+  [
+    'model-FLOPs utilisation',
+    `${mfu.toFixed(3)} (counting the projection at masked positions only: ${mfuMaskedOnly.toFixed(3)})`,
+  ],
   ['peak RSS', `${peakRss.toFixed(0)} MiB`],
 ];
 const width = Math.max(...rows.map(([k]) => k.length));
