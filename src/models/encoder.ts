@@ -23,17 +23,25 @@ export interface BuiltModel {
   readonly loss?: string;
 }
 
-/** Token + position embeddings (and their norm for post-LN), dropout; returns [B, T, D]. */
-export function embed(m: ModelContext, ids: string): string {
-  const { vocabSize: v, maxLength: l, dModel: d } = m.config;
+/** The shared token embedding [V, D] (also the tied output projection). */
+export function wordEmbedding(m: ModelContext): string {
+  return m.param('embeddings.word', [m.config.vocabSize, m.config.dModel], 'embedding', { std: 0.02 });
+}
+
+/**
+ * Token + learned position embeddings (and their norm for post-LN), then dropout; returns [B, T, D].
+ * `prefix` names the position table and norm (`embeddings.` for the encoder-only model); `length` names the
+ * sequence dimension of the dropout mask.
+ */
+export function embed(m: ModelContext, ids: string, word: string, prefix: string, length: string): string {
+  const { maxLength: l, dModel: d } = m.config;
   const b = m.b;
-  const word = m.param('embeddings.word', [v, d], 'embedding', { std: 0.02 });
-  const position = m.param('embeddings.position', [l, d], 'embedding', { std: 0.02 });
-  const length = b.op('Gather', [b.op('Shape', [ids]), m.int64s([1])], { axis: attr.int(0) });
-  const positions = b.op('Slice', [position, m.int64s([0]), length, m.int64s([0])]);
+  const position = m.param(`${prefix}position`, [l, d], 'embedding', { std: 0.02 });
+  const size = b.op('Gather', [b.op('Shape', [ids]), m.int64s([1])], { axis: attr.int(0) });
+  const positions = b.op('Slice', [position, m.int64s([0]), size, m.int64s([0])]);
   let x = b.op('Add', [b.op('Gather', [word, ids], { axis: attr.int(0) }), positions]);
-  if (!m.config.preLayerNorm) x = layerNorm(m, x, 'embeddings.norm');
-  return m.dropout(x, m.config.dropout, ['batch', 'sequence', d], 'embeddings');
+  if (!m.config.preLayerNorm) x = layerNorm(m, x, `${prefix}norm`);
+  return m.dropout(x, m.config.dropout, ['batch', length, d], `${prefix}dropout`);
 }
 
 /** Additive attention bias [B, 1, 1, T]: 0 where attention_mask is 1, −10⁴ where it is 0. */
@@ -44,12 +52,17 @@ export function attentionBias(m: ModelContext, mask: string): string {
   return b.op('Unsqueeze', [bias, m.int64s([1, 2])]);
 }
 
-/** The encoder stack: embeddings, layers, and the final norm for pre-LN. */
-export function encode(m: ModelContext, ids: string, mask: string): string {
-  let x = embed(m, ids);
+/**
+ * The encoder stack: embeddings, layers, and the final norm for pre-LN. `prefix` ('' for the encoder-only
+ * model, 'encoder.' inside an encoder-decoder) prefixes parameter names.
+ */
+export function encode(m: ModelContext, ids: string, mask: string, word: string, prefix = ''): string {
+  let x = embed(m, ids, word, `${prefix}embeddings.`, 'sequence');
   const bias = attentionBias(m, mask);
-  for (let i = 0; i < m.config.layers; i++) x = m.b.scope(`layer${i}`, () => encoderLayer(m, x, bias, i));
-  return m.config.preLayerNorm ? layerNorm(m, x, 'final_norm') : x;
+  for (let i = 0; i < m.config.layers; i++) {
+    x = m.b.scope(`${prefix}layer${i}`, () => encoderLayer(m, x, bias, i, `${prefix}layers`));
+  }
+  return m.config.preLayerNorm ? layerNorm(m, x, `${prefix}final_norm`) : x;
 }
 
 /** MLM head: dense → activation → norm → tied projection onto the vocabulary. `h` is [N, D]; returns [N, V]. */
@@ -79,7 +92,7 @@ export function buildMlmEncoder(config: TransformerConfig, options: EncoderOptio
   const b = m.b;
   const ids = b.input('input_ids', DataType.INT64, ['batch', 'sequence']);
   const mask = b.input('attention_mask', DataType.INT64, ['batch', 'sequence']);
-  const x = encode(m, ids, mask);
+  const x = encode(m, ids, mask, wordEmbedding(m));
   const rows = b.op('Reshape', [x, m.int64s([-1, config.dModel])]);
   if (options.head === 'loss') {
     const positions = b.input('mlm_positions', DataType.INT64, ['masked']);

@@ -57,39 +57,62 @@ export function activation(m: ModelContext, x: string): string {
   }
 }
 
-/**
- * Multi-head self-attention. x [B, T, D], maskBias [B, 1, 1, T] (0 or a large negative number).
- * Q, K and V come from one fused [D, 3D] projection (one GEMM instead of three).
- */
-export function selfAttention(
-  m: ModelContext,
-  x: string,
-  maskBias: string,
-  name: string,
-  layer: number,
-): string {
+/** Where attention reads its keys and values, and the symbolic length names for dropout-mask shapes. */
+export interface AttentionSpec {
+  /** Keys/values come from this [B, S, D] value (cross-attention); undefined: from the query input (self). */
+  readonly memory?: string;
+  /** Additive bias broadcastable to [B, H, T, S]. */
+  readonly bias: string;
+  readonly queryLength: string;
+  readonly keyLength: string;
+  /** Unique dropout-site name. */
+  readonly site: string;
+}
+
+function splitHeads(m: ModelContext, x: string, perm: readonly number[]): string {
   const { dModel: d, heads: h } = m.config;
-  const dh = d / h;
+  return m.b.op('Transpose', [m.b.op('Reshape', [x, m.int64s([0, 0, h, d / h])])], { perm: attr.ints(perm) });
+}
+
+/**
+ * Multi-head attention. Self-attention takes Q, K, V from one fused [D, 3D] projection (one GEMM instead of
+ * three); cross-attention projects Q from the queries and a fused [D, 2D] K/V from the memory. Q is scaled by
+ * 1/√d_head before the product, on [B, T, D] rather than on the [B, H, T, S] scores.
+ */
+export function attention(m: ModelContext, x: string, name: string, spec: AttentionSpec): string {
+  const { dModel: d, heads: h } = m.config;
   const b = m.b;
-  const qkv = linear(m, x, `${name}.qkv`, d, 3 * d);
-  const [q, k, v] = b.opMulti(
-    'Split',
-    [qkv, m.int64s([d, d, d])],
-    { axis: attr.int(-1) },
-    { name: `${name}/split`, outputs: 3 },
-  );
-  const heads = m.int64s([0, 0, h, dh]);
-  const scaled = b.op('Mul', [q!, m.scalar(1 / Math.sqrt(dh))]);
-  const qh = b.op('Transpose', [b.op('Reshape', [scaled, heads])], { perm: attr.ints([0, 2, 1, 3]) });
-  const kt = b.op('Transpose', [b.op('Reshape', [k!, heads])], { perm: attr.ints([0, 2, 3, 1]) });
-  const vh = b.op('Transpose', [b.op('Reshape', [v!, heads])], { perm: attr.ints([0, 2, 1, 3]) });
-  const scores = b.op('Add', [b.op('MatMul', [qh, kt], {}, { name: `${name}/scores` }), maskBias]);
+  let q: string;
+  let k: string;
+  let v: string;
+  if (spec.memory === undefined) {
+    const qkv = linear(m, x, `${name}.qkv`, d, 3 * d);
+    [q, k, v] = b.opMulti(
+      'Split',
+      [qkv, m.int64s([d, d, d])],
+      { axis: attr.int(-1) },
+      { name: `${name}/split`, outputs: 3 },
+    ) as [string, string, string];
+  } else {
+    q = linear(m, x, `${name}.q`, d, d);
+    const kv = linear(m, spec.memory, `${name}.kv`, d, 2 * d);
+    [k, v] = b.opMulti(
+      'Split',
+      [kv, m.int64s([d, d])],
+      { axis: attr.int(-1) },
+      { name: `${name}/split`, outputs: 2 },
+    ) as [string, string];
+  }
+  const qh = splitHeads(m, b.op('Mul', [q, m.scalar(1 / Math.sqrt(d / h))]), [0, 2, 1, 3]);
+  const kt = splitHeads(m, k, [0, 2, 3, 1]);
+  const vh = splitHeads(m, v, [0, 2, 1, 3]);
+  const scores = b.op('Add', [b.op('MatMul', [qh, kt], {}, { name: `${name}/scores` }), spec.bias]);
   let probs = b.op('Softmax', [scores], { axis: attr.int(-1) });
   probs = m.dropout(
     probs,
     m.config.attentionDropout,
-    ['batch', h, 'sequence', 'sequence'],
-    `layer${layer}.attention`,
+    ['batch', h, spec.queryLength, spec.keyLength],
+    `${spec.site}.attention`,
   );
   const context = b.op('MatMul', [probs, vh], {}, { name: `${name}/context` });
   const merged = b.op('Reshape', [
@@ -104,23 +127,40 @@ export function feedForward(m: ModelContext, x: string, name: string): string {
   return linear(m, activation(m, linear(m, x, `${name}.up`, d, ffn)), `${name}.down`, ffn, d);
 }
 
-/** One encoder layer, pre- or post-LayerNorm. */
-export function encoderLayer(m: ModelContext, x: string, maskBias: string, i: number): string {
-  const p = `layers.${i}`;
-  const hidden = ['batch', 'sequence', m.config.dModel] as const;
-  const drop = (y: string, site: string) => m.dropout(y, m.config.dropout, hidden, `layer${i}.${site}`);
-  const b = m.b;
-  if (m.config.preLayerNorm) {
-    const h = b.op('Add', [
-      x,
-      drop(selfAttention(m, layerNorm(m, x, `${p}.attn_norm`), maskBias, `${p}.attn`, i), 'attn_out'),
-    ]);
-    return b.op('Add', [h, drop(feedForward(m, layerNorm(m, h, `${p}.ffn_norm`), `${p}.ffn`), 'ffn_out')]);
-  }
-  const h = layerNorm(
-    m,
-    b.op('Add', [x, drop(selfAttention(m, x, maskBias, `${p}.attn`, i), 'attn_out')]),
-    `${p}.attn_norm`,
+/**
+ * A residual sub-layer: pre-LN `x + drop(f(norm(x)))` or post-LN `norm(x + drop(f(x)))`.
+ * `length` names the sequence dimension for the dropout mask's shape.
+ */
+export function residual(
+  m: ModelContext,
+  x: string,
+  norm: string,
+  length: string,
+  site: string,
+  f: (input: string) => string,
+): string {
+  const drop = (y: string) => m.dropout(y, m.config.dropout, ['batch', length, m.config.dModel], site);
+  if (m.config.preLayerNorm) return m.b.op('Add', [x, drop(f(layerNorm(m, x, norm)))]);
+  return layerNorm(m, m.b.op('Add', [x, drop(f(x))]), norm);
+}
+
+/** One encoder layer: self-attention and feed-forward, each a residual sub-layer. */
+export function encoderLayer(
+  m: ModelContext,
+  x: string,
+  maskBias: string,
+  i: number,
+  prefix = 'layers',
+): string {
+  const p = `${prefix}.${i}`;
+  const self: AttentionSpec = {
+    bias: maskBias,
+    queryLength: 'sequence',
+    keyLength: 'sequence',
+    site: `${p}.self`,
+  };
+  const h = residual(m, x, `${p}.attn_norm`, 'sequence', `${p}.attn_out`, (y) =>
+    attention(m, y, `${p}.attn`, self),
   );
-  return layerNorm(m, b.op('Add', [h, drop(feedForward(m, h, `${p}.ffn`), 'ffn_out')]), `${p}.ffn_norm`);
+  return residual(m, h, `${p}.ffn_norm`, 'sequence', `${p}.ffn_out`, (y) => feedForward(m, y, `${p}.ffn`));
 }

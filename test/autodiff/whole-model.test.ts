@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { makeConfig } from '../../src/models/config.js';
 import { buildMlmEncoder } from '../../src/models/encoder.js';
+import { buildSeq2Seq } from '../../src/models/seq2seq.js';
 import { encodeModel } from '../../src/onnx/io.js';
 import { createSession, type OrtFeeds, ortTensor, runSession } from '../../src/runtime/ort.js';
 import { Rng } from '../../src/train/rng.js';
@@ -102,3 +103,76 @@ for (const variant of [
     });
   });
 }
+
+describe('2-layer encoder-decoder, label-smoothed loss (float64, gelu_tanh)', () => {
+  it('gradient of every parameter matches central differences on sampled entries', async () => {
+    const config = makeConfig({
+      vocabSize: 17,
+      dModel: 8,
+      layers: 2,
+      heads: 2,
+      ffn: 12,
+      maxLength: 8,
+      dropout: 0,
+      attentionDropout: 0,
+      activation: 'gelu_tanh',
+      dtype: 'float64',
+    });
+    const built = buildSeq2Seq(config, {
+      rng: Rng.seeded(3),
+      head: 'loss',
+      dropout: false,
+      labelSmoothing: 0.1,
+    });
+    const params = built.params.map((p) => p.name);
+    const trainable = await buildTrainable(built.model, params, built.loss!);
+    const values = new Map(
+      [...trainable.initial].map(([n, t]) => [n, Float64Array.from(t.data as Float64Array, (x) => x * 10)]),
+    );
+    const data: OrtFeeds = {
+      input_ids: i64([3, 5, 7, 1, 2, 9, 4, 0], [2, 4]),
+      attention_mask: i64([1, 1, 1, 1, 1, 1, 0, 0], [2, 4]),
+      decoder_input_ids: i64([0, 6, 8, 0, 11, 12], [2, 3]),
+      decoder_attention_mask: i64([1, 1, 1, 1, 1, 0], [2, 3]),
+      target_positions: i64([0, 1, 2, 3, 4], [5]),
+      target_labels: i64([6, 8, 2, 11, -100], [5]),
+    };
+    const feeds = (vals: Map<string, Float64Array>): OrtFeeds => {
+      const f: OrtFeeds = { ...data };
+      for (const p of params) f[p] = ortTensor('float64', vals.get(p)!, trainable.initial.get(p)!.dims);
+      return f;
+    };
+    const gradSession = await createSession(encodeModel(trainable.model));
+    const fwdSession = await createSession(encodeModel(trainable.forward));
+    try {
+      const out = await runSession(gradSession, feeds(values));
+      const loss = async () =>
+        Number((await runSession(fwdSession, feeds(values), [built.loss!]))[built.loss!]!.data[0]);
+      for (const p of params) {
+        const analytic = out[trainable.gradients.get(p)!]!.data as Float64Array;
+        const v = values.get(p)!;
+        let big = 0;
+        for (let i = 1; i < analytic.length; i++)
+          if (Math.abs(analytic[i]!) > Math.abs(analytic[big]!)) big = i;
+        const scale = Math.max(Math.abs(analytic[big]!), 1e-12);
+        assert.ok(scale > 1e-9, `${p} receives a gradient`);
+        for (const i of new Set([big, v.length - 1])) {
+          const orig = v[i]!;
+          v[i] = orig + 1e-6;
+          const lp = await loss();
+          v[i] = orig - 1e-6;
+          const lm = await loss();
+          v[i] = orig;
+          const numeric = (lp - lm) / 2e-6;
+          assert.ok(
+            Math.abs(numeric - analytic[i]!) / scale < 1e-6,
+            `${p}[${i}]: analytic ${analytic[i]} vs numeric ${numeric}`,
+          );
+        }
+      }
+    } finally {
+      await gradSession.release();
+      await fwdSession.release();
+    }
+  });
+});
