@@ -20,7 +20,11 @@ export interface MlmBatchOptions {
 }
 
 /** Cuts documents (token ids without specials) into <s> … </s> blocks of at most `length` tokens. */
-export function makeBlocks(documents: readonly Int32Array[], length: number, special: SpecialIds): Int32Array[] {
+export function makeBlocks(
+  documents: readonly Int32Array[],
+  length: number,
+  special: SpecialIds,
+): Int32Array[] {
   if (length < 3) throw new TlcError('CONFIG_INVALID', `sequence length must be at least 3, got ${length}`);
   const inner = length - 2;
   const blocks: Int32Array[] = [];
@@ -84,13 +88,31 @@ export function mlmBatch(blocks: readonly Int32Array[], options: MlmBatchOptions
     }
   });
   if (candidates.length === 0) throw new TlcError('DATA_INVALID', 'a batch has no maskable tokens');
-  const { positions, labels } = maskBlockTokens(ids, candidates, options.maskProbability ?? 0.15, special, rng);
+  const { positions, labels } = maskBlockTokens(
+    ids,
+    candidates,
+    options.maskProbability ?? 0.15,
+    special,
+    rng,
+  );
   return {
     inputs: {
-      input_ids: ortTensor('int64', BigInt64Array.from(ids, (v) => BigInt(v)), [n, t]),
+      input_ids: ortTensor(
+        'int64',
+        BigInt64Array.from(ids, (v) => BigInt(v)),
+        [n, t],
+      ),
       attention_mask: ortTensor('int64', attention, [n, t]),
-      mlm_positions: ortTensor('int64', BigInt64Array.from(positions, (v) => BigInt(v)), [positions.length]),
-      mlm_labels: ortTensor('int64', BigInt64Array.from(labels, (v) => BigInt(v)), [labels.length]),
+      mlm_positions: ortTensor(
+        'int64',
+        BigInt64Array.from(positions, (v) => BigInt(v)),
+        [positions.length],
+      ),
+      mlm_labels: ortTensor(
+        'int64',
+        BigInt64Array.from(labels, (v) => BigInt(v)),
+        [labels.length],
+      ),
     },
     dims: { batch: n, sequence: t },
     tokens: blocks.reduce((s, b) => s + b.length, 0),
@@ -104,7 +126,10 @@ export class MlmBatcher {
     readonly options: MlmBatchOptions,
   ) {
     if (blocks.length < options.batchSize) {
-      throw new TlcError('DATA_INVALID', `the training data has ${blocks.length} blocks, fewer than one batch of ${options.batchSize}`);
+      throw new TlcError(
+        'DATA_INVALID',
+        `the training data has ${blocks.length} blocks, fewer than one batch of ${options.batchSize}`,
+      );
     }
   }
 
@@ -141,7 +166,13 @@ export function mlmEvalBatches(blocks: readonly Int32Array[], options: MlmBatchO
   const rng = Rng.seeded(options.seed, 0xe7a1);
   const out: Batch[] = [];
   for (let i = 0; i < blocks.length; i += options.batchSize) {
-    out.push(mlmBatch(blocks.slice(i, i + options.batchSize).map((b) => Int32Array.from(b)), options, rng));
+    out.push(
+      mlmBatch(
+        blocks.slice(i, i + options.batchSize).map((b) => Int32Array.from(b)),
+        options,
+        rng,
+      ),
+    );
   }
   return out;
 }

@@ -35,7 +35,11 @@ function toExample(pair: TokenPair, o: TranslationBatchOptions): Example {
   const { bos, eos } = o.special;
   const source = Int32Array.from([...pair.source.subarray(0, o.maxLength - 1), eos]);
   const target = pair.target.subarray(0, o.maxLength - 1);
-  return { source, decoderInput: Int32Array.from([bos, ...target]), labels: Int32Array.from([...target, eos]) };
+  return {
+    source,
+    decoderInput: Int32Array.from([bos, ...target]),
+    labels: Int32Array.from([...target, eos]),
+  };
 }
 
 export function translationBatch(examples: readonly Example[], special: SpecialIds): Batch {
@@ -106,7 +110,10 @@ export class TranslationBatcher {
   ) {
     if (pairs.length === 0) throw new TlcError('DATA_INVALID', 'there are no translation pairs to train on');
     if (options.batchTokens < options.maxLength) {
-      throw new TlcError('CONFIG_INVALID', `batch tokens (${options.batchTokens}) must be at least the maximum length (${options.maxLength})`);
+      throw new TlcError(
+        'CONFIG_INVALID',
+        `batch tokens (${options.batchTokens}) must be at least the maximum length (${options.maxLength})`,
+      );
     }
     const rng = Rng.seeded(options.seed, 0x7a45);
     const order = rng.shuffle(pairs.map((p) => toExample(p, options)));
@@ -114,7 +121,9 @@ export class TranslationBatcher {
     const poolSize = Math.max(1, Math.floor((options.batchTokens / 16) * 50));
     this.batches = [];
     for (let i = 0; i < order.length; i += poolSize) {
-      const pool = order.slice(i, i + poolSize).sort((a, b) => a.source.length + a.labels.length - (b.source.length + b.labels.length));
+      const pool = order
+        .slice(i, i + poolSize)
+        .sort((a, b) => a.source.length + a.labels.length - (b.source.length + b.labels.length));
       this.batches.push(...pack(pool, options.batchTokens));
     }
   }
@@ -127,14 +136,23 @@ export class TranslationBatcher {
     const index = (step - 1) * microPerStep + micro;
     const epoch = Math.floor(index / this.batches.length);
     if (this.cache?.epoch !== epoch) {
-      this.cache = { epoch, order: Rng.seeded(this.options.seed, 0x7a46, epoch).shuffle([...this.batches.keys()]) };
+      this.cache = {
+        epoch,
+        order: Rng.seeded(this.options.seed, 0x7a46, epoch).shuffle([...this.batches.keys()]),
+      };
     }
-    return translationBatch(this.batches[this.cache.order[index % this.batches.length]!]!, this.options.special);
+    return translationBatch(
+      this.batches[this.cache.order[index % this.batches.length]!]!,
+      this.options.special,
+    );
   }
 }
 
 /** Evaluation batches over all pairs in order (sorted by length for padding efficiency). */
-export function translationEvalBatches(pairs: readonly TokenPair[], options: TranslationBatchOptions): Batch[] {
+export function translationEvalBatches(
+  pairs: readonly TokenPair[],
+  options: TranslationBatchOptions,
+): Batch[] {
   const examples = pairs.map((p) => toExample(p, options)).sort((a, b) => a.source.length - b.source.length);
   return pack(examples, options.batchTokens).map((b) => translationBatch(b, options.special));
 }

@@ -1,0 +1,124 @@
+/** MLM masking statistics and block layout; translation batch layout, budget and determinism. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MlmBatcher, makeBlocks, mlmEvalBatches } from '../../src/train/batching/mlm.js';
+import type { SpecialIds } from '../../src/train/batching/special.js';
+import { type TokenPair, TranslationBatcher } from '../../src/train/batching/translation.js';
+import { Rng } from '../../src/train/rng.js';
+
+const special: SpecialIds = { bos: 0, pad: 1, eos: 2, mask: 4, vocabSize: 1000, firstRegular: 5 };
+const ints = (t: { data: unknown }) => Array.from(t.data as BigInt64Array, Number);
+
+function documents(n: number, rng: Rng): Int32Array[] {
+  return Array.from({ length: n }, () =>
+    Int32Array.from({ length: 20 + rng.int(200) }, () => 5 + rng.int(995)),
+  );
+}
+
+describe('MLM batches', () => {
+  const docs = documents(60, Rng.seeded(1));
+  const blocks = makeBlocks(docs, 64, special);
+
+  it('cut documents into <s> … </s> blocks joined by </s>, losing no token', () => {
+    assert.ok(blocks.every((b) => b.length <= 64 && b[0] === special.bos && b[b.length - 1] === special.eos));
+    const inner = blocks.flatMap((b) => [...b.subarray(1, -1)]).filter((id) => id !== special.eos);
+    assert.deepEqual(
+      inner,
+      docs.flatMap((d) => [...d]),
+    );
+  });
+
+  it('mask 15% of real tokens: 80% <mask>, 10% random, 10% unchanged; never a special token', () => {
+    const batcher = new MlmBatcher(blocks, { sequenceLength: 64, batchSize: 8, special, seed: 3 });
+    let real = 0;
+    let chosen = 0;
+    let masked = 0;
+    let kept = 0;
+    for (let step = 1; step <= 200; step++) {
+      const b = batcher.batch(step);
+      const ids = ints(b.inputs.input_ids!);
+      const attention = ints(b.inputs.attention_mask!);
+      const positions = ints(b.inputs.mlm_positions!);
+      const labels = ints(b.inputs.mlm_labels!);
+      real += ids.filter(
+        (id, i) => attention[i] === 1 && (id >= special.firstRegular || positions.includes(i)),
+      ).length;
+      chosen += positions.length;
+      positions.forEach((p, k) => {
+        assert.ok(labels[k]! >= special.firstRegular, 'labels are real tokens');
+        if (ids[p] === special.mask) masked += 1;
+        else if (ids[p] === labels[k]) kept += 1;
+      });
+    }
+    const random = chosen - masked - kept;
+    assert.ok(Math.abs(chosen / real - 0.15) < 0.005, `chosen ${chosen / real}`);
+    assert.ok(Math.abs(masked / chosen - 0.8) < 0.01, `masked ${masked / chosen}`);
+    // A random replacement equals the original 1 time in 995, so "kept" is 10% plus a hair.
+    assert.ok(Math.abs(kept / chosen - 0.1) < 0.01, `kept ${kept / chosen}`);
+    assert.ok(Math.abs(random / chosen - 0.1) < 0.01, `random ${random / chosen}`);
+  });
+
+  it('are deterministic per step, re-masked every step, and reshuffled every epoch', () => {
+    const a = new MlmBatcher(blocks, { sequenceLength: 64, batchSize: 4, special, seed: 5 });
+    const b = new MlmBatcher(blocks, { sequenceLength: 64, batchSize: 4, special, seed: 5 });
+    assert.deepEqual(ints(a.batch(7).inputs.input_ids!), ints(b.batch(7).inputs.input_ids!));
+    assert.notDeepEqual(ints(a.batch(7).inputs.mlm_positions!), ints(a.batch(8).inputs.mlm_positions!));
+    const perEpoch = a.batchesPerEpoch;
+    assert.notDeepEqual(ints(a.batch(1).inputs.mlm_labels!), ints(a.batch(1 + perEpoch).inputs.mlm_labels!));
+    const evalA = mlmEvalBatches(blocks, { sequenceLength: 64, batchSize: 16, special, seed: 5 });
+    const evalB = mlmEvalBatches(blocks, { sequenceLength: 64, batchSize: 16, special, seed: 5 });
+    assert.deepEqual(ints(evalA[0]!.inputs.mlm_positions!), ints(evalB[0]!.inputs.mlm_positions!));
+    assert.equal(
+      evalA.reduce((s, b) => s + b.dims.batch!, 0),
+      blocks.length,
+    );
+  });
+});
+
+describe('translation batches', () => {
+  const rng = Rng.seeded(2);
+  const pairs: TokenPair[] = Array.from({ length: 300 }, () => ({
+    source: Int32Array.from({ length: 3 + rng.int(40) }, () => 5 + rng.int(900)),
+    target: Int32Array.from({ length: 3 + rng.int(40) }, () => 5 + rng.int(900)),
+  }));
+  const options = { batchTokens: 512, maxLength: 32, special, seed: 7 };
+
+  it('lay out source … </s>, <s> … as decoder input and … </s> as labels, padded to multiples of 8', () => {
+    const batcher = new TranslationBatcher(pairs, options);
+    let seen = 0;
+    for (let step = 1; step <= batcher.batchesPerEpoch; step++) {
+      const b = batcher.batch(step);
+      const {
+        batch: n,
+        sequence: s,
+        target: t,
+      } = b.dims as { batch: number; sequence: number; target: number };
+      assert.equal(s % 8, 0);
+      assert.equal(t % 8, 0);
+      assert.ok(Math.max(s, t) * n <= options.batchTokens + 8 * n, 'within the token budget');
+      const dec = ints(b.inputs.decoder_input_ids!);
+      for (let k = 0; k < n; k++) assert.equal(dec[k * t], special.bos);
+      const labels = ints(b.inputs.target_labels!);
+      const positions = ints(b.inputs.target_positions!);
+      // Each sequence's last label is </s>; labels are the decoder inputs shifted left.
+      for (let i = 0; i < positions.length; i++) {
+        const p = positions[i]!;
+        const next = positions[i + 1];
+        if (next === undefined || Math.floor(next / t) !== Math.floor(p / t))
+          assert.equal(labels[i], special.eos);
+        else assert.equal(labels[i], dec[p + 1]);
+      }
+      seen += n;
+    }
+    assert.equal(seen, pairs.length, 'one epoch covers every pair once');
+  });
+
+  it('truncate to the maximum length and are deterministic per step', () => {
+    const a = new TranslationBatcher(pairs, options);
+    const b = new TranslationBatcher(pairs, options);
+    assert.deepEqual(ints(a.batch(3).inputs.input_ids!), ints(b.batch(3).inputs.input_ids!));
+    for (let step = 1; step <= a.batchesPerEpoch; step++) {
+      assert.ok((a.batch(step).dims.sequence ?? 0) <= 32 && (a.batch(step).dims.target ?? 0) <= 32);
+    }
+  });
+});
