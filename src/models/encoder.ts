@@ -104,6 +104,17 @@ export function buildMlmEncoder(config: TransformerConfig, options: EncoderOptio
       floatType: m.floatType,
     });
     b.output(loss, { elemType: m.floatType, shape: [] });
+    // For evaluation (accuracy); training graphs drop it with the other unused nodes.
+    const predictions = b.op(
+      'ArgMax',
+      [logits],
+      { axis: attr.int(-1), keepdims: attr.int(0) },
+      {
+        name: 'predictions',
+        outputs: ['mlm_predictions'],
+      },
+    );
+    b.output(predictions, { elemType: DataType.INT64, shape: ['masked'] });
     return { model: b.toModel(), params: m.params, dropoutSites: m.dropoutSites, loss };
   }
   const logits = mlmHead(m, rows);

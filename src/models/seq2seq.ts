@@ -16,7 +16,11 @@ import { crossEntropy } from './loss.js';
 
 export interface Seq2SeqOptions {
   readonly rng: Rng;
-  readonly head: 'loss' | 'next-token' | 'logits';
+  /**
+   * 'loss' (training), 'logits' (every target position), 'encoder' (returns encoder_hidden_states), or
+   * 'next-token' (takes encoder_hidden_states, returns the arg-max token after the last decoder position).
+   */
+  readonly head: 'loss' | 'next-token' | 'logits' | 'encoder';
   readonly dropout: boolean;
   /** Label smoothing ε for the loss head (default 0.1, as in the paper's translation setup). */
   readonly labelSmoothing?: number;
@@ -94,10 +98,20 @@ export function buildSeq2Seq(config: TransformerConfig, options: Seq2SeqOptions)
   );
   const b = m.b;
   const word = wordEmbedding(m);
-  const ids = b.input('input_ids', DataType.INT64, ['batch', 'sequence']);
+  const ids =
+    options.head === 'next-token' ? '' : b.input('input_ids', DataType.INT64, ['batch', 'sequence']);
   const mask = b.input('attention_mask', DataType.INT64, ['batch', 'sequence']);
+  if (options.head === 'encoder') {
+    const hidden = encode(m, ids, mask, word, 'encoder.');
+    b.op('Identity', [hidden], {}, { name: 'encoder_output', outputs: ['encoder_hidden_states'] });
+    b.output('encoder_hidden_states', { elemType: m.floatType, shape: ['batch', 'sequence', config.dModel] });
+    return { model: b.toModel(), params: m.params, dropoutSites: m.dropoutSites };
+  }
   const target = b.input('decoder_input_ids', DataType.INT64, ['batch', 'target']);
-  const memory = encode(m, ids, mask, word, 'encoder.');
+  const memory =
+    options.head === 'next-token'
+      ? b.input('encoder_hidden_states', m.floatType, ['batch', 'sequence', config.dModel])
+      : encode(m, ids, mask, word, 'encoder.');
   const crossBias = attentionBias(m, mask);
   let selfBias = causalBias(m, target);
   if (options.head === 'loss') {

@@ -8,6 +8,7 @@ import { TlcError } from '../errors/index.js';
 import { attr } from '../onnx/attributes.js';
 import { GraphBuilder } from '../onnx/builder.js';
 import type { Model, Tensor, ValueInfo } from '../onnx/ir.js';
+import { removeDeadNodes } from '../onnx/passes/dead-nodes.js';
 import { inferShapes } from '../runtime/shape-inference.js';
 
 export interface TrainableGraph {
@@ -73,6 +74,8 @@ export async function buildTrainable(
     ...graph.outputs.filter((o) => o.name === loss || o.name === gradNormSquared),
     ...params.map((p) => graph.outputs.find((o) => o.name === result.gradients.get(p))!),
   ];
-  const trained: Model = { ...forward, opsetImports: b.opsets(), graph: { ...graph, outputs } };
+  // Outputs the step does not fetch (predictions, say) and the nodes behind them are dropped.
+  const pruned = removeDeadNodes({ ...graph, outputs }).graph;
+  const trained: Model = { ...forward, opsetImports: b.opsets(), graph: pruned };
   return { model: trained, forward, loss, gradNormSquared, gradients: result.gradients, initial };
 }

@@ -212,6 +212,12 @@ export class Trainer {
     return Number(out[this.graph.loss]!.data[0]);
   }
 
+  /** Named outputs of the evaluation graph on a batch (no dropout, no update). */
+  async evaluateOutputs(batch: Batch, outputs: readonly string[]): Promise<Record<string, OrtTensor>> {
+    const session = await this.evalSessions.get(bucketKey(batch.inputs));
+    return runSession(session, { ...batch.inputs, ...this.paramFeeds() }, outputs);
+  }
+
   /** Current parameters as tensors (shared memory: copy before mutating). */
   parameterTensors(): Tensor[] {
     return [...this.params].map(([name, data]) => ({
