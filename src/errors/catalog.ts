@@ -30,11 +30,19 @@ export const ERROR_CATALOG = {
     summary: 'A gradient could not be built (unknown shapes, unsupported attributes).',
   },
   CONFIG_INVALID: { status: 400, summary: 'A model or training setting is out of range or inconsistent.' },
+  TOKENIZER_FAILED: {
+    status: 400,
+    summary: 'A tokenizer could not be loaded (bad tokenizer.json) or was given ids outside its vocabulary.',
+  },
   CHECKPOINT_FAILED: {
     status: 500,
     summary: 'A checkpoint could not be written, read or matched to the model.',
   },
   CLI_USAGE: { status: 400, summary: 'A command-line argument is missing or invalid.' },
+  DATA_INVALID: {
+    status: 400,
+    summary: 'A corpus or data file is missing, empty, not UTF-8 text or malformed.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;
