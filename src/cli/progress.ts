@@ -27,7 +27,9 @@ export class ProgressBar {
     const eta = state.eta === undefined ? '' : ` ETA ${formatDuration(state.eta)}`;
     const line = `${bar} ${state.label}${eta}`;
     if (this.stream.isTTY) {
-      this.stream.write(`\r${line.slice(0, (this.stream.columns || 120) - 1).padEnd(Math.min(line.length, (this.stream.columns || 120) - 1))}\x1b[K`);
+      this.stream.write(
+        `\r${line.slice(0, (this.stream.columns || 120) - 1).padEnd(Math.min(line.length, (this.stream.columns || 120) - 1))}\x1b[K`,
+      );
       this.drawn = true;
       return;
     }

@@ -2,7 +2,9 @@
 /** `tlc`: train large, then compress. One subcommand per file in ./commands. */
 import { Command } from 'commander';
 import { registerConvert } from './commands/convert.js';
+import { registerEval } from './commands/eval.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerTrain } from './commands/train.js';
 import { packageVersion } from './version.js';
 
 export function buildProgram(): Command {
@@ -15,6 +17,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerInspect(program);
   registerConvert(program);
+  registerTrain(program);
+  registerEval(program);
   program.addHelpText(
     'after',
     '\nExamples:\n  tlc inspect model.onnx\n  tlc inspect model.onnx --json\n  tlc convert model.onnx out/model.onnx --external-data --cleanup\n',

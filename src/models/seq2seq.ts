@@ -139,7 +139,7 @@ export function buildSeq2Seq(config: TransformerConfig, options: Seq2SeqOptions)
       'ArgMax',
       [logits],
       { axis: attr.int(-1), keepdims: attr.int(0) },
-      { name: 'next_token', outputs: ['next_token'] },
+      { name: 'argmax_next', outputs: ['next_token'] },
     );
     b.output(next, { elemType: DataType.INT64, shape: ['batch'] });
     return { model: b.toModel(), params: m.params, dropoutSites: m.dropoutSites };

@@ -16,11 +16,33 @@ export interface ScheduleOptions {
 /** The learning rate for a 1-based step number. */
 export type Schedule = (step: number) => number;
 
-export function makeSchedule(o: ScheduleOptions): Schedule {
+function check(o: { peak: number; warmupSteps: number }): void {
   if (!(o.peak > 0)) throw new TlcError('CONFIG_INVALID', `learning rate must be positive, got ${o.peak}`);
   if (!(o.warmupSteps >= 0))
     throw new TlcError('CONFIG_INVALID', `warm-up steps must be ≥ 0, got ${o.warmupSteps}`);
+}
+
+/** The rate after warm-up, given the fraction of the decay that is done (0…1). */
+function decayed(o: Omit<ScheduleOptions, 'totalSteps'>, done: number, step: number): number {
   const floor = (o.minRatio ?? 0) * o.peak;
+  switch (o.decay) {
+    case 'constant':
+      return o.peak;
+    case 'linear':
+      return floor + (o.peak - floor) * (1 - done);
+    case 'cosine':
+      return floor + (o.peak - floor) * 0.5 * (1 + Math.cos(Math.PI * done));
+    case 'inverse_sqrt':
+      return (o.peak * Math.sqrt(Math.max(1, o.warmupSteps))) / Math.sqrt(step);
+    default: {
+      const never: never = o.decay;
+      throw new TlcError('CONFIG_INVALID', `unknown decay "${String(never)}"`);
+    }
+  }
+}
+
+export function makeSchedule(o: ScheduleOptions): Schedule {
+  check(o);
   const warm = o.warmupSteps;
   if (
     (o.decay === 'linear' || o.decay === 'cosine') &&
@@ -34,20 +56,26 @@ export function makeSchedule(o: ScheduleOptions): Schedule {
   const total = o.totalSteps ?? 0;
   return (step: number) => {
     if (step <= warm) return (o.peak * step) / Math.max(1, warm);
-    const done = Math.min(1, (step - warm) / Math.max(1, total - warm));
-    switch (o.decay) {
-      case 'constant':
-        return o.peak;
-      case 'linear':
-        return floor + (o.peak - floor) * (1 - done);
-      case 'cosine':
-        return floor + (o.peak - floor) * 0.5 * (1 + Math.cos(Math.PI * done));
-      case 'inverse_sqrt':
-        return (o.peak * Math.sqrt(Math.max(1, warm))) / Math.sqrt(step);
-      default: {
-        const never: never = o.decay;
-        throw new TlcError('CONFIG_INVALID', `unknown decay "${String(never)}"`);
-      }
-    }
+    return decayed(o, Math.min(1, (step - warm) / Math.max(1, total - warm)), step);
+  };
+}
+
+/**
+ * A schedule whose decay follows training progress, measured in steps (`maxSteps`), in training seconds
+ * (`budgetSeconds`, read from `elapsed()`), or both (whichever is further along): what a wall-clock budget
+ * needs, since the number of steps that fit is not known in advance. Warm-up is always in steps.
+ * Resume is bit-exact only for step-based progress.
+ */
+export function makeProgressSchedule(
+  o: Omit<ScheduleOptions, 'totalSteps'> & { maxSteps?: number; budgetSeconds?: number },
+  elapsed: () => number,
+): Schedule {
+  check(o);
+  return (step: number) => {
+    if (step <= o.warmupSteps) return (o.peak * step) / Math.max(1, o.warmupSteps);
+    const bySteps =
+      o.maxSteps === undefined ? 0 : (step - o.warmupSteps) / Math.max(1, o.maxSteps - o.warmupSteps);
+    const byTime = o.budgetSeconds === undefined ? 0 : elapsed() / o.budgetSeconds;
+    return decayed(o, Math.min(1, Math.max(bySteps, byTime)), step);
   };
 }

@@ -97,11 +97,16 @@ class SessionCache {
   }
 }
 
-function bucketKey(inputs: Readonly<Record<string, OrtTensor>>): string {
-  return Object.entries(inputs)
-    .map(([k, t]) => `${k}:${t.dims.join('x')}`)
+/**
+ * The shape bucket of a batch: its named dimension sizes (batch, sequence, target…). Inputs whose length varies
+ * from batch to batch without changing the work much (the number of masked or target positions) stay out of
+ * the key, so they do not multiply sessions.
+ */
+function bucketKey(batch: Batch): string {
+  return Object.entries(batch.dims)
+    .map(([k, v]) => `${k}=${v}`)
     .sort()
-    .join('|');
+    .join(',');
 }
 
 export class Trainer {
@@ -179,7 +184,7 @@ export class Trainer {
       for (const m of stepMasks(this.built.dropoutSites, batch.dims, this.options.seed, step, k)) {
         feeds[m.input] = ortTensor('bool', m.mask, m.shape);
       }
-      const session = await this.trainSessions.get(bucketKey(batch.inputs));
+      const session = await this.trainSessions.get(bucketKey(batch));
       const out = await runSession(session, feeds);
       lossSum += Number(out[this.graph.loss]!.data[0]);
       normSquared = Number(out[this.graph.gradNormSquared]!.data[0]);
@@ -207,14 +212,14 @@ export class Trainer {
 
   /** Loss on a batch without dropout and without updating anything. */
   async evaluate(batch: Batch): Promise<number> {
-    const session = await this.evalSessions.get(bucketKey(batch.inputs));
+    const session = await this.evalSessions.get(bucketKey(batch));
     const out = await runSession(session, { ...batch.inputs, ...this.paramFeeds() }, [this.graph.loss]);
     return Number(out[this.graph.loss]!.data[0]);
   }
 
   /** Named outputs of the evaluation graph on a batch (no dropout, no update). */
   async evaluateOutputs(batch: Batch, outputs: readonly string[]): Promise<Record<string, OrtTensor>> {
-    const session = await this.evalSessions.get(bucketKey(batch.inputs));
+    const session = await this.evalSessions.get(bucketKey(batch));
     return runSession(session, { ...batch.inputs, ...this.paramFeeds() }, outputs);
   }
 

@@ -1,0 +1,225 @@
+/** `tlc train`: train an MLM encoder or a translation encoder-decoder under a wall-clock and/or step budget. */
+import type { Command } from 'commander';
+import { TlcError } from '../../errors/index.js';
+import { findPreset, PRESETS } from '../../models/presets.js';
+import type { Device } from '../../runtime/ort.js';
+import { RUN_DEFAULTS, type RunConfig, type Task, validateRunConfig } from '../../train/run/config.js';
+import { readRunConfig, runTraining } from '../../train/run/loop.js';
+import type { DecayKind } from '../../train/schedule.js';
+import { parseDuration } from '../duration.js';
+import { action } from '../errors.js';
+import { ProgressBar } from '../progress.js';
+
+interface TrainFlags {
+  task: string;
+  preset?: string;
+  layers?: string;
+  width?: string;
+  heads?: string;
+  ffn?: string;
+  maxLength: string;
+  dropout: string;
+  attentionDropout?: string;
+  preLn?: boolean;
+  activation: string;
+  corpus?: string;
+  data?: string[];
+  vocabSize: string;
+  tokenizer?: string;
+  timeBudget?: string;
+  maxSteps?: string;
+  batchTokens: string;
+  accumulate: string;
+  lr: string;
+  warmup: string;
+  schedule: string;
+  weightDecay: string;
+  clipNorm: string;
+  labelSmoothing: string;
+  evalEvery: string;
+  evalTokens: string;
+  evalSentences: string;
+  seed: string;
+  device: string;
+  fallbackCpu?: boolean;
+  threads: string;
+  out: string;
+  resume?: boolean;
+}
+
+function num(text: string | undefined, flag: string, integer = false): number {
+  const n = Number(text);
+  if (text === undefined || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
+    throw new TlcError('CLI_USAGE', `${flag} must be ${integer ? 'an integer' : 'a number'}, got "${text}"`);
+  }
+  return n;
+}
+
+function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
+  if (!(allowed as readonly string[]).includes(value))
+    throw new TlcError('CLI_USAGE', `${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
+  return value as T;
+}
+
+export function runConfigFromFlags(f: TrainFlags): RunConfig {
+  const task = oneOf<Task>(f.task, ['mlm', 'translation'], '--task');
+  const preset =
+    f.preset === undefined && f.width === undefined
+      ? findPreset('small')
+      : f.preset === undefined
+        ? undefined
+        : findPreset(f.preset);
+  const dModel = f.width !== undefined ? num(f.width, '--width', true) : preset!.dModel;
+  const heads =
+    f.heads !== undefined
+      ? num(f.heads, '--heads', true)
+      : (preset?.heads ?? Math.max(1, Math.round(dModel / 64)));
+  const dropout = num(f.dropout, '--dropout');
+  return validateRunConfig({
+    task,
+    corpus: f.corpus ?? (task === 'mlm' ? 'english' : 'en-fr'),
+    dataFiles: f.data ?? [],
+    model: {
+      ...(preset !== undefined && { preset: preset.name }),
+      dModel,
+      layers: f.layers !== undefined ? num(f.layers, '--layers', true) : (preset?.layers ?? 4),
+      heads,
+      ffn: f.ffn !== undefined ? num(f.ffn, '--ffn', true) : (preset?.ffn ?? 4 * dModel),
+      maxLength: num(f.maxLength, '--max-length', true),
+      dropout,
+      attentionDropout:
+        f.attentionDropout === undefined ? dropout : num(f.attentionDropout, '--attention-dropout'),
+      preLayerNorm: f.preLn ?? false,
+      activation: oneOf(f.activation, ['gelu', 'gelu_tanh', 'relu'], '--activation'),
+    },
+    vocabSize: num(f.vocabSize, '--vocab-size', true),
+    ...(f.tokenizer !== undefined && { tokenizer: f.tokenizer }),
+    ...(f.timeBudget !== undefined && { timeBudgetSeconds: parseDuration(f.timeBudget, '--time-budget') }),
+    ...(f.maxSteps !== undefined && { maxSteps: num(f.maxSteps, '--max-steps', true) }),
+    batchTokens: num(f.batchTokens, '--batch-tokens', true),
+    accumulate: num(f.accumulate, '--accumulate', true),
+    lr: num(f.lr, '--lr'),
+    warmupSteps: num(f.warmup, '--warmup', true),
+    schedule: oneOf<DecayKind>(f.schedule, ['linear', 'cosine', 'inverse_sqrt', 'constant'], '--schedule'),
+    weightDecay: num(f.weightDecay, '--weight-decay'),
+    clipNorm: num(f.clipNorm, '--clip-norm'),
+    labelSmoothing: num(f.labelSmoothing, '--label-smoothing'),
+    evalEvery: num(f.evalEvery, '--eval-every', true),
+    evalTokens: num(f.evalTokens, '--eval-tokens', true),
+    evalSentences: num(f.evalSentences, '--eval-sentences', true),
+    seed: num(f.seed, '--seed', true),
+    device: oneOf<Device>(f.device, ['cpu', 'cuda', 'webgpu', 'auto'], '--device'),
+    fallbackToCpu: f.fallbackCpu ?? false,
+    threads: num(f.threads, '--threads', true),
+    out: f.out,
+  });
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description(
+      'train a Transformer (MLM encoder or translation encoder-decoder) for a wall-clock and/or step budget',
+    )
+    .option('--task <task>', 'mlm | translation', 'mlm')
+    .option('--preset <name>', `size preset: ${PRESETS.map((p) => p.name).join(', ')} (default small)`)
+    .option('--layers <n>', 'depth (overrides the preset)')
+    .option('--width <n>', 'hidden size (overrides the preset)')
+    .option('--heads <n>', 'attention heads')
+    .option('--ffn <n>', 'feed-forward inner size (default 4 × width)')
+    .option('--max-length <n>', 'tokens per sequence', '128')
+    .option('--dropout <p>', 'dropout probability', '0.1')
+    .option('--attention-dropout <p>', 'dropout on attention probabilities (default: --dropout)')
+    .option('--pre-ln', 'pre-LayerNorm blocks (default post-LN, as BERT/RoBERTa)')
+    .option('--activation <name>', 'gelu | gelu_tanh | relu', 'gelu')
+    .option('--corpus <name>', 'mlm: english | sotu | moby-dick; translation: en-fr | en-es')
+    .option(
+      '--data <files...>',
+      'your own data: text files (mlm) or one TSV of source<TAB>target (translation)',
+    )
+    .option(
+      '--vocab-size <n>',
+      'BPE vocabulary size when training a tokenizer',
+      String(RUN_DEFAULTS.vocabSize),
+    )
+    .option('--tokenizer <tokenizer.json>', 'use this tokenizer instead of training one')
+    .option(
+      '--time-budget <duration>',
+      'stop after this much training time, e.g. 15m (evaluation not counted)',
+    )
+    .option('--max-steps <n>', 'stop after this many optimizer steps')
+    .option('--batch-tokens <n>', 'tokens per batch', String(RUN_DEFAULTS.batchTokens))
+    .option('--accumulate <n>', 'micro-batches per optimizer step', String(RUN_DEFAULTS.accumulate))
+    .option('--lr <rate>', 'peak learning rate', String(RUN_DEFAULTS.lr))
+    .option('--warmup <steps>', 'linear warm-up steps', String(RUN_DEFAULTS.warmupSteps))
+    .option(
+      '--schedule <kind>',
+      'decay after warm-up: linear | cosine | inverse_sqrt | constant (over the budget)',
+      RUN_DEFAULTS.schedule,
+    )
+    .option(
+      '--weight-decay <w>',
+      'AdamW decoupled weight decay (not on biases, norms, embeddings)',
+      String(RUN_DEFAULTS.weightDecay),
+    )
+    .option('--clip-norm <n>', 'global gradient-norm clipping (0: off)', String(RUN_DEFAULTS.clipNorm))
+    .option('--label-smoothing <e>', 'translation label smoothing', '0.1')
+    .option('--eval-every <steps>', 'validate every N steps (and at the end)', String(RUN_DEFAULTS.evalEvery))
+    .option('--eval-tokens <n>', 'validation tokens per MLM evaluation', String(RUN_DEFAULTS.evalTokens))
+    .option(
+      '--eval-sentences <n>',
+      'validation sentences translated for BLEU / chrF',
+      String(RUN_DEFAULTS.evalSentences),
+    )
+    .option(
+      '--seed <n>',
+      'random seed (data order, masking, dropout, initialisation)',
+      String(RUN_DEFAULTS.seed),
+    )
+    .option('--device <device>', 'cpu | cuda | webgpu | auto', 'cpu')
+    .option('--fallback-cpu', 'fall back to CPU when the requested device is unavailable')
+    .option('--threads <n>', 'ONNX Runtime intra-op threads', String(RUN_DEFAULTS.threads))
+    .requiredOption('--out <dir>', 'run folder: tokenizer, checkpoints, log.jsonl, summary.json')
+    .option(
+      '--resume',
+      'continue the run in --out from its last checkpoint (its saved settings apply; a new --time-budget or --max-steps extends it)',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  tlc train --task mlm --preset tiny --time-budget 10m --out runs/mlm-tiny\n  tlc train --task translation --preset small --time-budget 15m --out runs/enfr-small\n  tlc train --resume --out runs/mlm-tiny --time-budget 20m\n',
+    )
+    .action(
+      action(async (flags: TrainFlags) => {
+        let config: RunConfig;
+        if (flags.resume) {
+          const saved = readRunConfig(flags.out);
+          config = validateRunConfig({
+            ...saved,
+            ...(flags.timeBudget !== undefined && {
+              timeBudgetSeconds: parseDuration(flags.timeBudget, '--time-budget'),
+            }),
+            ...(flags.maxSteps !== undefined && { maxSteps: num(flags.maxSteps, '--max-steps', true) }),
+          });
+        } else config = runConfigFromFlags(flags);
+        const bar = new ProgressBar();
+        let interrupted = false;
+        const onSignal = () => {
+          if (interrupted) process.exit(130);
+          interrupted = true;
+          bar.log('stopping after this step (Ctrl-C again to quit without saving)…');
+        };
+        process.on('SIGINT', onSignal);
+        try {
+          const summary = await runTraining(
+            config,
+            { log: (m) => bar.log(m), progress: (s) => bar.update(s), shouldStop: () => interrupted },
+            flags.resume ?? false,
+          );
+          bar.done();
+          process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        } finally {
+          process.off('SIGINT', onSignal);
+        }
+      }),
+    );
+}

@@ -1,0 +1,97 @@
+/**
+ * Everything a training run needs, validated once at the boundary (CLI flags, or a resumed run's saved file).
+ * Saved as `run.json` in the output folder so that `--resume` and `tlc eval` rebuild the same run.
+ */
+import { TlcError } from '../../errors/index.js';
+import type { Activation } from '../../models/config.js';
+import type { Device } from '../../runtime/ort.js';
+import type { DecayKind } from '../schedule.js';
+
+export type Task = 'mlm' | 'translation';
+
+export interface RunConfig {
+  readonly task: Task;
+  /** Built-in corpus (mlm: english, sotu, moby-dick; translation: en-fr, en-es) unless `dataFiles` are given. */
+  readonly corpus: string;
+  /** User data: plain-text files (mlm) or one TSV file (translation). */
+  readonly dataFiles: readonly string[];
+  readonly model: {
+    readonly preset?: string;
+    readonly dModel: number;
+    readonly layers: number;
+    readonly heads: number;
+    readonly ffn: number;
+    readonly maxLength: number;
+    readonly dropout: number;
+    readonly attentionDropout: number;
+    readonly preLayerNorm: boolean;
+    readonly activation: Activation;
+  };
+  readonly vocabSize: number;
+  /** An existing tokenizer.json to use instead of training one. */
+  readonly tokenizer?: string;
+  /** Stop after this many seconds of training (evaluation time excluded) … */
+  readonly timeBudgetSeconds?: number;
+  /** … or this many optimizer steps, whichever comes first. */
+  readonly maxSteps?: number;
+  readonly batchTokens: number;
+  readonly accumulate: number;
+  readonly lr: number;
+  readonly warmupSteps: number;
+  readonly schedule: DecayKind;
+  readonly weightDecay: number;
+  readonly clipNorm: number;
+  readonly labelSmoothing: number;
+  /** Evaluate on the validation split every N steps (and at the end). */
+  readonly evalEvery: number;
+  /** Validation tokens per MLM evaluation / sentences per translation evaluation. */
+  readonly evalTokens: number;
+  readonly evalSentences: number;
+  readonly seed: number;
+  readonly device: Device;
+  readonly fallbackToCpu: boolean;
+  readonly threads: number;
+  readonly out: string;
+}
+
+export const RUN_DEFAULTS = {
+  vocabSize: 8000,
+  batchTokens: 2048,
+  accumulate: 1,
+  lr: 5e-4,
+  warmupSteps: 100,
+  schedule: 'linear' as DecayKind,
+  weightDecay: 0.01,
+  clipNorm: 1,
+  evalEvery: 200,
+  evalTokens: 32768,
+  evalSentences: 200,
+  seed: 1,
+  threads: 2,
+} as const;
+
+export function validateRunConfig(c: RunConfig): RunConfig {
+  const fail = (m: string): never => {
+    throw new TlcError('CONFIG_INVALID', m);
+  };
+  if (c.timeBudgetSeconds === undefined && c.maxSteps === undefined)
+    fail('give --time-budget or --max-steps (or both)');
+  if (c.timeBudgetSeconds !== undefined && !(c.timeBudgetSeconds > 0)) fail('--time-budget must be positive');
+  if (c.maxSteps !== undefined && !(Number.isInteger(c.maxSteps) && c.maxSteps > 0))
+    fail('--max-steps must be a positive integer');
+  if (!(c.batchTokens >= c.model.maxLength))
+    fail(`--batch-tokens (${c.batchTokens}) must be at least --max-length (${c.model.maxLength})`);
+  if (!(Number.isInteger(c.accumulate) && c.accumulate >= 1)) fail('--accumulate must be a positive integer');
+  if (!(c.lr > 0)) fail('--lr must be positive');
+  if (!(Number.isInteger(c.evalEvery) && c.evalEvery >= 1)) fail('--eval-every must be a positive integer');
+  if (!(c.labelSmoothing >= 0 && c.labelSmoothing < 1)) fail('--label-smoothing must be in [0, 1)');
+  if (!(Number.isInteger(c.threads) && c.threads >= 1)) fail('--threads must be a positive integer');
+  if (!(Number.isInteger(c.vocabSize) && c.vocabSize >= 300))
+    fail('--vocab-size must be at least 300 (5 specials + 256 bytes + merges)');
+  const corpora = c.task === 'mlm' ? ['english', 'sotu', 'moby-dick'] : ['en-fr', 'en-es'];
+  if (c.dataFiles.length === 0 && !corpora.includes(c.corpus))
+    fail(`--corpus for ${c.task} must be one of ${corpora.join(', ')}`);
+  if (c.task === 'translation' && c.dataFiles.length > 1)
+    fail('translation takes one TSV file of source<TAB>target lines');
+  return c;
+}

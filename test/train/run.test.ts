@@ -1,0 +1,189 @@
+/**
+ * `tlc train` and `tlc eval` end to end on small synthetic corpora whose masked words and translations are
+ * predictable from context, so that seconds of training must beat the unigram baseline by far.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { runConfigFromFlags } from '../../src/cli/commands/train.js';
+import { Rng } from '../../src/train/rng.js';
+import { RUN_DEFAULTS } from '../../src/train/run/config.js';
+import { evaluateRun } from '../../src/train/run/eval-run.js';
+import { readLog } from '../../src/train/run/log.js';
+import { runTraining } from '../../src/train/run/loop.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tlc-run-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const WORDS = [
+  'alpha',
+  'bravo',
+  'charlie',
+  'delta',
+  'echo',
+  'foxtrot',
+  'golf',
+  'hotel',
+  'india',
+  'juliet',
+  'kilo',
+  'lima',
+];
+const FRENCH = [
+  'alphe',
+  'bravoure',
+  'charles',
+  'delte',
+  'écho',
+  'renard',
+  'golfe',
+  'hôtel',
+  'inde',
+  'juliette',
+  'kilo',
+  'lime',
+];
+
+/**
+ * Documents (separated by `---` lines) of runs of consecutive words from the list, wrapping around: a masked
+ * word follows from its neighbours.
+ */
+function countingText(rng: Rng, documents: number): string {
+  return Array.from({ length: documents }, () => {
+    const start = rng.int(WORDS.length);
+    const n = 20 + rng.int(30);
+    return Array.from({ length: n }, (_, i) => WORDS[(start + i) % WORDS.length]).join(' ');
+  }).join('\n---\n');
+}
+
+const flags = (overrides: Record<string, unknown>) =>
+  ({
+    task: 'mlm',
+    maxLength: '32',
+    dropout: '0',
+    activation: 'gelu',
+    vocabSize: '300',
+    batchTokens: '512',
+    accumulate: '1',
+    lr: '3e-3',
+    warmup: '20',
+    schedule: 'constant',
+    weightDecay: '0.01',
+    clipNorm: '1',
+    labelSmoothing: '0.1',
+    evalEvery: '100',
+    evalTokens: '4096',
+    evalSentences: '40',
+    seed: '1',
+    device: 'cpu',
+    threads: '2',
+    width: '48',
+    layers: '2',
+    heads: '2',
+    ...overrides,
+  }) as unknown as Parameters<typeof runConfigFromFlags>[0];
+
+describe('tlc train / tlc eval', () => {
+  it('an MLM run learns context far beyond the unigram baseline, logs, checkpoints and evaluates', async () => {
+    const files = [join(dir, 'text.txt')];
+    writeFileSync(files[0]!, countingText(Rng.seeded(1), 600));
+    const out = join(dir, 'mlm');
+    const config = runConfigFromFlags(
+      flags({ data: files, maxSteps: '1000', evalEvery: '500', schedule: 'linear', out }),
+    );
+    const messages: string[] = [];
+    const summary = await runTraining(config, { log: (m) => messages.push(m) });
+    const log = readLog(join(out, 'log.jsonl'));
+    assert.deepEqual(
+      log.map((r) => r.step),
+      [500, 1000],
+    );
+    const last = log[log.length - 1]!;
+    const unigram = last.validation.unigram_perplexity!;
+    assert.ok(unigram > 8, `unigram perplexity ${unigram}`);
+    assert.ok(
+      last.validation.perplexity! < unigram / 4,
+      `perplexity ${last.validation.perplexity} vs unigram ${unigram}`,
+    );
+    assert.ok(last.validation.accuracy! > 0.6, `accuracy ${last.validation.accuracy}`);
+    assert.ok(last.seconds > 0 && last.wall_seconds >= last.seconds && last.tokens > 0 && last.lr >= 0);
+    assert.equal(summary.steps, 1000);
+    assert.equal(summary.stoppedBy, 'max-steps');
+    assert.ok(messages.some((m) => m.startsWith('tokenizer: trained')));
+    const report = await evaluateRun(out, { split: 'validation' });
+    assert.equal(report.step, 1000);
+    assert.ok(
+      Math.abs(report.metrics.perplexity! - summary.validation.perplexity!) / summary.validation.perplexity! <
+        0.5,
+    );
+    assert.ok((await evaluateRun(out)).metrics.accuracy! > 0.5, 'the test split is learned too');
+  });
+
+  it('a resumed run continues the step count, the log and the time accounting', async () => {
+    const file = join(dir, 'text-resume.txt');
+    writeFileSync(file, countingText(Rng.seeded(9), 150));
+    const out = join(dir, 'resume');
+    const config = runConfigFromFlags(flags({ data: [file], maxSteps: '40', evalEvery: '20', out }));
+    const first = await runTraining(config, { log: () => {} });
+    assert.equal(first.steps, 40);
+    await assert.rejects(runTraining(config, { log: () => {} }), {
+      code: 'CONFIG_INVALID',
+      message: /--resume/,
+    });
+    const second = await runTraining({ ...config, maxSteps: 60 }, { log: () => {} }, true);
+    assert.equal(second.steps, 60);
+    const log = readLog(join(out, 'log.jsonl'));
+    assert.deepEqual(
+      log.map((r) => r.step),
+      [20, 40, 60],
+    );
+    assert.ok(log[2]!.seconds > log[1]!.seconds && log[2]!.tokens > log[1]!.tokens);
+  });
+
+  it('a translation run learns a word-for-word language and reports BLEU and chrF', async () => {
+    const rng = Rng.seeded(4);
+    const lines = Array.from({ length: 1500 }, () => {
+      const n = 2 + rng.int(6);
+      const idx = Array.from({ length: n }, () => rng.int(WORDS.length));
+      return `${idx.map((i) => WORDS[i]).join(' ')}\t${idx.map((i) => FRENCH[i]).join(' ')}`;
+    });
+    const tsv = join(dir, 'pairs.tsv');
+    writeFileSync(tsv, `# synthetic en→fr\n${lines.join('\n')}\n`);
+    const out = join(dir, 'translation');
+    const config = runConfigFromFlags(
+      flags({ task: 'translation', data: [tsv], maxSteps: '500', evalEvery: '250', lr: '2e-3', out }),
+    );
+    const summary = await runTraining(config, { log: () => {} });
+    const log = readLog(join(out, 'log.jsonl'));
+    assert.ok(log[0]!.validation.loss! > summary.validation.loss!, 'validation loss falls');
+    assert.ok(summary.validation.perplexity! < 2, `perplexity ${summary.validation.perplexity}`);
+    assert.ok(summary.validation.bleu! > 40, `BLEU ${summary.validation.bleu}`);
+    assert.ok(summary.validation.chrf! > 60, `chrF ${summary.validation.chrf}`);
+    const report = await evaluateRun(out);
+    assert.equal(report.split, 'test');
+    assert.ok(report.metrics.bleu! > 30 && report.metrics.sentences! > 20, JSON.stringify(report.metrics));
+  });
+
+  it('validates settings with messages that name the flag', () => {
+    assert.throws(() => runConfigFromFlags(flags({ out: join(dir, 'x') })), {
+      code: 'CONFIG_INVALID',
+      message: /--time-budget or --max-steps/,
+    });
+    assert.throws(() => runConfigFromFlags(flags({ maxSteps: '10', task: 'poetry', out: 'x' })), {
+      code: 'CLI_USAGE',
+      message: /--task/,
+    });
+    assert.throws(() => runConfigFromFlags(flags({ maxSteps: '10', timeBudget: '10 minutes', out: 'x' })), {
+      message: /15m/,
+    });
+    assert.equal(runConfigFromFlags(flags({ timeBudget: '1h30m', out: 'x' })).timeBudgetSeconds, 5400);
+    assert.equal(RUN_DEFAULTS.vocabSize, 8000);
+    assert.ok(
+      readFileSync(new URL('../../src/cli/commands/train.ts', import.meta.url), 'utf8').includes(
+        '--time-budget',
+      ),
+    );
+  });
+});
