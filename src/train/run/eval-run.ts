@@ -2,10 +2,8 @@
  * `tlc eval`: the metrics of a run's checkpoint on a split (the test split by default — the only place the test
  * split is read). Rebuilds the evaluation graph from the run's saved settings and tokenizer.
  */
-import { existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Split } from '../../data/index.js';
-import { TlcError } from '../../errors/index.js';
 import { buildMlmEncoder } from '../../models/encoder.js';
 import { buildSeq2Seq } from '../../models/seq2seq.js';
 import { withWeights } from '../../models/weights.js';
@@ -32,7 +30,8 @@ import {
   evaluateTranslationLoss,
   evaluateTranslationQuality,
 } from './evaluate.js';
-import { BEST_FILE, CHECKPOINT_FILE, modelConfig, readRunConfig } from './loop.js';
+import { locateCheckpoint } from './locate.js';
+import { modelConfig, readRunConfig } from './loop.js';
 
 export interface EvalOptions {
   readonly split?: Split;
@@ -49,23 +48,8 @@ export interface EvalReport {
   readonly metrics: Readonly<Record<string, number>>;
 }
 
-/** A run folder (its best checkpoint, else the latest) or a checkpoint file inside one. */
-function locate(target: string): { dir: string; checkpoint: string } {
-  if (!existsSync(target))
-    throw new TlcError('CHECKPOINT_FAILED', `${target}: no such run folder or checkpoint`);
-  if (statSync(target).isDirectory()) {
-    const best = join(target, BEST_FILE);
-    const latest = join(target, CHECKPOINT_FILE);
-    const checkpoint = existsSync(best) ? best : latest;
-    if (!existsSync(checkpoint))
-      throw new TlcError('CHECKPOINT_FAILED', `${target}: no checkpoint in this folder`);
-    return { dir: target, checkpoint };
-  }
-  return { dir: dirname(target), checkpoint: target };
-}
-
 export async function evaluateRun(target: string, options: EvalOptions = {}): Promise<EvalReport> {
-  const { dir, checkpoint } = locate(target);
+  const { dir, checkpoint } = locateCheckpoint(target);
   const run = readRunConfig(dir);
   const split = options.split ?? 'test';
   const threads = options.threads ?? run.threads;

@@ -28,12 +28,11 @@ import {
   unigramPerplexity,
 } from './data.js';
 import { evaluateMlm, evaluateTranslationLoss, evaluateTranslationQuality } from './evaluate.js';
+import { BEST_FILE, CHECKPOINT_FILE } from './locate.js';
 import { appendLog, type LogRow } from './log.js';
 
 export const RUN_FILE = 'run.json';
 export const LOG_FILE = 'log.jsonl';
-export const CHECKPOINT_FILE = 'checkpoint.safetensors';
-export const BEST_FILE = 'best.safetensors';
 export const SUMMARY_FILE = 'summary.json';
 
 export interface RunHooks {

@@ -1,0 +1,135 @@
+/**
+ * Checkpoint → model folder in the Hugging Face / Optimum layout:
+ *   config.json, tokenizer.json, tokenizer_config.json, tlc.json, and
+ *   onnx/model.onnx (fill-mask: input_ids, attention_mask → logits).
+ * Translation folders (onnx/encoder_model.onnx + onnx/decoder_model_merged.onnx with a key/value cache) are
+ * built by the translation exporter.
+ */
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TlcError } from '../../errors/index.js';
+import { saveModel } from '../../onnx/io.js';
+import type { Model, Tensor } from '../../onnx/ir.js';
+import { readTokenizerModel } from '../../tokenizer/tokenizer-files.js';
+import { readCheckpoint } from '../../train/checkpoint.js';
+import { Rng } from '../../train/rng.js';
+import type { RunConfig } from '../../train/run/config.js';
+import { specialIdsOf, TOKENIZER_FILE } from '../../train/run/data.js';
+import { locateCheckpoint } from '../../train/run/locate.js';
+import { modelConfig, readRunConfig, SUMMARY_FILE } from '../../train/run/loop.js';
+import type { TransformerConfig } from '../config.js';
+import type { ParamInfo } from '../context.js';
+import { buildMlmEncoder } from '../encoder.js';
+import { withWeights } from '../weights.js';
+import { writeFolderAtomically } from './folder.js';
+import { robertaConfig } from './hf-config.js';
+import { TLC_MODEL_FORMAT, type TlcModelJson } from './tlc-json.js';
+
+export interface ExportOptions {
+  /** Replace an existing folder. */
+  readonly force?: boolean;
+}
+
+export interface ExportResult {
+  readonly dir: string;
+  readonly tlc: TlcModelJson;
+}
+
+function parameterCounts(params: readonly ParamInfo[]): { total: number; nonEmbedding: number } {
+  let total = 0;
+  let nonEmbedding = 0;
+  for (const p of params) {
+    const n = p.shape.reduce((a, d) => a * d, 1);
+    total += n;
+    if (p.role !== 'embedding') nonEmbedding += n;
+  }
+  return { total, nonEmbedding };
+}
+
+function architecture(c: TransformerConfig, family: 'roberta' | 'marian'): TlcModelJson['architecture'] {
+  return {
+    family,
+    layers: c.layers,
+    dModel: c.dModel,
+    heads: c.heads,
+    ffn: c.ffn,
+    maxLength: c.maxLength,
+    vocabSize: c.vocabSize,
+    preLayerNorm: c.preLayerNorm,
+    activation: c.activation,
+  };
+}
+
+function training(run: RunConfig, dir: string, step: number): TlcModelJson['training'] {
+  const summaryPath = join(dir, SUMMARY_FILE);
+  const summary = existsSync(summaryPath)
+    ? (JSON.parse(readFileSync(summaryPath, 'utf8')) as {
+        seconds?: number;
+        tokens?: number;
+        validation?: Record<string, number>;
+      })
+    : {};
+  return {
+    step,
+    ...(run.model.preset !== undefined && { preset: run.model.preset }),
+    corpus: run.dataFiles.length > 0 ? 'user data' : run.corpus,
+    ...(summary.seconds !== undefined && { seconds: summary.seconds }),
+    ...(summary.tokens !== undefined && { tokens: summary.tokens }),
+    ...(summary.validation !== undefined && { validation: summary.validation }),
+    settings: run,
+  };
+}
+
+/** Writes `model` to `onnx/<file>` inside `dir`; returns the relative path and its size in bytes. */
+export function writeOnnx(dir: string, file: string, model: Model): { path: string; bytes: number } {
+  mkdirSync(join(dir, 'onnx'), { recursive: true });
+  const saved = saveModel(model, join(dir, 'onnx', file));
+  return { path: `onnx/${file}`, bytes: saved.bytes + (saved.externalData?.bytes ?? 0) };
+}
+
+/** Exports a trained run (its best checkpoint, or the checkpoint given) as a model folder. */
+export async function exportRun(
+  target: string,
+  out: string,
+  options: ExportOptions = {},
+): Promise<ExportResult> {
+  const { dir, checkpoint } = locateCheckpoint(target);
+  const run = readRunConfig(dir);
+  if (run.task !== 'mlm') {
+    throw new TlcError(
+      'EXPORT_FAILED',
+      `${dir}: translation export (encoder + cached decoder) is not available in this version`,
+    );
+  }
+  const tokenizerPath = join(dir, TOKENIZER_FILE);
+  const tokenizer = await readTokenizerModel(tokenizerPath);
+  const special = specialIdsOf(tokenizer);
+  const config = modelConfig(run, tokenizer.tokens.length);
+  const { meta, tensors } = readCheckpoint(checkpoint);
+  const weights = new Map<string, Tensor['data']>([...tensors].map(([name, t]) => [name, t.data]));
+  const built = buildMlmEncoder(config, { rng: Rng.seeded(0), head: 'logits', dropout: false });
+  const model: Model = {
+    ...withWeights(built.model, weights),
+    producerName: 'tlc',
+    docString: `TLC fill-mask encoder, ${config.layers} layers × ${config.dModel}, step ${meta.step}`,
+  };
+  let tlc: TlcModelJson | undefined;
+  await writeFolderAtomically(out, options.force ?? false, (tmp) => {
+    const onnx = writeOnnx(tmp, 'model.onnx', model);
+    writeFileSync(join(tmp, 'config.json'), `${JSON.stringify(robertaConfig(config, special), null, 2)}\n`);
+    copyFileSync(tokenizerPath, join(tmp, 'tokenizer.json'));
+    copyFileSync(join(dir, 'tokenizer_config.json'), join(tmp, 'tokenizer_config.json'));
+    tlc = {
+      format: TLC_MODEL_FORMAT,
+      task: 'fill-mask',
+      architecture: architecture(config, 'roberta'),
+      parameters: parameterCounts(built.params),
+      training: training(run, dir, meta.step),
+      variants: [
+        { name: 'fp32', files: [onnx.path], recipe: [], bytes: statSync(join(tmp, onnx.path)).size },
+      ],
+    };
+    writeFileSync(join(tmp, 'tlc.json'), `${JSON.stringify(tlc, null, 2)}\n`);
+  });
+  return { dir: out, tlc: tlc! };
+}

@@ -1,0 +1,121 @@
+/**
+ * Export of a trained MLM run to a Hugging Face-layout folder, loaded by @huggingface/transformers'
+ * fill-mask pipeline from the local path: the same top-5 as running the ONNX model directly.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runConfigFromFlags } from '../../src/cli/commands/train.js';
+import { exportRun } from '../../src/models/export/export-run.js';
+import type { TlcModelJson } from '../../src/models/export/tlc-json.js';
+import { Tokenizer } from '../../src/tokenizer/tokenizer.js';
+import { Rng } from '../../src/train/rng.js';
+import { runTraining } from '../../src/train/run/loop.js';
+import { i64, runModelFile } from '../helpers/ort.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tlc-export-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+const WORDS = ['north', 'east', 'south', 'west', 'up', 'down', 'left', 'right', 'in', 'out'];
+const runDir = join(dir, 'run');
+const modelDir = join(dir, 'models', 'compass');
+
+before(async () => {
+  const rng = Rng.seeded(3);
+  const text = Array.from({ length: 300 }, () => {
+    const start = rng.int(WORDS.length);
+    return Array.from({ length: 30 }, (_, i) => WORDS[(start + i) % WORDS.length]).join(' ');
+  }).join('\n---\n');
+  writeFileSync(join(dir, 'text.txt'), text);
+  const flags = {
+    task: 'mlm',
+    maxLength: '32',
+    dropout: '0',
+    activation: 'gelu',
+    vocabSize: '300',
+    batchTokens: '512',
+    accumulate: '1',
+    lr: '3e-3',
+    warmup: '20',
+    schedule: 'linear',
+    weightDecay: '0.01',
+    clipNorm: '1',
+    labelSmoothing: '0.1',
+    evalEvery: '150',
+    evalTokens: '2048',
+    evalSentences: '10',
+    seed: '1',
+    device: 'cpu',
+    threads: '2',
+    width: '32',
+    layers: '2',
+    heads: '2',
+    data: [join(dir, 'text.txt')],
+    maxSteps: '150',
+    out: runDir,
+  } as unknown as Parameters<typeof runConfigFromFlags>[0];
+  await runTraining(runConfigFromFlags(flags), { log: () => {} });
+});
+
+describe('export to a Hugging Face model folder', () => {
+  it('writes config, tokenizer, tlc.json and onnx/model.onnx atomically', async () => {
+    const result = await exportRun(runDir, modelDir);
+    assert.deepEqual(readdirSync(modelDir).sort(), [
+      'config.json',
+      'onnx',
+      'tlc.json',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ]);
+    assert.ok(existsSync(join(modelDir, 'onnx', 'model.onnx')));
+    const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(config.model_type, 'roberta');
+    assert.equal(config.num_hidden_layers, 2);
+    const tlc = JSON.parse(readFileSync(join(modelDir, 'tlc.json'), 'utf8')) as TlcModelJson;
+    assert.equal(tlc.task, 'fill-mask');
+    assert.equal(tlc.training?.step, 150);
+    assert.equal(tlc.variants[0]?.files[0], 'onnx/model.onnx');
+    assert.deepEqual(tlc, result.tlc);
+    assert.equal(
+      readdirSync(dirname(modelDir)).filter((f) => f.includes('.tmp')).length,
+      0,
+      'no temporary folder left',
+    );
+    await assert.rejects(exportRun(runDir, modelDir), { code: 'EXPORT_FAILED', message: /--force/ });
+  });
+
+  it('loads in transformers.js fill-mask from the local path with the same top-5 as the ONNX model', async () => {
+    const { env, pipeline } = await import('@huggingface/transformers');
+    env.allowRemoteModels = false;
+    env.localModelPath = `${dirname(modelDir)}/`;
+    const fill = await pipeline('fill-mask', basename(modelDir), { dtype: 'fp32' });
+    const text = 'north east south <mask> up down left';
+    const theirs = (await fill(text, { top_k: 5 })) as { score: number; token: number; token_str: string }[];
+
+    const tokenizer = await Tokenizer.fromFile(modelDir);
+    const ids = tokenizer.encode(text);
+    const maskAt = ids.indexOf(tokenizer.specialId('mask'));
+    const out = await runModelFile(join(modelDir, 'onnx', 'model.onnx'), {
+      input_ids: i64(ids, [1, ids.length]),
+      attention_mask: i64(
+        ids.map(() => 1),
+        [1, ids.length],
+      ),
+    });
+    const vocab = out.logits!.dims[2]!;
+    const row = Array.from((out.logits!.data as Float32Array).subarray(maskAt * vocab, (maskAt + 1) * vocab));
+    const max = Math.max(...row);
+    const total = row.reduce((s, v) => s + Math.exp(v - max), 0);
+    const ours = [...row.keys()].sort((a, b) => row[b]! - row[a]!).slice(0, 5);
+    assert.deepEqual(
+      theirs.map((r) => r.token),
+      ours,
+    );
+    theirs.forEach((r, k) => assert.ok(Math.abs(r.score - Math.exp(row[ours[k]!]! - max) / total) < 1e-4));
+    assert.ok(
+      WORDS.includes(theirs[0]!.token_str.trim()),
+      `a trained model predicts a word of its corpus: "${theirs[0]!.token_str}"`,
+    );
+  });
+});
