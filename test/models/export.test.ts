@@ -112,7 +112,8 @@ describe('export to a Hugging Face model folder', () => {
       theirs.map((r) => r.token),
       ours,
     );
-    theirs.forEach((r, k) => assert.ok(Math.abs(r.score - Math.exp(row[ours[k]!]! - max) / total) < 1e-4));
+    for (const [k, r] of theirs.entries())
+      assert.ok(Math.abs(r.score - Math.exp(row[ours[k]!]! - max) / total) < 1e-4);
     assert.ok(
       WORDS.includes(theirs[0]!.token_str.trim()),
       `a trained model predicts a word of its corpus: "${theirs[0]!.token_str}"`,
