@@ -69,7 +69,8 @@ export interface AttentionSpec {
   readonly site: string;
 }
 
-function splitHeads(m: ModelContext, x: string, perm: readonly number[]): string {
+/** [B, T, D] → [B, H, T, d_head] (perm [0, 2, 1, 3]) or [B, H, d_head, T] (perm [0, 2, 3, 1]). */
+export function splitHeads(m: ModelContext, x: string, perm: readonly number[]): string {
   const { dModel: d, heads: h } = m.config;
   return m.b.op('Transpose', [m.b.op('Reshape', [x, m.int64s([0, 0, h, d / h])])], { perm: attr.ints(perm) });
 }

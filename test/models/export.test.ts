@@ -120,3 +120,84 @@ describe('export to a Hugging Face model folder', () => {
     );
   });
 });
+
+describe('export of a translation run', () => {
+  it('writes the encoder, the decoder and the decoder with past in Optimum layout, with a marian config', async () => {
+    const rng = Rng.seeded(5);
+    const lines = Array.from({ length: 400 }, () => {
+      const words = Array.from({ length: 2 + rng.int(4) }, () => WORDS[rng.int(WORDS.length)]!);
+      return `${words.join(' ')}\t${words.map((w) => w.toUpperCase()).join(' ')}`;
+    });
+    writeFileSync(join(dir, 'pairs.tsv'), lines.join('\n'));
+    const run = join(dir, 'translation-run');
+    const flags = {
+      task: 'translation',
+      maxLength: '16',
+      dropout: '0',
+      activation: 'relu',
+      vocabSize: '300',
+      batchTokens: '256',
+      accumulate: '1',
+      lr: '2e-3',
+      warmup: '10',
+      schedule: 'linear',
+      weightDecay: '0.01',
+      clipNorm: '1',
+      labelSmoothing: '0.1',
+      evalEvery: '30',
+      evalTokens: '1024',
+      evalSentences: '5',
+      seed: '1',
+      device: 'cpu',
+      threads: '2',
+      width: '32',
+      layers: '1',
+      heads: '2',
+      data: [join(dir, 'pairs.tsv')],
+      maxSteps: '30',
+      out: run,
+    } as unknown as Parameters<typeof runConfigFromFlags>[0];
+    await runTraining(runConfigFromFlags(flags), { log: () => {} });
+    const out = join(dir, 'models', 'upper');
+    const result = await exportRun(run, out);
+    assert.deepEqual(result.tlc.variants[0]!.files, [
+      'onnx/encoder_model.onnx',
+      'onnx/decoder_model.onnx',
+      'onnx/decoder_with_past_model.onnx',
+    ]);
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(config.model_type, 'marian');
+    assert.equal(config.decoder_start_token_id, 0);
+    assert.ok(existsSync(join(out, 'generation_config.json')));
+    const tokenizer = await Tokenizer.fromFile(out);
+    const ids = tokenizer.encode('north east', { addSpecialTokens: false });
+    const source = [...ids, tokenizer.specialId('eos')];
+    const mask = i64(
+      source.map(() => 1),
+      [1, source.length],
+    );
+    const enc = await runModelFile(join(out, 'onnx', 'encoder_model.onnx'), {
+      input_ids: i64(source, [1, source.length]),
+      attention_mask: mask,
+    });
+    assert.deepEqual(enc.last_hidden_state!.dims, [1, source.length, 32]);
+    const dec = await runModelFile(join(out, 'onnx', 'decoder_model.onnx'), {
+      input_ids: i64([tokenizer.specialId('bos')], [1, 1]),
+      encoder_attention_mask: mask,
+      encoder_hidden_states: enc.last_hidden_state!,
+    });
+    assert.deepEqual(dec.logits!.dims, [1, 1, result.tlc.architecture.vocabSize]);
+    assert.deepEqual(dec['present.0.encoder.key']!.dims, [1, 2, source.length, 16]);
+    const past = Object.fromEntries(
+      Object.entries(dec)
+        .filter(([k]) => k.startsWith('present.'))
+        .map(([k, v]) => [k.replace('present.', 'past_key_values.'), v]),
+    );
+    const step = await runModelFile(join(out, 'onnx', 'decoder_with_past_model.onnx'), {
+      input_ids: i64([5], [1, 1]),
+      encoder_attention_mask: mask,
+      ...past,
+    });
+    assert.deepEqual(step['present.0.decoder.key']!.dims, [1, 2, 2, 16]);
+  });
+});

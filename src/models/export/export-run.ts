@@ -1,15 +1,15 @@
 /**
  * Checkpoint → model folder in the Hugging Face / Optimum layout:
  *   config.json, tokenizer.json, tokenizer_config.json, tlc.json, and
- *   onnx/model.onnx (fill-mask: input_ids, attention_mask → logits).
- * Translation folders (onnx/encoder_model.onnx + onnx/decoder_model_merged.onnx with a key/value cache) are
- * built by the translation exporter.
+ *   fill-mask:   onnx/model.onnx (input_ids, attention_mask → logits), roberta config;
+ *   translation: onnx/encoder_model.onnx (→ last_hidden_state), onnx/decoder_model.onnx and
+ *                onnx/decoder_with_past_model.onnx (key/value cache, Optimum names), marian config.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TlcError } from '../../errors/index.js';
 import { saveModel } from '../../onnx/io.js';
 import type { Model, Tensor } from '../../onnx/ir.js';
+import { renameValues } from '../../onnx/passes/rename.js';
 import { readTokenizerModel } from '../../tokenizer/tokenizer-files.js';
 import { readCheckpoint } from '../../train/checkpoint.js';
 import { Rng } from '../../train/rng.js';
@@ -20,9 +20,11 @@ import { modelConfig, readRunConfig, SUMMARY_FILE } from '../../train/run/loop.j
 import type { TransformerConfig } from '../config.js';
 import type { ParamInfo } from '../context.js';
 import { buildMlmEncoder } from '../encoder.js';
+import { buildSeq2Seq } from '../seq2seq.js';
+import { buildCachedDecoder } from '../seq2seq-cached.js';
 import { withWeights } from '../weights.js';
 import { writeFolderAtomically } from './folder.js';
-import { robertaConfig } from './hf-config.js';
+import { marianConfig, robertaConfig } from './hf-config.js';
 import { TLC_MODEL_FORMAT, type TlcModelJson } from './tlc-json.js';
 
 export interface ExportOptions {
@@ -80,6 +82,10 @@ function training(run: RunConfig, dir: string, step: number): TlcModelJson['trai
   };
 }
 
+function renameOutput(model: Model, from: string, to: string): Model {
+  return { ...model, graph: renameValues(model.graph, { mapping: new Map([[from, to]]) }).graph };
+}
+
 /** Writes `model` to `onnx/<file>` inside `dir`; returns the relative path and its size in bytes. */
 export function writeOnnx(dir: string, file: string, model: Model): { path: string; bytes: number } {
   mkdirSync(join(dir, 'onnx'), { recursive: true });
@@ -95,38 +101,74 @@ export async function exportRun(
 ): Promise<ExportResult> {
   const { dir, checkpoint } = locateCheckpoint(target);
   const run = readRunConfig(dir);
-  if (run.task !== 'mlm') {
-    throw new TlcError(
-      'EXPORT_FAILED',
-      `${dir}: translation export (encoder + cached decoder) is not available in this version`,
-    );
-  }
   const tokenizerPath = join(dir, TOKENIZER_FILE);
   const tokenizer = await readTokenizerModel(tokenizerPath);
   const special = specialIdsOf(tokenizer);
   const config = modelConfig(run, tokenizer.tokens.length);
   const { meta, tensors } = readCheckpoint(checkpoint);
   const weights = new Map<string, Tensor['data']>([...tensors].map(([name, t]) => [name, t.data]));
-  const built = buildMlmEncoder(config, { rng: Rng.seeded(0), head: 'logits', dropout: false });
-  const model: Model = {
-    ...withWeights(built.model, weights),
-    producerName: 'tlc',
-    docString: `TLC fill-mask encoder, ${config.layers} layers × ${config.dModel}, step ${meta.step}`,
-  };
+  const bake = (m: Model): Model => ({ ...withWeights(m, weights), producerName: 'tlc' });
+  const graphs: [string, Model][] =
+    run.task === 'mlm'
+      ? [
+          [
+            'model.onnx',
+            bake(buildMlmEncoder(config, { rng: Rng.seeded(0), head: 'logits', dropout: false }).model),
+          ],
+        ]
+      : [
+          [
+            'encoder_model.onnx',
+            renameOutput(
+              bake(buildSeq2Seq(config, { rng: Rng.seeded(0), head: 'encoder', dropout: false }).model),
+              'encoder_hidden_states',
+              'last_hidden_state',
+            ),
+          ],
+          [
+            'decoder_model.onnx',
+            bake(buildCachedDecoder(config, { rng: Rng.seeded(0), withPast: false }).model),
+          ],
+          [
+            'decoder_with_past_model.onnx',
+            bake(buildCachedDecoder(config, { rng: Rng.seeded(0), withPast: true }).model),
+          ],
+        ];
+  const params =
+    run.task === 'mlm'
+      ? buildMlmEncoder(config, { rng: Rng.seeded(0), head: 'logits', dropout: false }).params
+      : buildSeq2Seq(config, { rng: Rng.seeded(0), head: 'loss', dropout: false }).params;
   let tlc: TlcModelJson | undefined;
   await writeFolderAtomically(out, options.force ?? false, (tmp) => {
-    const onnx = writeOnnx(tmp, 'model.onnx', model);
-    writeFileSync(join(tmp, 'config.json'), `${JSON.stringify(robertaConfig(config, special), null, 2)}\n`);
+    const files = graphs.map(([file, model]) => writeOnnx(tmp, file, model).path);
+    const hfConfig = run.task === 'mlm' ? robertaConfig(config, special) : marianConfig(config, special);
+    writeFileSync(join(tmp, 'config.json'), `${JSON.stringify(hfConfig, null, 2)}\n`);
+    if (run.task === 'translation') {
+      const generation = {
+        bos_token_id: special.bos,
+        eos_token_id: special.eos,
+        pad_token_id: special.pad,
+        decoder_start_token_id: special.bos,
+        max_length: config.maxLength,
+        num_beams: 1,
+      };
+      writeFileSync(join(tmp, 'generation_config.json'), `${JSON.stringify(generation, null, 2)}\n`);
+    }
     copyFileSync(tokenizerPath, join(tmp, 'tokenizer.json'));
     copyFileSync(join(dir, 'tokenizer_config.json'), join(tmp, 'tokenizer_config.json'));
     tlc = {
       format: TLC_MODEL_FORMAT,
-      task: 'fill-mask',
-      architecture: architecture(config, 'roberta'),
-      parameters: parameterCounts(built.params),
+      task: run.task === 'mlm' ? 'fill-mask' : 'translation',
+      architecture: architecture(config, run.task === 'mlm' ? 'roberta' : 'marian'),
+      parameters: parameterCounts(params),
       training: training(run, dir, meta.step),
       variants: [
-        { name: 'fp32', files: [onnx.path], recipe: [], bytes: statSync(join(tmp, onnx.path)).size },
+        {
+          name: 'fp32',
+          files,
+          recipe: [],
+          bytes: files.reduce((sum, f) => sum + statSync(join(tmp, f)).size, 0),
+        },
       ],
     };
     writeFileSync(join(tmp, 'tlc.json'), `${JSON.stringify(tlc, null, 2)}\n`);
