@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { registerConvert } from './commands/convert.js';
 import { registerEval } from './commands/eval.js';
+import { registerExport } from './commands/export.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerTrain } from './commands/train.js';
 import { packageVersion } from './version.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerConvert(program);
   registerTrain(program);
   registerEval(program);
+  registerExport(program);
   program.addHelpText(
     'after',
     '\nExamples:\n  tlc inspect model.onnx\n  tlc inspect model.onnx --json\n  tlc convert model.onnx out/model.onnx --external-data --cleanup\n',
