@@ -1,0 +1,61 @@
+/** Drift, latency percentiles, sample inputs and model statistics used by the compression report. */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { DriftAccumulator } from '../../../src/compress/validate/drift.js';
+import { percentile } from '../../../src/compress/validate/latency.js';
+import { sampleFeeds } from '../../../src/compress/validate/sample-inputs.js';
+import { modelStats } from '../../../src/compress/validate/stats.js';
+import { GraphBuilder } from '../../../src/onnx/builder.js';
+import { DataType } from '../../../src/onnx/dtype.js';
+import { float32Tensor } from '../../../src/onnx/tensor.js';
+import { createSession } from '../../../src/runtime/ort.js';
+import { f32 } from '../../helpers/ort.js';
+
+describe('drift', () => {
+  it('measures max difference, cosine, top-1 agreement and top-5 containment per position', () => {
+    const original = f32([3, 1, 0, 0, 0, 0, /* row 2 */ 0, 0, 1, 2, 3, 4], [2, 6]);
+    const same = new DriftAccumulator().add(original, original).result();
+    assert.deepEqual(same, { maxAbs: 0, meanCosine: 1, top1Agreement: 1, top1InTop5: 1, positions: 2 });
+    // Row 1: top-1 moves from class 0 to class 1 (still in the top 5); row 2: unchanged but scaled.
+    const variant = f32([1, 3, 0, 0, 0, 0, /* row 2 */ 0, 0, 2, 4, 6, 8], [2, 6]);
+    const d = new DriftAccumulator().add(original, variant).result();
+    assert.equal(d.maxAbs, 4);
+    assert.ok(Math.abs(d.meanCosine - (0.6 + 1) / 2) < 1e-6, String(d.meanCosine));
+    assert.equal(d.top1Agreement, 0.5);
+    assert.equal(d.top1InTop5, 1);
+    // Six classes all above the original top-1 push it out of the top 5.
+    const pushed = new DriftAccumulator()
+      .add(f32([1, 0, 0, 0, 0, 0, 0], [1, 7]), f32([0, 1, 1, 1, 1, 1, 1], [1, 7]))
+      .result();
+    assert.equal(pushed.top1InTop5, 0);
+  });
+
+  it('interpolates percentiles', () => {
+    assert.equal(percentile([1, 2, 3, 4], 50), 2.5);
+    assert.equal(percentile([1, 2, 3, 4, 5], 95), 4.8);
+  });
+
+  it('samples ids below the vocabulary, ones for masks, for a foreign model', async () => {
+    const session = await createSession(
+      join(import.meta.dirname, '..', '..', 'fixtures', 'torch', 'torch_bert_mlm_tiny.onnx'),
+    );
+    const feeds = sampleFeeds(session, { batch: 3, sequence: 7, vocabSize: 1000 });
+    await session.release();
+    assert.deepEqual(feeds.input_ids!.dims, [3, 7]);
+    assert.ok([...(feeds.input_ids!.data as BigInt64Array)].every((v) => v >= 0n && v < 1000n));
+    assert.ok([...(feeds.attention_mask!.data as BigInt64Array)].every((v) => v === 1n));
+  });
+
+  it('counts parameters, zeros and bytes by type', () => {
+    const b = GraphBuilder.create();
+    const x = b.input('x', DataType.FLOAT, [2, 2048]);
+    const values = Array.from({ length: 2048 * 2 }, (_, i) => (i % 4 === 0 ? 0 : 1));
+    b.output(b.op('MatMul', [x, b.initializer(float32Tensor('w', [2048, 2], values))]));
+    const stats = modelStats(b.toModel());
+    assert.equal(stats.parameters, 4096);
+    assert.equal(stats.zeros, 1024);
+    assert.equal(stats.sparsity, 0.25);
+    assert.equal(stats.bytesByType.float, 4096 * 4);
+  });
+});
