@@ -1,0 +1,39 @@
+/** Pruning: magnitude (unstructured), compact sparse storage, structured (heads, neurons), gradual. */
+export {
+  type BitmaskEncoding,
+  decodeBitmask,
+  encodeBitmask,
+} from './bitmask.js';
+export {
+  type CubicSchedule,
+  cubicSparsity,
+  GradualPruner,
+  type GradualPruningOptions,
+  type PrunableTrainer,
+  type PruneStepReport,
+} from './gradual.js';
+export {
+  type MagnitudePruneOptions,
+  type MagnitudePruneReport,
+  type MagnitudePruneResult,
+  magnitudePrune,
+  type PrunedTensor,
+  type WeightRole,
+} from './magnitude.js';
+export type { NameFilter, NamePattern } from './patterns.js';
+export { decodeSparseWeights } from './sparse-decode.js';
+export {
+  type EncodedTensor,
+  type EncodeSparseOptions,
+  type EncodeSparseReport,
+  type EncodeSparseResult,
+  encodeSparseWeights,
+} from './sparse-encode.js';
+export {
+  type StructuredBlockReport,
+  type StructuredPruneOptions,
+  type StructuredPruneReport,
+  type StructuredPruneResult,
+  structuredPrune,
+} from './structured/prune.js';
+export { magnitudeMasks, type PruneScope } from './threshold.js';

@@ -1,0 +1,227 @@
+/**
+ * Unstructured magnitude pruning (the paper's compression: Li et al. 2020 prune the smallest-magnitude
+ * weights of all Transformer projections to one global sparsity). A pure pass: pruned tensors are new
+ * tensors with the smallest |w| set to zero, everything else is shared with the input graph.
+ *
+ * Which tensors: 2-D floating-point initializers read as the B input of MatMul or Gemm (the attention and
+ * feed-forward projections); embedding tables (initializers read as Gather data, including tied output
+ * projections) only with `includeEmbeddings`; then the include/exclude name patterns. Initializers in If/Loop
+ * subgraphs are pruned with the rest, and so are outer-scope initializers that subgraphs read.
+ *
+ * Zeros alone make nothing faster or smaller in ONNX Runtime (no CPU kernel exploits unstructured sparsity,
+ * see docs/design.md); `encodeSparseWeights` makes the file shrink, `structuredPrune` makes kernels faster.
+ */
+import { TlcError } from '../../errors/index.js';
+import { DataType, dataTypeName } from '../../onnx/dtype.js';
+import type { Graph, Tensor } from '../../onnx/ir.js';
+import { applied, declined, type PassChange, type PassResult } from '../../onnx/passes/pass.js';
+import { tensorToFloat32 } from '../../onnx/tensor-values.js';
+import {
+  type InitializerUse,
+  initializerKey,
+  initializerUses,
+  mapGraphTree,
+  qualified,
+  walkGraphTree,
+} from './graph-tree.js';
+import { type NameFilter, nameFilter } from './patterns.js';
+import { magnitudeMasks, type PruneScope } from './threshold.js';
+
+const PASS = 'magnitude-prune';
+
+export interface MagnitudePruneOptions extends NameFilter {
+  /** Fraction of the selected weights to set to zero, 0–1. */
+  readonly sparsity: number;
+  /** 'global' (default): one threshold over all selected tensors; 'per-tensor': each tensor to the target. */
+  readonly scope?: PruneScope;
+  /** Also prune embedding tables (initializers read by Gather as data). Default false. */
+  readonly includeEmbeddings?: boolean;
+}
+
+export type WeightRole = 'weight' | 'embedding';
+
+export interface PrunedTensor {
+  readonly name: string;
+  /** The graph level holding the initializer ('main', or a subgraph path). */
+  readonly graph: string;
+  readonly role: WeightRole;
+  readonly dims: readonly number[];
+  readonly elements: number;
+  /** Zero elements after pruning (those that were zero before included). */
+  readonly zeros: number;
+  readonly sparsity: number;
+}
+
+export interface MagnitudePruneReport {
+  readonly scope: PruneScope;
+  readonly target: number;
+  readonly elements: number;
+  readonly zeros: number;
+  /** Sparsity over all selected tensors. */
+  readonly sparsity: number;
+  readonly tensors: readonly PrunedTensor[];
+}
+
+export interface MagnitudePruneResult extends PassResult {
+  readonly report: MagnitudePruneReport;
+}
+
+const FLOAT_TYPES: ReadonlySet<number> = new Set([
+  DataType.FLOAT,
+  DataType.FLOAT16,
+  DataType.BFLOAT16,
+  DataType.DOUBLE,
+]);
+
+/** What role a constant plays for its readers: a projection weight, an embedding table, or neither. */
+export function weightRole(uses: readonly InitializerUse[]): WeightRole | undefined {
+  let role: WeightRole | undefined;
+  for (const { node, inputIndex } of uses) {
+    if (node.domain !== '') continue;
+    if (node.opType === 'Gather' && inputIndex === 0) return 'embedding';
+    if ((node.opType === 'MatMul' || node.opType === 'Gemm') && inputIndex === 1) role = 'weight';
+  }
+  return role;
+}
+
+interface Candidate {
+  readonly path: string;
+  readonly tensor: Tensor;
+  readonly role: WeightRole;
+}
+
+/** The tensors a magnitude pruning pass works on, and the declines for the ones it leaves alone. */
+export function selectPrunableWeights(
+  graph: Graph,
+  options: NameFilter & { readonly includeEmbeddings?: boolean },
+  pass: string,
+  changes: PassChange[],
+): Candidate[] {
+  const { uses, asOutput } = initializerUses(graph);
+  const filter = nameFilter(options);
+  const candidates: Candidate[] = [];
+  walkGraphTree(graph, (level, path) => {
+    for (const [name, tensor] of level.initializers) {
+      const key = initializerKey(path, name);
+      const role = weightRole(uses.get(key) ?? []);
+      if (role === undefined) continue;
+      const target = qualified(path, name);
+      const refuse = (why: string) => changes.push(declined(pass, target, why));
+      if (role === 'embedding' && !options.includeEmbeddings) {
+        refuse('embedding table (read by Gather); set includeEmbeddings to prune it');
+        continue;
+      }
+      if (!FLOAT_TYPES.has(tensor.dataType)) {
+        refuse(
+          `element type ${dataTypeName(tensor.dataType)} is not floating point (prune before quantizing)`,
+        );
+        continue;
+      }
+      if (tensor.dims.length !== 2) {
+        refuse(`rank ${tensor.dims.length}: only 2-D weight matrices are pruned`);
+        continue;
+      }
+      if (asOutput.has(key)) {
+        refuse('also a graph output; pruning it would change that output');
+        continue;
+      }
+      const filtered = filter(name);
+      if (filtered !== undefined) {
+        refuse(filtered);
+        continue;
+      }
+      candidates.push({ path, tensor, role });
+    }
+  });
+  return candidates;
+}
+
+/** A copy of the tensor's storage with the masked-out elements set to zero (+0 in every float format). */
+function applyMask(tensor: Tensor, mask: Uint8Array): Tensor {
+  const data = (tensor.data as Float32Array | Float64Array | Uint16Array).slice();
+  for (let i = 0; i < mask.length; i++) if (mask[i] === 0) data[i] = 0;
+  return { ...tensor, data };
+}
+
+function changedAny(before: Tensor['data'], after: Tensor['data']): boolean {
+  const a = before as ArrayLike<number>;
+  const b = after as ArrayLike<number>;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return true;
+  return false;
+}
+
+export function validateSparsity(sparsity: number, what = 'sparsity'): void {
+  if (typeof sparsity !== 'number' || !(sparsity >= 0 && sparsity <= 1)) {
+    throw new TlcError('CONFIG_INVALID', `${what} must be a number in [0, 1], got ${String(sparsity)}`);
+  }
+}
+
+export function magnitudePrune(graph: Graph, options: MagnitudePruneOptions): MagnitudePruneResult {
+  validateSparsity(options.sparsity);
+  const scope = options.scope ?? 'global';
+  if (scope !== 'global' && scope !== 'per-tensor') {
+    throw new TlcError('CONFIG_INVALID', `scope must be 'global' or 'per-tensor', got "${String(scope)}"`);
+  }
+  const changes: PassChange[] = [];
+  const candidates = selectPrunableWeights(graph, options, PASS, changes);
+  const values = candidates.map((c) => tensorToFloat32(c.tensor));
+  const masks = magnitudeMasks(values, options.sparsity, scope);
+  const replaced = new Map<string, Tensor>();
+  const tensors: PrunedTensor[] = [];
+  let totalZeros = 0;
+  let totalElements = 0;
+  candidates.forEach((c, t) => {
+    const mask = masks[t]!;
+    const v = values[t]!;
+    let zeros = 0;
+    for (let i = 0; i < mask.length; i++) if (mask[i] === 0 || v[i] === 0) zeros++;
+    const elements = mask.length;
+    totalZeros += zeros;
+    totalElements += elements;
+    const sparsity = elements === 0 ? 0 : zeros / elements;
+    tensors.push({
+      name: c.tensor.name,
+      graph: c.path,
+      role: c.role,
+      dims: c.tensor.dims,
+      elements,
+      zeros,
+      sparsity,
+    });
+    const pruned = applyMask(c.tensor, mask);
+    if (!changedAny(c.tensor.data, pruned.data)) return;
+    replaced.set(initializerKey(c.path, c.tensor.name), pruned);
+    changes.push(
+      applied(
+        PASS,
+        qualified(c.path, c.tensor.name),
+        `sparsity ${sparsity.toFixed(4)} (${zeros} of ${elements} zero, ${c.role} ${JSON.stringify(c.tensor.dims)})`,
+      ),
+    );
+  });
+  const result =
+    replaced.size === 0
+      ? graph
+      : mapGraphTree(graph, (level, path) => {
+          let hit = false;
+          const initializers = new Map<string, Tensor>();
+          for (const [name, t] of level.initializers) {
+            const r = replaced.get(initializerKey(path, name));
+            hit ||= r !== undefined;
+            initializers.set(name, r ?? t);
+          }
+          return hit ? { ...level, initializers } : level;
+        });
+  return {
+    graph: result,
+    changes,
+    report: {
+      scope,
+      target: options.sparsity,
+      elements: totalElements,
+      zeros: totalZeros,
+      sparsity: totalElements === 0 ? 0 : totalZeros / totalElements,
+      tensors,
+    },
+  };
+}
