@@ -83,9 +83,10 @@ describe('translation batches', () => {
   }));
   const options = { batchTokens: 512, maxLength: 32, special, seed: 7 };
 
-  it('lay out source … </s>, <s> … as decoder input and … </s> as labels, padded to multiples of 8', () => {
+  it('lay out source … </s>, <s> … as decoder input and … </s> as labels, one shape per length bucket', () => {
     const batcher = new TranslationBatcher(pairs, options);
     let seen = 0;
+    const shapes = new Set<string>();
     for (let step = 1; step <= batcher.batchesPerEpoch; step++) {
       const b = batcher.batch(step);
       const {
@@ -93,13 +94,16 @@ describe('translation batches', () => {
         sequence: s,
         target: t,
       } = b.dims as { batch: number; sequence: number; target: number };
-      assert.equal(s % 8, 0);
-      assert.equal(t % 8, 0);
-      assert.ok(Math.max(s, t) * n <= options.batchTokens + 8 * n, 'within the token budget');
+      assert.equal(s % 16, 0);
+      assert.equal(s, t, 'source and target share the bucket length');
+      assert.ok(s * n <= options.batchTokens, 'within the token budget');
+      shapes.add(`${n}x${s}`);
       const dec = ints(b.inputs.decoder_input_ids!);
-      for (let k = 0; k < n; k++) assert.equal(dec[k * t], special.bos);
       const labels = ints(b.inputs.target_labels!);
       const positions = ints(b.inputs.target_positions!);
+      const real = new Set(positions.map((p) => Math.floor(p / t)));
+      for (let k = 0; k < n; k++)
+        assert.equal(dec[k * t], real.has(k) ? special.bos : special.pad, 'empty rows are all padding');
       // Each sequence's last label is </s>; labels are the decoder inputs shifted left.
       for (let i = 0; i < positions.length; i++) {
         const p = positions[i]!;
@@ -108,9 +112,14 @@ describe('translation batches', () => {
           assert.equal(labels[i], special.eos);
         else assert.equal(labels[i], dec[p + 1]);
       }
-      seen += n;
+      seen += new Set(positions.map((p) => Math.floor(p / t))).size;
     }
-    assert.equal(seen, pairs.length, 'one epoch covers every pair once');
+    assert.equal(
+      seen,
+      pairs.length,
+      'one epoch covers every pair once (empty rows pad the last batch of a bucket)',
+    );
+    assert.equal(shapes.size, 2, 'lengths up to 32 make two buckets, 16 and 32, each with one shape');
   });
 
   it('truncate to the maximum length and are deterministic per step', () => {

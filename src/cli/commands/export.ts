@@ -6,14 +6,18 @@ import { action } from '../errors.js';
 export function registerExport(program: Command): void {
   program
     .command('export')
-    .description('export a trained run (its best checkpoint) as a Hugging Face / Optimum model folder with tlc.json')
+    .description(
+      'export a trained run (its best checkpoint) as a Hugging Face / Optimum model folder with tlc.json',
+    )
     .argument('<run>', 'a run folder written by `tlc train`, or a checkpoint file in one')
     .requiredOption('--out <dir>', 'model folder to write (atomically)')
     .option('--force', 'replace the folder if it exists')
     .action(
       action(async (run: string, flags: { out: string; force?: boolean }) => {
         const result = await exportRun(run, flags.out, { force: flags.force ?? false });
-        process.stdout.write(`${JSON.stringify({ dir: result.dir, task: result.tlc.task, files: result.tlc.variants[0]?.files }, null, 2)}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ dir: result.dir, task: result.tlc.task, files: result.tlc.variants[0]?.files }, null, 2)}\n`,
+        );
       }),
     );
 }

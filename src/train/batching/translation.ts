@@ -22,8 +22,22 @@ export interface TranslationBatchOptions {
   readonly seed: number;
 }
 
-const ROUND = 8;
+/**
+ * Source and target are padded to one bucket length (a multiple of 16) and every batch of a bucket has the
+ * same number of rows (empty rows fill the last one), so there is exactly one input shape per bucket: the
+ * runtime builds one session per shape, and building one costs far more than a training step.
+ */
+const ROUND = 16;
 const roundUp = (n: number) => Math.ceil(n / ROUND) * ROUND;
+
+/** The bucket length of an example, and the rows a batch of that bucket holds under the token budget. */
+function bucketOf(e: { source: Int32Array; decoderInput: Int32Array }): number {
+  return roundUp(Math.max(e.source.length, e.decoderInput.length));
+}
+
+function rowsFor(length: number, budget: number): number {
+  return Math.max(1, Math.floor(budget / length));
+}
 
 interface Example {
   readonly source: Int32Array;
@@ -42,10 +56,11 @@ function toExample(pair: TokenPair, o: TranslationBatchOptions): Example {
   };
 }
 
-export function translationBatch(examples: readonly Example[], special: SpecialIds): Batch {
-  const n = examples.length;
-  const s = roundUp(Math.max(...examples.map((e) => e.source.length)));
-  const t = roundUp(Math.max(...examples.map((e) => e.decoderInput.length)));
+export function translationBatch(examples: readonly Example[], special: SpecialIds, rows?: number): Batch {
+  const n = Math.max(rows ?? examples.length, examples.length);
+  const length = Math.max(...examples.map(bucketOf));
+  const s = length;
+  const t = length;
   const ids = new BigInt64Array(n * s).fill(BigInt(special.pad));
   const mask = new BigInt64Array(n * s);
   const dec = new BigInt64Array(n * t).fill(BigInt(special.pad));
@@ -80,23 +95,28 @@ export function translationBatch(examples: readonly Example[], special: SpecialI
   };
 }
 
-/** Packs examples (in the given order) into batches under the token budget. */
+/** Packs length-sorted examples into batches of one bucket each, at most `rowsFor(bucket)` rows. */
 function pack(examples: readonly Example[], budget: number): Example[][] {
   const batches: Example[][] = [];
   let current: Example[] = [];
-  let longest = 0;
+  let bucket = 0;
   for (const e of examples) {
-    const len = roundUp(Math.max(e.source.length, e.decoderInput.length));
-    if (current.length > 0 && Math.max(longest, len) * (current.length + 1) > budget) {
+    const b = Math.max(bucket, bucketOf(e));
+    if (current.length > 0 && (b !== bucket || current.length + 1 > rowsFor(b, budget))) {
       batches.push(current);
       current = [];
-      longest = 0;
     }
+    if (current.length === 0) bucket = bucketOf(e);
     current.push(e);
-    longest = Math.max(longest, len);
+    bucket = Math.max(bucket, bucketOf(e));
   }
   if (current.length > 0) batches.push(current);
   return batches;
+}
+
+/** The fixed row count of a batch's bucket (empty rows pad it). */
+function rowsOf(batch: readonly Example[], budget: number): number {
+  return rowsFor(Math.max(...batch.map(bucketOf)), budget);
 }
 
 export class TranslationBatcher {
@@ -141,10 +161,8 @@ export class TranslationBatcher {
         order: Rng.seeded(this.options.seed, 0x7a46, epoch).shuffle([...this.batches.keys()]),
       };
     }
-    return translationBatch(
-      this.batches[this.cache.order[index % this.batches.length]!]!,
-      this.options.special,
-    );
+    const picked = this.batches[this.cache.order[index % this.batches.length]!]!;
+    return translationBatch(picked, this.options.special, rowsOf(picked, this.options.batchTokens));
   }
 }
 
@@ -154,5 +172,7 @@ export function translationEvalBatches(
   options: TranslationBatchOptions,
 ): Batch[] {
   const examples = pairs.map((p) => toExample(p, options)).sort((a, b) => a.source.length - b.source.length);
-  return pack(examples, options.batchTokens).map((b) => translationBatch(b, options.special));
+  return pack(examples, options.batchTokens).map((b) =>
+    translationBatch(b, options.special, rowsOf(b, options.batchTokens)),
+  );
 }
