@@ -1,29 +1,40 @@
 #!/usr/bin/env node
 /**
- * `export-and-compress`: checkpoint or ONNX model → model folder with compressed variants and a report.
- * The compression passes land with their own issue; until then the command explains what it will do and
- * refuses to run rather than pretending.
+ * `export-and-compress`: a TLC run, a model folder or any .onnx file → a model folder with compressed variants
+ * (model_int8.onnx, model_pruned50_int8.onnx, model_q4.onnx, …), each validated and measured, plus report.json.
  */
 import { Command } from 'commander';
-import { TlcError } from '../errors/index.js';
+import {
+  addCompressOptions,
+  type CompressFlags,
+  renderReport,
+  runCompress,
+} from './commands/compress-options.js';
 import { action } from './errors.js';
+import { ProgressBar } from './progress.js';
 import { packageVersion } from './version.js';
 
-const program = new Command('export-and-compress')
-  .description(
-    'Export a trained TLC checkpoint (or take any ONNX model) to a Hugging Face / Optimum model folder and ' +
-      'derive compressed variants by graph rewrites: magnitude and structured pruning, dynamic and static int8, ' +
-      'weight-only 8/4-bit (MatMulNBits), fp16; then write a validation report of size, accuracy and latency.',
+const program = addCompressOptions(
+  new Command('export-and-compress')
+    .description(
+      'Export a trained TLC run (or take a model folder or any ONNX model) to a Hugging Face / Optimum model folder and ' +
+        'derive compressed variants by graph rewrites: magnitude pruning (prune:S), structured pruning (heads:F, ffn:F), ' +
+        'dynamic int8, static int8, weight-only 4/8-bit (q4, q8), fp16. Each variant is validated in ONNX Runtime and ' +
+        'measured: size, sparsity, output drift against fp32, latency, and accuracy with --eval-data.',
+    )
+    .version(packageVersion())
+    .argument('<source>', 'a run folder (or checkpoint) from `tlc train`, a model folder, or an .onnx file'),
+  'many',
+)
+  .addHelpText(
+    'after',
+    '\nExamples:\n  export-and-compress runs/mlm-large --out models/mlm-large --recipe int8 --recipe prune:0.5+int8 --recipe heads:0.25+ffn:0.5+int8 --recipe q4\n  export-and-compress model.onnx --out out/ --recipe int8 --eval-data held-out.txt --max-accuracy-drop 1\n',
   )
-  .version(packageVersion())
-  .argument('<source>', 'a TLC checkpoint folder or an .onnx model')
-  .argument('<out-dir>', 'model folder to write')
   .action(
-    action(() => {
-      throw new TlcError(
-        'CLI_USAGE',
-        'compression passes are not available in this version of TLC; use `tlc convert` for a faithful round trip',
-      );
+    action(async (source: string, flags: CompressFlags) => {
+      const bar = new ProgressBar();
+      const report = await runCompress(source, flags.recipe ?? ['int8'], flags, (m) => bar.log(m));
+      process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
     }),
   );
 

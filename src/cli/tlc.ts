@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** `tlc`: train large, then compress. One subcommand per file in ./commands. */
 import { Command } from 'commander';
+import { registerCompress } from './commands/compress.js';
 import { registerConvert } from './commands/convert.js';
 import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerEval(program);
   registerExport(program);
+  registerCompress(program);
   program.addHelpText(
     'after',
     '\nExamples:\n  tlc inspect model.onnx\n  tlc inspect model.onnx --json\n  tlc convert model.onnx out/model.onnx --external-data --cleanup\n',

@@ -111,9 +111,25 @@ describe('tlc CLI', () => {
     assert.match(unknown.stderr, /unknown command/);
   });
 
-  it('export-and-compress refuses to run until its passes exist, saying what to use instead', () => {
-    const r = cli('export-and-compress', FIXTURE, join(dir, 'out'));
-    assert.equal(r.status, 2);
-    assert.match(r.stderr, /error\[CLI_USAGE\]: .*tlc convert/);
+  it('export-and-compress writes an int8 variant and prints the report table', () => {
+    const out = join(dir, 'compressed');
+    const r = cli(
+      'export-and-compress',
+      FIXTURE,
+      '--out',
+      out,
+      '--recipe',
+      'int8',
+      '--batch',
+      '2',
+      '--sequence',
+      '8',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /int8\s+\d+ KiB\s+29%/);
+    assert.ok(existsSync(join(out, 'onnx', 'model_int8.onnx')));
+    const bad = cli('export-and-compress', FIXTURE, '--out', join(dir, 'x'), '--recipe', 'int7');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /error\[CLI_USAGE\]: unknown recipe step "int7"/);
   });
 });

@@ -1,0 +1,104 @@
+/** The options `export-and-compress` and `tlc compress` share, and the report table they print. */
+import type { Command } from 'commander';
+import { type CompressReport, compress } from '../../compress/compress.js';
+import { parseRecipe } from '../../compress/recipe.js';
+import { TlcError } from '../../errors/index.js';
+import type { Device } from '../../runtime/ort.js';
+import { formatBytes, table } from '../format.js';
+
+export interface CompressFlags {
+  out: string;
+  recipe?: string[];
+  evalData?: string;
+  maxAccuracyDrop?: string;
+  device: string;
+  threads: string;
+  batch: string;
+  sequence: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+export function addCompressOptions(command: Command, recipes: 'many' | 'one'): Command {
+  if (recipes === 'many') {
+    command.option(
+      '--recipe <recipe...>',
+      'recipes to run, e.g. int8, prune:0.5+int8, heads:0.25+ffn:0.5+int8, q4, q8, static-int8, fp16',
+    );
+  }
+  return command
+    .requiredOption(
+      '--out <dir>',
+      'model folder to write (variants beside the fp32 model, report.json, tlc.json)',
+    )
+    .option('--eval-data <file>', 'a text file to measure MLM accuracy on (fill-mask models)')
+    .option('--max-accuracy-drop <points>', 'drop variants whose accuracy falls more than this (0–100 scale)')
+    .option('--device <device>', 'cpu | cuda | webgpu | auto (for validation and latency)', 'cpu')
+    .option('--threads <n>', 'ONNX Runtime intra-op threads for latency', '2')
+    .option('--batch <n>', 'batch size of the sample inputs', '8')
+    .option('--sequence <n>', 'sequence length of the sample inputs', '128')
+    .option('--force', 'replace --out if it exists')
+    .option('--json', 'print the report as JSON');
+}
+
+export async function runCompress(
+  source: string,
+  recipeTexts: readonly string[],
+  flags: CompressFlags,
+  log: (m: string) => void,
+): Promise<CompressReport> {
+  const positive = (text: string, flag: string) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1)
+      throw new TlcError('CLI_USAGE', `${flag} must be a positive integer, got "${text}"`);
+    return n;
+  };
+  const drop = flags.maxAccuracyDrop === undefined ? undefined : Number(flags.maxAccuracyDrop);
+  if (drop !== undefined && !(drop >= 0))
+    throw new TlcError(
+      'CLI_USAGE',
+      `--max-accuracy-drop must be a number ≥ 0, got "${flags.maxAccuracyDrop}"`,
+    );
+  return compress(source, flags.out, {
+    recipes: recipeTexts.map(parseRecipe),
+    ...(flags.evalData !== undefined && { evalData: flags.evalData }),
+    ...(drop !== undefined && { maxAccuracyDrop: drop }),
+    device: flags.device as Device,
+    threads: positive(flags.threads, '--threads'),
+    batch: positive(flags.batch, '--batch'),
+    sequence: positive(flags.sequence, '--sequence'),
+    force: flags.force ?? false,
+    log,
+  });
+}
+
+export function renderReport(report: CompressReport): string {
+  const base = report.variants[0]!;
+  const rows = report.variants.map((v) => [
+    v.name,
+    formatBytes(v.bytes),
+    `${((v.bytes / base.bytes) * 100).toFixed(0)}%`,
+    v.sparsity > 0 ? `${(v.sparsity * 100).toFixed(0)}%` : '',
+    v.drift.meanCosine.toFixed(5),
+    v.drift.top1Agreement.toFixed(3),
+    v.accuracy === undefined ? '' : v.accuracy.toFixed(4),
+    v.latency.p50.toFixed(1),
+    v.latency.p95.toFixed(1),
+    `${(base.latency.p50 / v.latency.p50).toFixed(2)}×`,
+    v.kept ? 'kept' : `dropped (${v.reason})`,
+  ]);
+  const header = [
+    'variant',
+    'size',
+    'of fp32',
+    'sparsity',
+    'cosine',
+    'top-1',
+    'accuracy',
+    'p50 ms',
+    'p95 ms',
+    'speed-up',
+    '',
+  ];
+  return `${report.dir} (${report.task}; ${report.device}, ${report.threads} threads, inputs ${report.inputs.batch} × ${report.inputs.sequence})\n${table(header, rows)}\n`;
+}

@@ -1,0 +1,88 @@
+/**
+ * Applies a parsed recipe to one model: a table maps each step to its pass. Structured steps (heads, ffn) run
+ * together, magnitude pruning next, quantization last, and pruned weights are finally stored compactly (the
+ * file shrinks with sparsity; ONNX Runtime expands them at load). Every pass's changes are kept for the report.
+ */
+import type { Model } from '../onnx/ir.js';
+import { cleanup } from '../onnx/passes/cleanup.js';
+import type { PassChange } from '../onnx/passes/pass.js';
+import { magnitudePrune } from './prune/magnitude.js';
+import { encodeSparseWeights } from './prune/sparse-encode.js';
+import { structuredPrune } from './prune/structured/prune.js';
+import { dynamicInt8 } from './quantize/dynamic-int8.js';
+import { toFloat16 } from './quantize/float16.js';
+import { quantizeModel } from './quantize/model.js';
+import type { Ranges } from './quantize/options.js';
+import { staticQdq } from './quantize/static-qdq.js';
+import { weightOnlyNBits } from './quantize/weight-nbits.js';
+import type { Recipe, RecipeStep, StepName } from './recipe.js';
+
+export interface RecipeContext {
+  /** Calibration ranges for static int8 (computed by the caller, which runs the model). */
+  readonly ranges?: Ranges;
+  /** MatMulNBits accuracy level (4: int8 activations, the fast path here; 0: exact). */
+  readonly nbitsAccuracyLevel?: 0 | 1 | 2 | 3 | 4;
+}
+
+export interface AppliedRecipe {
+  readonly model: Model;
+  readonly changes: readonly PassChange[];
+  /** Sparsity over the pruned weight tensors (magnitude pruning only). */
+  readonly sparsity?: number;
+}
+
+type Step = (model: Model, step: RecipeStep, recipe: Recipe, ctx: RecipeContext) => AppliedRecipe;
+
+const withGraph = (
+  model: Model,
+  result: { graph: Model['graph']; changes: readonly PassChange[] },
+): AppliedRecipe => ({
+  model: result.graph === model.graph ? model : { ...model, graph: result.graph },
+  changes: result.changes,
+});
+
+const STEPS: Readonly<Record<StepName, Step>> = {
+  // heads and ffn are applied together by the 'heads' entry (or the 'ffn' one when there is no heads step).
+  heads: (model, _step, recipe) => withGraph(model, structuredPrune(model.graph, structuredAmounts(recipe))),
+  ffn: (model, _step, recipe) =>
+    recipe.steps.some((s) => s.name === 'heads')
+      ? { model, changes: [] }
+      : withGraph(model, structuredPrune(model.graph, structuredAmounts(recipe))),
+  prune: (model, step) => {
+    const result = magnitudePrune(model.graph, { sparsity: step.amount!, scope: 'global' });
+    return { ...withGraph(model, result), sparsity: result.report.sparsity };
+  },
+  int8: (model) => quantizeModel(model, dynamicInt8, {}),
+  'static-int8': (model, _step, _recipe, ctx) =>
+    quantizeModel(model, staticQdq, { ranges: ctx.ranges ?? new Map() }),
+  q4: (model, _step, _recipe, ctx) =>
+    quantizeModel(model, weightOnlyNBits, { bits: 4, accuracyLevel: ctx.nbitsAccuracyLevel ?? 4 }),
+  q8: (model, _step, _recipe, ctx) =>
+    quantizeModel(model, weightOnlyNBits, { bits: 8, accuracyLevel: ctx.nbitsAccuracyLevel ?? 4 }),
+  fp16: (model) => withGraph(model, toFloat16(model.graph)),
+};
+
+function structuredAmounts(recipe: Recipe): { heads?: number; ffn?: number } {
+  const heads = recipe.steps.find((s) => s.name === 'heads')?.amount;
+  const ffn = recipe.steps.find((s) => s.name === 'ffn')?.amount;
+  return { ...(heads !== undefined && { heads }), ...(ffn !== undefined && { ffn }) };
+}
+
+export function applyRecipe(model: Model, recipe: Recipe, ctx: RecipeContext = {}): AppliedRecipe {
+  let current = model;
+  let sparsity: number | undefined;
+  const changes: PassChange[] = [];
+  const run = (r: AppliedRecipe) => {
+    current = r.model;
+    changes.push(...r.changes);
+    if (r.sparsity !== undefined) sparsity = r.sparsity;
+  };
+  for (const step of recipe.steps) run(STEPS[step.name](current, step, recipe, ctx));
+  // Structured pruning can leave the old shape arithmetic behind; drop what no output reads.
+  run(withGraph(current, cleanup(current.graph, { dedupe: false })));
+  if (recipe.steps.some((s) => s.name === 'prune')) {
+    const opset = current.opsetImports.get('') ?? current.opsetImports.get('ai.onnx') ?? 17;
+    run(withGraph(current, encodeSparseWeights(current.graph, { opset })));
+  }
+  return { model: current, changes, ...(sparsity !== undefined && { sparsity }) };
+}

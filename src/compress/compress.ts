@@ -1,0 +1,281 @@
+/**
+ * export-and-compress: source (a TLC run, a model folder, or any .onnx file) → a model folder with one
+ * variant per recipe, each validated (ONNX Runtime loads it), measured (size, parameters, sparsity, output
+ * drift against the fp32 model, latency) and, when an evaluation text is given, scored (MLM accuracy); variants
+ * that lose more accuracy than allowed are dropped. Every file is written atomically.
+ */
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { TlcError } from '../errors/index.js';
+import { exportRun } from '../models/export/export-run.js';
+import { TLC_MODEL_FORMAT, type TlcModelJson, type VariantEntry } from '../models/export/tlc-json.js';
+import { loadModel, saveModel } from '../onnx/io.js';
+import type { Model } from '../onnx/ir.js';
+import { createSession, type Device, type OrtFeeds, type OrtSession, runSession } from '../runtime/ort.js';
+import { applyRecipe } from './apply-recipe.js';
+import { evaluateFillMaskAccuracy } from './evaluate-fill-mask.js';
+import { calibrate } from './quantize/calibrate.js';
+import { type Recipe, variantFileName } from './recipe.js';
+import { type Drift, DriftAccumulator } from './validate/drift.js';
+import { type Latency, measureLatency } from './validate/latency.js';
+import { sampleFeeds } from './validate/sample-inputs.js';
+import { modelStats } from './validate/stats.js';
+
+export interface CompressOptions {
+  readonly recipes: readonly Recipe[];
+  /** A text file to measure MLM accuracy on (fill-mask models). */
+  readonly evalData?: string;
+  /** Drop variants whose accuracy falls more than this many points (0–100 scale) below fp32. */
+  readonly maxAccuracyDrop?: number;
+  readonly device?: Device;
+  readonly threads?: number;
+  readonly batch?: number;
+  readonly sequence?: number;
+  readonly force?: boolean;
+  readonly log?: (message: string) => void;
+}
+
+export interface VariantReport {
+  readonly name: string;
+  readonly recipe: string;
+  readonly files: readonly string[];
+  readonly bytes: number;
+  readonly parameters: number;
+  /** Sparsity of the magnitude-pruned weight tensors (0 without a prune step). */
+  readonly sparsity: number;
+  readonly applied: number;
+  readonly declined: readonly string[];
+  readonly drift: Drift;
+  readonly latency: Latency;
+  readonly accuracy?: number;
+  readonly kept: boolean;
+  readonly reason?: string;
+}
+
+export interface CompressReport {
+  readonly dir: string;
+  readonly task: string;
+  readonly device: string;
+  readonly threads: number;
+  readonly inputs: { readonly batch: number; readonly sequence: number };
+  readonly variants: readonly VariantReport[];
+}
+
+function readTlc(dir: string): TlcModelJson | undefined {
+  const path = join(dir, 'tlc.json');
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as TlcModelJson) : undefined;
+}
+
+/** Brings the source into `out` as an fp32 model folder; returns its tlc.json (made up for a bare .onnx). */
+async function prepare(source: string, out: string, force: boolean): Promise<TlcModelJson> {
+  if (!existsSync(source)) throw new TlcError('ONNX_READ_FAILED', `${source}: no such file or folder`);
+  if (existsSync(out) && !force)
+    throw new TlcError('EXPORT_FAILED', `${out} already exists; choose another --out or pass --force`);
+  if (existsSync(out)) rmSync(out, { recursive: true, force: true });
+  const isDir = statSync(source).isDirectory();
+  if ((isDir && existsSync(join(source, 'run.json'))) || source.endsWith('.safetensors'))
+    return (await exportRun(source, out)).tlc;
+  if (isDir) {
+    const tlc = readTlc(source);
+    if (tlc === undefined && !existsSync(join(source, 'onnx', 'model.onnx'))) {
+      throw new TlcError(
+        'ONNX_READ_FAILED',
+        `${source}: not a TLC run, a model folder (onnx/model.onnx) or an .onnx file`,
+      );
+    }
+    cpSync(source, out, { recursive: true });
+    return tlc ?? bareTlc(loadModel(join(out, 'onnx', 'model.onnx')), 'onnx/model.onnx', out);
+  }
+  const model = loadModel(source);
+  mkdirSync(join(out, 'onnx'), { recursive: true });
+  saveModel(model, join(out, 'onnx', 'model.onnx'));
+  return bareTlc(model, 'onnx/model.onnx', out);
+}
+
+function bareTlc(model: Model, file: string, dir: string): TlcModelJson {
+  const stats = modelStats(model);
+  return {
+    format: TLC_MODEL_FORMAT,
+    task: 'fill-mask',
+    architecture: {
+      family: 'roberta',
+      layers: 0,
+      dModel: 0,
+      heads: 0,
+      ffn: 0,
+      maxLength: 0,
+      vocabSize: guessVocab(model),
+      preLayerNorm: false,
+      activation: 'gelu',
+    },
+    parameters: { total: stats.parameters, nonEmbedding: stats.parameters },
+    variants: [{ name: 'fp32', files: [file], recipe: [], bytes: statSync(join(dir, file)).size }],
+  };
+}
+
+/** The largest first dimension of a 2-D table read by Gather: the vocabulary of a foreign model. */
+function guessVocab(model: Model): number {
+  let vocab = 0;
+  for (const node of model.graph.nodes) {
+    if (node.opType !== 'Gather') continue;
+    const t = model.graph.initializers.get(node.inputs[0] ?? '');
+    if (t !== undefined && t.dims.length === 2) vocab = Math.max(vocab, t.dims[0]!);
+  }
+  return vocab || 1000;
+}
+
+async function outputsOf(session: OrtSession, feeds: OrtFeeds) {
+  const out = await runSession(session, feeds);
+  return out[session.outputNames[0]!]!;
+}
+
+export async function compress(
+  source: string,
+  out: string,
+  options: CompressOptions,
+): Promise<CompressReport> {
+  const log = options.log ?? (() => {});
+  const threads = options.threads ?? 2;
+  const batch = options.batch ?? 8;
+  const sequence = options.sequence ?? 128;
+  const device = options.device ?? 'cpu';
+  const tlc = await prepare(source, out, options.force ?? false);
+  const base = tlc.variants.find((v) => v.recipe.length === 0) ?? tlc.variants[0]!;
+  const vocabSize = tlc.architecture.vocabSize || 1000;
+  const sessionOptions = { threads, device };
+  const reports: VariantReport[] = [];
+  // The fp32 baseline: its sessions, sample feeds, latency and (with eval data) accuracy.
+  const baseSessions = await Promise.all(
+    base.files.map((f) => createSession(join(out, f), { ...sessionOptions, source: f })),
+  );
+  const feeds = baseSessions.map((s) =>
+    sampleFeeds(s, {
+      batch,
+      sequence: Math.min(sequence, tlc.architecture.maxLength || sequence),
+      vocabSize,
+      firstId: 5,
+    }),
+  );
+  const baseOutputs = await Promise.all(baseSessions.map((s, i) => outputsOf(s, feeds[i]!)));
+  const baseLatency = await measureLatency(baseSessions[0]!, feeds[0]!);
+  const evalFile = options.evalData;
+  const baseAccuracy =
+    evalFile && tlc.task === 'fill-mask'
+      ? await evaluateFillMaskAccuracy(join(out, base.files[0]!), out, evalFile, threads)
+      : undefined;
+  const baseModels = base.files.map((f) => loadModel(join(out, f)));
+  reports.push({
+    name: 'fp32',
+    recipe: 'fp32',
+    files: base.files,
+    bytes: base.files.reduce((s, f) => s + statSync(join(out, f)).size, 0),
+    parameters: baseModels.reduce((s, m) => s + modelStats(m).parameters, 0),
+    sparsity: 0,
+    applied: 0,
+    declined: [],
+    drift: { maxAbs: 0, meanCosine: 1, top1Agreement: 1, top1InTop5: 1, positions: 0 },
+    latency: baseLatency,
+    ...(baseAccuracy !== undefined && { accuracy: baseAccuracy }),
+    kept: true,
+  });
+  for (const s of baseSessions) await s.release();
+
+  for (const recipe of options.recipes) {
+    log(`${recipe.text}: compressing ${base.files.length} file(s)`);
+    const files: string[] = [];
+    let applied = 0;
+    const declined: string[] = [];
+    const drift = new DriftAccumulator();
+    let latency: Latency | undefined;
+    let parameters = 0;
+    let sparsity = 0;
+    for (const [i, file] of base.files.entries()) {
+      const ranges = recipe.steps.some((s) => s.name === 'static-int8')
+        ? await calibrate(baseModels[i]!, [feeds[i]!], { method: { kind: 'minmax' } })
+        : undefined;
+      const result = applyRecipe(baseModels[i]!, recipe, ranges === undefined ? {} : { ranges });
+      applied += result.changes.filter((c) => c.kind === 'applied').length;
+      declined.push(
+        ...result.changes
+          .filter((c) => c.kind === 'declined')
+          .map((c) => `${c.pass} ${c.target}: ${c.detail}`),
+      );
+      const name = variantFileName(file, recipe);
+      saveModel(result.model, join(out, name));
+      files.push(name);
+      parameters += modelStats(result.model).parameters;
+      sparsity = Math.max(sparsity, result.sparsity ?? 0);
+      const session = await createSession(join(out, name), { ...sessionOptions, source: name });
+      try {
+        drift.add(baseOutputs[i]!, await outputsOf(session, feeds[i]!));
+        if (i === 0) latency = await measureLatency(session, feeds[i]!);
+      } finally {
+        await session.release();
+      }
+    }
+    const accuracy =
+      evalFile && tlc.task === 'fill-mask'
+        ? await evaluateFillMaskAccuracy(join(out, files[0]!), out, evalFile, threads)
+        : undefined;
+    const drop =
+      accuracy !== undefined && baseAccuracy !== undefined ? (baseAccuracy - accuracy) * 100 : undefined;
+    const kept =
+      options.maxAccuracyDrop === undefined || drop === undefined || drop <= options.maxAccuracyDrop;
+    const report: VariantReport = {
+      name: recipe.suffix,
+      recipe: recipe.text,
+      files,
+      bytes: files.reduce((s, f) => s + statSync(join(out, f)).size, 0),
+      parameters,
+      sparsity,
+      applied,
+      declined,
+      drift: drift.result(),
+      latency: latency!,
+      ...(accuracy !== undefined && { accuracy }),
+      kept,
+      ...(!kept && { reason: `accuracy fell ${drop!.toFixed(2)} points (limit ${options.maxAccuracyDrop})` }),
+    };
+    if (!kept) for (const f of files) rmSync(join(out, f), { force: true });
+    reports.push(report);
+    log(
+      `${recipe.text}: ${(report.bytes / 2 ** 20).toFixed(1)} MiB, cosine ${report.drift.meanCosine.toFixed(5)}, top-1 ${report.drift.top1Agreement.toFixed(3)}, p50 ${report.latency.p50.toFixed(1)} ms${kept ? '' : ` — dropped: ${report.reason}`}`,
+    );
+  }
+  const report: CompressReport = {
+    dir: out,
+    task: tlc.task,
+    device,
+    threads,
+    inputs: { batch, sequence },
+    variants: reports,
+  };
+  const variants: VariantEntry[] = reports
+    .filter((r) => r.kept)
+    .map((r) => ({
+      name: r.name,
+      files: r.files,
+      recipe: r.recipe === 'fp32' ? [] : r.recipe.split('+'),
+      bytes: r.bytes,
+      ...(r.accuracy !== undefined && { metrics: { accuracy: r.accuracy } }),
+      latency: { p50_ms: r.latency.p50, p95_ms: r.latency.p95, batch, sequence, threads },
+    }));
+  writeJsonAtomically(join(out, 'report.json'), report);
+  writeJsonAtomically(join(out, 'tlc.json'), { ...tlc, variants });
+  return report;
+}
+
+function writeJsonAtomically(path: string, value: unknown): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(tmp, path);
+}

@@ -1,0 +1,64 @@
+/**
+ * MLM accuracy of a fill-mask model file (input_ids, attention_mask → logits) on a text file: tokenized with
+ * the folder's tokenizer, cut into blocks, masked once with a fixed seed (the same positions for every
+ * variant), and scored by arg-max at the masked positions.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { messageOf, TlcError } from '../errors/index.js';
+import { createSession, runSession } from '../runtime/ort.js';
+import { encodeWithMerges } from '../tokenizer/encode.js';
+import { readTokenizerModel } from '../tokenizer/tokenizer-files.js';
+import { makeBlocks, mlmEvalBatches } from '../train/batching/mlm.js';
+import { specialIdsOf } from '../train/run/data.js';
+
+export async function evaluateFillMaskAccuracy(
+  modelFile: string,
+  folder: string,
+  textFile: string,
+  threads: number,
+  options: { maxTokens?: number; sequenceLength?: number } = {},
+): Promise<number> {
+  let text: string;
+  try {
+    text = readFileSync(textFile, 'utf8');
+  } catch (error) {
+    throw new TlcError('DATA_INVALID', `${textFile}: cannot read the evaluation text (${messageOf(error)})`, {
+      cause: error,
+    });
+  }
+  const tokenizer = await readTokenizerModel(join(folder, 'tokenizer.json'));
+  const special = specialIdsOf(tokenizer);
+  const length = options.sequenceLength ?? 128;
+  const blocks = makeBlocks([Int32Array.from(encodeWithMerges(tokenizer, text))], length, special).slice(
+    0,
+    Math.max(1, Math.floor((options.maxTokens ?? 16384) / length)),
+  );
+  const batches = mlmEvalBatches(blocks, { sequenceLength: length, batchSize: 8, special, seed: 1 });
+  const session = await createSession(modelFile, { threads, source: modelFile });
+  let correct = 0;
+  let total = 0;
+  try {
+    for (const batch of batches) {
+      const out = await runSession(
+        session,
+        { input_ids: batch.inputs.input_ids!, attention_mask: batch.inputs.attention_mask! },
+        ['logits'],
+      );
+      const logits = out.logits!.data as Float32Array;
+      const vocab = out.logits!.dims[2]!;
+      const positions = batch.inputs.mlm_positions!.data as BigInt64Array;
+      const labels = batch.inputs.mlm_labels!.data as BigInt64Array;
+      positions.forEach((p, k) => {
+        const row = Number(p) * vocab;
+        let best = 0;
+        for (let v = 1; v < vocab; v++) if (logits[row + v]! > logits[row + best]!) best = v;
+        if (BigInt(best) === labels[k]) correct += 1;
+        total += 1;
+      });
+    }
+  } finally {
+    await session.release();
+  }
+  return total === 0 ? Number.NaN : correct / total;
+}
