@@ -168,9 +168,12 @@ export async function compress(
   const baseOutputs = await Promise.all(baseSessions.map((s, i) => outputsOf(s, feeds[i]!)));
   const baseLatency = await measureLatency(baseSessions[0]!, feeds[0]!);
   const evalFile = options.evalData;
+  const evalLength = Math.min(sequence, tlc.architecture.maxLength || sequence);
   const baseAccuracy =
     evalFile && tlc.task === 'fill-mask'
-      ? await evaluateFillMaskAccuracy(join(out, base.files[0]!), out, evalFile, threads)
+      ? await evaluateFillMaskAccuracy(join(out, base.files[0]!), out, evalFile, threads, {
+          sequenceLength: evalLength,
+        })
       : undefined;
   const baseModels = base.files.map((f) => loadModel(join(out, f)));
   reports.push({
@@ -224,7 +227,9 @@ export async function compress(
     }
     const accuracy =
       evalFile && tlc.task === 'fill-mask'
-        ? await evaluateFillMaskAccuracy(join(out, files[0]!), out, evalFile, threads)
+        ? await evaluateFillMaskAccuracy(join(out, files[0]!), out, evalFile, threads, {
+            sequenceLength: evalLength,
+          })
         : undefined;
     const drop =
       accuracy !== undefined && baseAccuracy !== undefined ? (baseAccuracy - accuracy) * 100 : undefined;

@@ -71,3 +71,68 @@ describe('compress', () => {
     });
   });
 });
+
+describe('compress a trained TLC run with an accuracy budget', () => {
+  it('measures MLM accuracy per variant and drops those over the budget', async () => {
+    const { runConfigFromFlags } = await import('../../src/cli/commands/train.js');
+    const { runTraining } = await import('../../src/train/run/loop.js');
+    const { Rng } = await import('../../src/train/rng.js');
+    const words = ['north', 'east', 'south', 'west', 'up', 'down', 'left', 'right', 'in', 'out'];
+    const rng = Rng.seeded(3);
+    const doc = () => {
+      const start = rng.int(words.length);
+      return Array.from({ length: 30 }, (_, i) => words[(start + i) % words.length]).join(' ');
+    };
+    writeFileSync(join(dir, 'train.txt'), Array.from({ length: 300 }, doc).join('\n---\n'));
+    writeFileSync(join(dir, 'held-out.txt'), Array.from({ length: 60 }, doc).join('\n'));
+    const run = join(dir, 'run');
+    const flags = {
+      task: 'mlm',
+      maxLength: '32',
+      dropout: '0',
+      activation: 'gelu',
+      vocabSize: '300',
+      batchTokens: '512',
+      accumulate: '1',
+      lr: '3e-3',
+      warmup: '20',
+      schedule: 'linear',
+      weightDecay: '0.01',
+      clipNorm: '1',
+      labelSmoothing: '0.1',
+      evalEvery: '1000',
+      evalTokens: '2048',
+      evalSentences: '10',
+      seed: '1',
+      device: 'cpu',
+      threads: '2',
+      width: '32',
+      layers: '2',
+      heads: '2',
+      data: [join(dir, 'train.txt')],
+      maxSteps: '1000',
+      out: run,
+    } as unknown as Parameters<typeof runConfigFromFlags>[0];
+    await runTraining(runConfigFromFlags(flags), { log: () => {} });
+    const out = join(dir, 'budget');
+    const report = await compress(run, out, {
+      recipes: [parseRecipe('int8'), parseRecipe('prune:0.95')],
+      evalData: join(dir, 'held-out.txt'),
+      maxAccuracyDrop: 5,
+      batch: 2,
+      sequence: 32,
+      threads: 1,
+    });
+    const [fp32, int8, pruned] = report.variants;
+    assert.ok(fp32!.accuracy! > 0.5, `a trained model is accurate (${fp32!.accuracy})`);
+    assert.ok(Math.abs(int8!.accuracy! - fp32!.accuracy!) < 0.05 && int8!.kept);
+    assert.ok(!pruned!.kept && /accuracy fell/.test(pruned!.reason ?? ''), JSON.stringify(pruned));
+    assert.ok(!existsSync(join(out, 'onnx', 'model_pruned95.onnx')), 'a dropped variant leaves no file');
+    const tlc = JSON.parse(readFileSync(join(out, 'tlc.json'), 'utf8')) as TlcModelJson;
+    assert.deepEqual(
+      tlc.variants.map((v) => v.name),
+      ['fp32', 'int8'],
+    );
+    assert.ok(tlc.training?.step === 1000 && tlc.variants[1]!.metrics?.accuracy !== undefined);
+  });
+});
