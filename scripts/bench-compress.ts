@@ -84,11 +84,12 @@ async function main(): Promise<void> {
   console.log(
     `  ${'variant'.padEnd(26)}${'median ms'.padStart(10)}${'speed-up'.padStart(10)}${'file MB'.padStart(10)}`,
   );
-  sessions.forEach(([name, , bytes], k) =>
+  for (const [k, [name, , bytes]] of sessions.entries()) {
+    const speedup = `${(medians[0]! / medians[k]!).toFixed(2)}×`;
     console.log(
-      `  ${name.padEnd(26)}${medians[k]!.toFixed(1).padStart(10)}${`${(medians[0]! / medians[k]!).toFixed(2)}×`.padStart(10)}${(bytes / 2 ** 20).toFixed(1).padStart(10)}`,
-    ),
-  );
+      `  ${name.padEnd(26)}${medians[k]!.toFixed(1).padStart(10)}${speedup.padStart(10)}${(bytes / 2 ** 20).toFixed(1).padStart(10)}`,
+    );
+  }
   const int8 = medians[0]! / medians[1]!;
   const structured = medians[0]! / medians[4]!;
   console.log(
