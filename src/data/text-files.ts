@@ -12,6 +12,7 @@
  * Text is cleaned like the built-in corpora: line endings, control characters, runs of blank lines, and
  * Project Gutenberg's licence header and footer when their marker lines are present.
  */
+import { basename } from 'node:path';
 import { TlcError } from '../errors/index.js';
 import { normaliseText, stripGutenberg } from './clean-text.js';
 import { readTextFile } from './text-file.js';
@@ -50,11 +51,14 @@ function documentsOf(
   mode: 'file' | 'paragraphs',
   perDocument: number,
 ): TextDocument[] {
+  // Ids (and so the hash splits) depend on the file's name, not on the folder it sits in: the same file splits
+  // the same way on every machine.
+  const name = basename(path);
   const numbered = (parts: string[]) =>
-    parts.map((part, i) => Object.freeze({ id: `${path}#${i + 1}`, source: path, text: part }));
+    parts.map((part, i) => Object.freeze({ id: `${name}#${i + 1}`, source: path, text: part }));
   if (SEPARATOR_LINE.test(text)) return numbered(cutOnSeparators(text));
   if (mode === 'paragraphs') return numbered(groupParagraphs(text, perDocument));
-  return [Object.freeze({ id: path, source: path, text })];
+  return [Object.freeze({ id: name, source: path, text })];
 }
 
 /** Reads the files (in the order given) and returns their documents. Throws DATA_INVALID naming a bad file. */

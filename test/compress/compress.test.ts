@@ -9,6 +9,9 @@ import { parseRecipe } from '../../src/compress/recipe.js';
 import type { TlcModelJson } from '../../src/models/export/tlc-json.js';
 import { summarize } from '../../src/onnx/inspect.js';
 import { loadModel } from '../../src/onnx/io.js';
+import { Rng } from '../../src/train/rng.js';
+import { runTraining } from '../../src/train/run/loop.js';
+import { countingText, tinyRun } from '../helpers/train.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tlc-compress-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -74,46 +77,26 @@ describe('compress', () => {
 
 describe('compress a trained TLC run with an accuracy budget', () => {
   it('measures MLM accuracy per variant and drops those over the budget', async () => {
-    const { runConfigFromFlags } = await import('../../src/cli/commands/train.js');
-    const { runTraining } = await import('../../src/train/run/loop.js');
-    const { Rng } = await import('../../src/train/rng.js');
     const words = ['north', 'east', 'south', 'west', 'up', 'down', 'left', 'right', 'in', 'out'];
-    const rng = Rng.seeded(3);
-    const doc = () => {
-      const start = rng.int(words.length);
-      return Array.from({ length: 30 }, (_, i) => words[(start + i) % words.length]).join(' ');
-    };
-    writeFileSync(join(dir, 'train.txt'), Array.from({ length: 300 }, doc).join('\n---\n'));
-    writeFileSync(join(dir, 'held-out.txt'), Array.from({ length: 60 }, doc).join('\n'));
+    writeFileSync(
+      join(dir, 'train.txt'),
+      countingText(Rng.seeded(3), words, 300, () => 30),
+    );
+    writeFileSync(
+      join(dir, 'held-out.txt'),
+      countingText(Rng.seeded(4), words, 60, () => 30, '\n'),
+    );
     const run = join(dir, 'run');
-    const flags = {
-      task: 'mlm',
-      maxLength: '32',
-      dropout: '0',
-      activation: 'gelu',
-      vocabSize: '300',
-      batchTokens: '512',
-      accumulate: '1',
-      lr: '3e-3',
-      warmup: '20',
-      schedule: 'linear',
-      weightDecay: '0.01',
-      clipNorm: '1',
-      labelSmoothing: '0.1',
+    const config = tinyRun({
       evalEvery: '1000',
       evalTokens: '2048',
       evalSentences: '10',
-      seed: '1',
-      device: 'cpu',
-      threads: '2',
       width: '32',
-      layers: '2',
-      heads: '2',
       data: [join(dir, 'train.txt')],
       maxSteps: '1000',
       out: run,
-    } as unknown as Parameters<typeof runConfigFromFlags>[0];
-    await runTraining(runConfigFromFlags(flags), { log: () => {} });
+    });
+    await runTraining(config, { log: () => {} });
     const out = join(dir, 'budget');
     const report = await compress(run, out, {
       recipes: [parseRecipe('int8'), parseRecipe('prune:0.95')],

@@ -1,8 +1,9 @@
 /** User text files as MLM documents: cutting rules, clean-up, and errors that name the file. */
+
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadTextFiles } from '../../src/data/text-files.js';
 import { isTlcError } from '../../src/errors/index.js';
@@ -33,7 +34,7 @@ describe('loadTextFiles', () => {
     const docs = await loadTextFiles([path]);
     assert.deepEqual(
       docs.map((d) => d.id),
-      [`${path}#1`, `${path}#2`, `${path}#3`],
+      [`${basename(path)}#1`, `${basename(path)}#2`, `${basename(path)}#3`],
     );
     assert.equal(docs[0]!.text, paragraphs(20).join('\n\n'));
     assert.equal(docs[2]!.text, paragraphs(45).slice(40).join('\n\n'));
@@ -47,8 +48,8 @@ describe('loadTextFiles', () => {
     for (const documents of ['auto', 'file', 'paragraphs'] as const) {
       const docs = await loadTextFiles([path], { documents });
       assert.deepEqual(docs, [
-        { id: `${path}#1`, source: path, text: 'First doc\nline two' },
-        { id: `${path}#2`, source: path, text: 'Second doc' },
+        { id: `${basename(path)}#1`, source: path, text: 'First doc\nline two' },
+        { id: `${basename(path)}#2`, source: path, text: 'Second doc' },
       ]);
     }
   });
@@ -58,10 +59,10 @@ describe('loadTextFiles', () => {
     const b = file('b.txt', 'Beta.\n');
     const docs = await loadTextFiles([b, a]);
     assert.deepEqual(docs, [
-      { id: b, source: b, text: 'Beta.' },
-      { id: a, source: a, text: 'Alpha.\n\nStill alpha.' },
+      { id: basename(b), source: b, text: 'Beta.' },
+      { id: basename(a), source: a, text: 'Alpha.\n\nStill alpha.' },
     ]);
-    assert.equal((await loadTextFiles([a], { documents: 'file' }))[0]!.id, a);
+    assert.equal((await loadTextFiles([a], { documents: 'file' }))[0]!.id, basename(a));
   });
 
   it('strips a Project Gutenberg header and footer', async () => {

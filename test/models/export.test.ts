@@ -7,13 +7,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runConfigFromFlags } from '../../src/cli/commands/train.js';
 import { exportRun } from '../../src/models/export/export-run.js';
 import type { TlcModelJson } from '../../src/models/export/tlc-json.js';
 import { Tokenizer } from '../../src/tokenizer/tokenizer.js';
 import { Rng } from '../../src/train/rng.js';
 import { runTraining } from '../../src/train/run/loop.js';
 import { i64, runModelFile } from '../helpers/ort.js';
+import { countingText, tinyRun } from '../helpers/train.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tlc-export-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,40 +22,20 @@ const runDir = join(dir, 'run');
 const modelDir = join(dir, 'models', 'compass');
 
 before(async () => {
-  const rng = Rng.seeded(3);
-  const text = Array.from({ length: 300 }, () => {
-    const start = rng.int(WORDS.length);
-    return Array.from({ length: 30 }, (_, i) => WORDS[(start + i) % WORDS.length]).join(' ');
-  }).join('\n---\n');
-  writeFileSync(join(dir, 'text.txt'), text);
-  const flags = {
-    task: 'mlm',
-    maxLength: '32',
-    dropout: '0',
-    activation: 'gelu',
-    vocabSize: '300',
-    batchTokens: '512',
-    accumulate: '1',
-    lr: '3e-3',
-    warmup: '20',
-    schedule: 'linear',
-    weightDecay: '0.01',
-    clipNorm: '1',
-    labelSmoothing: '0.1',
+  writeFileSync(
+    join(dir, 'text.txt'),
+    countingText(Rng.seeded(3), WORDS, 300, () => 30),
+  );
+  const config = tinyRun({
     evalEvery: '150',
     evalTokens: '2048',
     evalSentences: '10',
-    seed: '1',
-    device: 'cpu',
-    threads: '2',
     width: '32',
-    layers: '2',
-    heads: '2',
     data: [join(dir, 'text.txt')],
     maxSteps: '150',
     out: runDir,
-  } as unknown as Parameters<typeof runConfigFromFlags>[0];
-  await runTraining(runConfigFromFlags(flags), { log: () => {} });
+  });
+  await runTraining(config, { log: () => {} });
 });
 
 describe('export to a Hugging Face model folder', () => {
@@ -130,34 +110,23 @@ describe('export of a translation run', () => {
     });
     writeFileSync(join(dir, 'pairs.tsv'), lines.join('\n'));
     const run = join(dir, 'translation-run');
-    const flags = {
+    const settings = tinyRun({
       task: 'translation',
       maxLength: '16',
-      dropout: '0',
       activation: 'relu',
-      vocabSize: '300',
       batchTokens: '256',
-      accumulate: '1',
       lr: '2e-3',
       warmup: '10',
-      schedule: 'linear',
-      weightDecay: '0.01',
-      clipNorm: '1',
-      labelSmoothing: '0.1',
       evalEvery: '30',
       evalTokens: '1024',
       evalSentences: '5',
-      seed: '1',
-      device: 'cpu',
-      threads: '2',
       width: '32',
       layers: '1',
-      heads: '2',
       data: [join(dir, 'pairs.tsv')],
       maxSteps: '30',
       out: run,
-    } as unknown as Parameters<typeof runConfigFromFlags>[0];
-    await runTraining(runConfigFromFlags(flags), { log: () => {} });
+    });
+    await runTraining(settings, { log: () => {} });
     const out = join(dir, 'models', 'upper');
     const result = await exportRun(run, out);
     assert.deepEqual(result.tlc.variants[0]!.files, [
