@@ -5,8 +5,8 @@ import type { RunConfig } from '../../src/train/run/config.js';
 
 type TrainFlags = Parameters<typeof runConfigFromFlags>[0];
 
-/** `tlc train` flags for a seconds-long run of a tiny model; `overrides` use the CLI's flag names. */
-export function tinyRun(overrides: Record<string, unknown>): RunConfig {
+/** Raw `tlc train` flags for a seconds-long run of a tiny model; `overrides` use the CLI's flag names. */
+export function tinyFlags(overrides: Record<string, unknown>): TrainFlags {
   const flags = {
     task: 'mlm',
     maxLength: '32',
@@ -32,36 +32,12 @@ export function tinyRun(overrides: Record<string, unknown>): RunConfig {
     heads: '2',
     ...overrides,
   };
-  return runConfigFromFlags(flags as unknown as TrainFlags);
+  return flags as unknown as TrainFlags;
 }
 
-/** The raw flags object, for tests of the flag parsing itself. */
-export function tinyFlags(overrides: Record<string, unknown>): TrainFlags {
-  return {
-    maxLength: '32',
-    dropout: '0',
-    activation: 'gelu',
-    vocabSize: '300',
-    batchTokens: '512',
-    accumulate: '1',
-    lr: '3e-3',
-    warmup: '20',
-    schedule: 'linear',
-    weightDecay: '0.01',
-    clipNorm: '1',
-    labelSmoothing: '0.1',
-    evalEvery: '100',
-    evalTokens: '4096',
-    evalSentences: '40',
-    seed: '1',
-    device: 'cpu',
-    threads: '2',
-    width: '48',
-    layers: '2',
-    heads: '2',
-    task: 'mlm',
-    ...overrides,
-  } as unknown as TrainFlags;
+/** The validated run settings for those flags. */
+export function tinyRun(overrides: Record<string, unknown>): RunConfig {
+  return runConfigFromFlags(tinyFlags(overrides));
 }
 
 /**
