@@ -23,7 +23,7 @@ import type { Model } from '../onnx/ir.js';
 import { createSession, type Device, type OrtFeeds, type OrtSession, runSession } from '../runtime/ort.js';
 import { applyRecipe } from './apply-recipe.js';
 import { evaluateFillMaskAccuracy } from './evaluate-fill-mask.js';
-import { calibrate } from './quantize/calibrate.js';
+import { type CalibrationKind, calibrate } from './quantize/calibrate.js';
 import { type Recipe, variantFileName } from './recipe.js';
 import { type Drift, DriftAccumulator } from './validate/drift.js';
 import { type Latency, measureLatency } from './validate/latency.js';
@@ -36,6 +36,8 @@ export interface CompressOptions {
   readonly evalData?: string;
   /** Drop variants whose accuracy falls more than this many points (0–100 scale) below fp32. */
   readonly maxAccuracyDrop?: number;
+  /** How static-int8 turns calibration activations into ranges (default minmax). */
+  readonly calibration?: CalibrationKind;
   readonly device?: Device;
   readonly threads?: number;
   readonly batch?: number;
@@ -203,7 +205,7 @@ export async function compress(
     let sparsity = 0;
     for (const [i, file] of base.files.entries()) {
       const ranges = recipe.steps.some((s) => s.name === 'static-int8')
-        ? await calibrate(baseModels[i]!, [feeds[i]!], { method: { kind: 'minmax' } })
+        ? await calibrate(baseModels[i]!, [feeds[i]!], { method: { kind: options.calibration ?? 'minmax' } })
         : undefined;
       const result = applyRecipe(baseModels[i]!, recipe, ranges === undefined ? {} : { ranges });
       applied += result.changes.filter((c) => c.kind === 'applied').length;

@@ -131,5 +131,15 @@ describe('tlc CLI', () => {
     const bad = cli('export-and-compress', FIXTURE, '--out', join(dir, 'x'), '--recipe', 'int7');
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /error\[CLI_USAGE\]: unknown recipe step "int7"/);
+    const badCalibration = cli(
+      'export-and-compress',
+      FIXTURE,
+      '--out',
+      join(dir, 'y'),
+      '--calibration',
+      'kl',
+    );
+    assert.equal(badCalibration.status, 2);
+    assert.match(badCalibration.stderr, /--calibration must be minmax, percentile or entropy, got "kl"/);
   });
 });

@@ -54,6 +54,24 @@ describe('compress', () => {
     assert.equal(saved.variants.length, 4);
   });
 
+  it('calibrates static int8 with the chosen method', async () => {
+    const reports = [];
+    for (const calibration of ['minmax', 'entropy'] as const) {
+      const report = await compress(FIXTURE, join(dir, `static-${calibration}`), {
+        recipes: [parseRecipe('static-int8')],
+        calibration,
+        ...small,
+      });
+      reports.push(report.variants[1]!);
+    }
+    for (const r of reports) assert.ok(r.drift.meanCosine > 0.99, JSON.stringify(r.drift));
+    const files = reports.map((r, k) =>
+      readFileSync(join(dir, `static-${k === 0 ? 'minmax' : 'entropy'}`, r.files[0]!)),
+    );
+    // Entropy clips the activation ranges, so the scales (and the files) differ from MinMax's.
+    assert.notDeepEqual(files[0], files[1]);
+  });
+
   it('explains bad sources and refuses to overwrite', async () => {
     await assert.rejects(
       compress(join(dir, 'missing.onnx'), join(dir, 'o1'), { recipes: [parseRecipe('int8')] }),

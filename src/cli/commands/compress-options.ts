@@ -1,6 +1,7 @@
 /** The options `export-and-compress` and `tlc compress` share, and the report table they print. */
 import type { Command } from 'commander';
 import { type CompressReport, compress } from '../../compress/compress.js';
+import type { CalibrationKind } from '../../compress/quantize/calibrate.js';
 import { parseRecipe } from '../../compress/recipe.js';
 import { TlcError } from '../../errors/index.js';
 import type { Device } from '../../runtime/ort.js';
@@ -11,6 +12,7 @@ export interface CompressFlags {
   recipe?: string[];
   evalData?: string;
   maxAccuracyDrop?: string;
+  calibration: string;
   device: string;
   threads: string;
   batch: string;
@@ -33,6 +35,11 @@ export function addCompressOptions(command: Command, recipes: 'many' | 'one'): C
     )
     .option('--eval-data <file>', 'a text file to measure MLM accuracy on (fill-mask models)')
     .option('--max-accuracy-drop <points>', 'drop variants whose accuracy falls more than this (0–100 scale)')
+    .option(
+      '--calibration <method>',
+      'activation ranges for static-int8: minmax | percentile (99.999%) | entropy (KL divergence)',
+      'minmax',
+    )
     .option('--device <device>', 'cpu | cuda | webgpu | auto (for validation and latency)', 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads for latency', '2')
     .option('--batch <n>', 'batch size of the sample inputs', '8')
@@ -59,7 +66,14 @@ export async function runCompress(
       'CLI_USAGE',
       `--max-accuracy-drop must be a number ≥ 0, got "${flags.maxAccuracyDrop}"`,
     );
+  const calibration = flags.calibration ?? 'minmax';
+  if (!['minmax', 'percentile', 'entropy'].includes(calibration))
+    throw new TlcError(
+      'CLI_USAGE',
+      `--calibration must be minmax, percentile or entropy, got "${calibration}"`,
+    );
   return compress(source, flags.out, {
+    calibration: calibration as CalibrationKind,
     recipes: recipeTexts.map(parseRecipe),
     ...(flags.evalData !== undefined && { evalData: flags.evalData }),
     ...(drop !== undefined && { maxAccuracyDrop: drop }),

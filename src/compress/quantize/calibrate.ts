@@ -22,6 +22,8 @@ export type CalibrationMethod =
   /** KL-divergence threshold over `bins` histogram bins (default 2048) for `quantizedBins` levels (default 128). */
   | { readonly kind: 'entropy'; readonly bins?: number; readonly quantizedBins?: number };
 
+export type CalibrationKind = CalibrationMethod['kind'];
+
 export interface CalibrateOptions extends NodeSelection {
   readonly method?: CalibrationMethod;
   /** Values to calibrate (default: the activation inputs staticQdq would quantize, under the selection). */
