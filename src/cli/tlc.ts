@@ -6,6 +6,7 @@ import { registerConvert } from './commands/convert.js';
 import { registerEval } from './commands/eval.js';
 import { registerExport } from './commands/export.js';
 import { registerInspect } from './commands/inspect.js';
+import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 import { packageVersion } from './version.js';
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerExport(program);
   registerCompress(program);
+  registerServe(program);
   program.addHelpText(
     'after',
     '\nExamples:\n  tlc inspect model.onnx\n  tlc inspect model.onnx --json\n  tlc convert model.onnx out/model.onnx --external-data --cleanup\n',

@@ -44,6 +44,26 @@ export const ERROR_CATALOG = {
     status: 400,
     summary: 'A corpus or data file is missing, empty, not UTF-8 text or malformed.',
   },
+  MODEL_INVALID: {
+    status: 422,
+    summary: 'A model folder or graph lacks what its task needs (files, inputs, outputs, a tokenizer).',
+  },
+  MODEL_NOT_FOUND: { status: 404, summary: 'No model of that name is in the model repository.' },
+  VARIANT_NOT_FOUND: { status: 404, summary: 'The model has no loaded variant of that name.' },
+  MODEL_NOT_READY: { status: 503, summary: 'The model is loading, unloaded or failed to load.' },
+  TASK_MISMATCH: { status: 400, summary: 'The route asks a model for a task it does not do.' },
+  REQUEST_INVALID: { status: 400, summary: 'The request breaks the API contract in openapi.yaml.' },
+  INPUT_INVALID: { status: 422, summary: 'The request is well formed but its content cannot be served.' },
+  INPUT_TOO_LARGE: {
+    status: 413,
+    summary: 'The request has too many inputs, too many tokens or too many bytes.',
+  },
+  UNAUTHORIZED: { status: 401, summary: 'The route needs a valid API key (Authorization: Bearer).' },
+  ROUTE_NOT_FOUND: { status: 404, summary: 'No route matches the method and path.' },
+  QUEUE_FULL: { status: 429, summary: 'The model variant has too many queued requests.' },
+  REQUEST_TIMEOUT: { status: 504, summary: 'The request was not answered within its time limit.' },
+  SHUTTING_DOWN: { status: 503, summary: 'The server is draining before it stops.' },
+  INTERNAL: { status: 500, summary: 'An unexpected failure inside the server.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

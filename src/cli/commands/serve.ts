@@ -1,0 +1,117 @@
+/**
+ * `tlc serve`: the inference server over a models directory. Flags win over the environment (PORT,
+ * TLC_MODELS, TLC_DEVICE, TLC_THREADS, TLC_API_KEY); SIGTERM and SIGINT drain in-flight requests first.
+ */
+import type { Command } from 'commander';
+import { TlcError } from '../../errors/index.js';
+import type { Device } from '../../runtime/ort.js';
+import { DEFAULT_BATCHING, startServer } from '../../server/server.js';
+import { action } from '../errors.js';
+
+interface ServeFlags {
+  port?: string;
+  host: string;
+  models?: string;
+  device?: string;
+  threads?: string;
+  workers: string;
+  maxBatch: string;
+  maxDelay: string;
+  maxQueue: string;
+  requestTimeout: string;
+  apiKey?: string;
+}
+
+function integer(text: string, flag: string, min: number): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min)
+    throw new TlcError('CLI_USAGE', `${flag} must be an integer ≥ ${min}, got "${text}"`);
+  return n;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description(
+      'serve the model folders under --models over HTTP: fill-mask and translate (Hugging Face formats), the ' +
+        'KServe v2 protocol, dynamic batching in worker threads, Prometheus metrics at /metrics, API docs at /docs',
+    )
+    .option('--port <n>', 'port to listen on (env PORT; default 8080)')
+    .option('--host <host>', 'interface to listen on', '0.0.0.0')
+    .option('--models <dir>', 'the model repository: one folder per model (env TLC_MODELS; default models)')
+    .option(
+      '--device <device>',
+      'cpu | cuda | webgpu | auto (env TLC_DEVICE; default cpu); auto falls back to cpu',
+    )
+    .option(
+      '--threads <n>',
+      'ONNX Runtime intra-op threads per session (env TLC_THREADS; default cores ÷ workers)',
+    )
+    .option(
+      '--workers <n>',
+      'session workers per variant (workers × threads should not exceed the cores)',
+      '1',
+    )
+    .option(
+      '--max-batch <n>',
+      'items per batch (1 turns dynamic batching off)',
+      String(DEFAULT_BATCHING.maxBatchSize),
+    )
+    .option(
+      '--max-delay <ms>',
+      'how long a request may wait for a batch to fill',
+      String(DEFAULT_BATCHING.maxDelayMs),
+    )
+    .option(
+      '--max-queue <n>',
+      'queued items per variant before answering 429',
+      String(DEFAULT_BATCHING.maxQueue),
+    )
+    .option('--request-timeout <ms>', 'answer 504 after this long', String(DEFAULT_BATCHING.timeoutMs))
+    .option(
+      '--api-key <key>',
+      'require Authorization: Bearer <key> for inference and admin routes (env TLC_API_KEY)',
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  tlc serve --models models --port 8080\n  curl -s localhost:8080/v1/models\n' +
+        `  curl -s localhost:8080/v1/models/mlm-large/fill-mask -H 'content-type: application/json' -d '{"inputs":"The <mask> of the people."}'\n`,
+    )
+    .action(
+      action(async (flags: ServeFlags) => {
+        const env = process.env;
+        const device = (flags.device ?? env.TLC_DEVICE ?? 'cpu') as Device;
+        if (!['cpu', 'cuda', 'webgpu', 'auto'].includes(device))
+          throw new TlcError('CLI_USAGE', `--device must be cpu, cuda, webgpu or auto, got "${device}"`);
+        const threads = flags.threads ?? env.TLC_THREADS;
+        const apiKey = flags.apiKey ?? env.TLC_API_KEY;
+        const server = await startServer({
+          modelsDir: flags.models ?? env.TLC_MODELS ?? 'models',
+          port: integer(flags.port ?? env.PORT ?? '8080', '--port', 0),
+          host: flags.host,
+          device,
+          ...(threads !== undefined && { threads: integer(threads, '--threads', 1) }),
+          workersPerVariant: integer(flags.workers, '--workers', 1),
+          batching: {
+            maxBatchSize: integer(flags.maxBatch, '--max-batch', 1),
+            maxDelayMs: integer(flags.maxDelay, '--max-delay', 0),
+            maxQueue: integer(flags.maxQueue, '--max-queue', 1),
+            timeoutMs: integer(flags.requestTimeout, '--request-timeout', 1),
+          },
+          ...(apiKey !== undefined && apiKey !== '' && { apiKey }),
+        });
+        const models = server.context.registry.list();
+        process.stderr.write(
+          `serving ${models.filter((m) => m.status === 'ready').length}/${models.length} model(s) at ${server.url} (docs: ${server.url}/docs)\n`,
+        );
+        for (const m of models.filter((x) => x.status === 'failed'))
+          process.stderr.write(`warning: model ${m.name} is not served: ${m.error}\n`);
+        const stop = (signal: string) => {
+          process.stderr.write(`${signal}: finishing ${server.context.inFlight} request(s), then stopping\n`);
+          void server.close().then(() => process.exit(0));
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      }),
+    );
+}

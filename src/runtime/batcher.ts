@@ -1,0 +1,194 @@
+/**
+ * Dynamic batching for one model variant. Requests wait in a bounded queue until a batch is full
+ * (`maxBatchSize` items) or the oldest has waited `maxDelayMs`; a batch is then cut around the oldest item
+ * from the items of the most similar lengths, so padding stays small (padding-aware grouping). At most
+ * `concurrency` batches run at once (one per session worker). A full queue refuses at once (QUEUE_FULL, with
+ * a retry hint); an item not answered within `timeoutMs` fails with REQUEST_TIMEOUT and its result, if it
+ * comes later, is dropped.
+ */
+import { TlcError } from '../errors/index.js';
+
+export interface BatcherOptions {
+  /** Items per batch (1 turns batching off). */
+  readonly maxBatchSize: number;
+  /** How long the oldest item may wait for company, in ms. */
+  readonly maxDelayMs: number;
+  /** Queued (not yet running) items before QUEUE_FULL. */
+  readonly maxQueue: number;
+  /** Per-item limit from submission to answer, in ms. */
+  readonly timeoutMs: number;
+  /** Batches that may run at once. */
+  readonly concurrency: number;
+}
+
+export interface BatchOutcome<O> {
+  readonly output: O;
+  /** Seconds the item waited before its batch started. */
+  readonly queueSeconds: number;
+  /** Items in the batch that carried it. */
+  readonly batchSize: number;
+}
+
+interface Item<I, O> {
+  readonly input: I;
+  readonly length: number;
+  readonly enqueued: number;
+  readonly resolve: (outcome: BatchOutcome<O>) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+  settled: boolean;
+}
+
+export class DynamicBatcher<I, O> {
+  private queue: Item<I, O>[] = [];
+  private running = 0;
+  private timer: NodeJS.Timeout | undefined;
+  /** Mean batch run time in seconds (for Retry-After). */
+  private meanRunSeconds = 0.05;
+
+  constructor(
+    private readonly options: BatcherOptions,
+    /** Runs a batch; returns one output per input, in order. */
+    private readonly run: (inputs: I[]) => Promise<O[]>,
+    /** The length used for grouping (tokens). */
+    private readonly lengthOf: (input: I) => number,
+  ) {}
+
+  /** Items waiting to start. */
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  /** Batches running now. */
+  get inFlight(): number {
+    return this.running;
+  }
+
+  /** Seconds a new item would likely wait; sent as Retry-After when the queue is full. */
+  retryAfterSeconds(): number {
+    const batches = Math.ceil(this.queue.length / this.options.maxBatchSize);
+    return Math.max(1, Math.ceil((batches * this.meanRunSeconds) / Math.max(1, this.options.concurrency)));
+  }
+
+  submit(input: I): Promise<BatchOutcome<O>> {
+    if (this.queue.length >= this.options.maxQueue) {
+      const error = new TlcError(
+        'QUEUE_FULL',
+        `${this.queue.length} requests are already queued for this model variant; retry in ${this.retryAfterSeconds()} s`,
+      );
+      return Promise.reject(Object.assign(error, { retryAfter: this.retryAfterSeconds() }));
+    }
+    return new Promise((resolve, reject) => {
+      const item: Item<I, O> = {
+        input,
+        length: this.lengthOf(input),
+        enqueued: performance.now(),
+        resolve,
+        reject,
+        settled: false,
+        timer: setTimeout(() => {
+          if (item.settled) return;
+          item.settled = true;
+          this.queue = this.queue.filter((q) => q !== item);
+          reject(
+            new TlcError(
+              'REQUEST_TIMEOUT',
+              `no answer within ${this.options.timeoutMs} ms; the server is overloaded`,
+            ),
+          );
+        }, this.options.timeoutMs),
+      };
+      this.queue.push(item);
+      this.schedule();
+    });
+  }
+
+  /** Rejects everything still queued (on unload or shutdown); running batches finish. */
+  drainQueue(error: TlcError): void {
+    for (const item of this.queue) this.settle(item, () => item.reject(error));
+    this.queue = [];
+  }
+
+  /** Resolves when nothing is queued or running. */
+  async idle(): Promise<void> {
+    while (this.queue.length > 0 || this.running > 0) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  private schedule(): void {
+    while (this.running < this.options.concurrency && this.queue.length > 0) {
+      const oldest = this.queue[0]!;
+      const waited = performance.now() - oldest.enqueued;
+      if (this.queue.length < this.options.maxBatchSize && waited < this.options.maxDelayMs) {
+        if (this.timer === undefined) {
+          this.timer = setTimeout(() => {
+            this.timer = undefined;
+            this.schedule();
+          }, this.options.maxDelayMs - waited);
+        }
+        return;
+      }
+      this.dispatch(this.cut());
+    }
+  }
+
+  /** The oldest item plus the queued items closest to it in length, up to maxBatchSize. */
+  private cut(): Item<I, O>[] {
+    const size = this.options.maxBatchSize;
+    if (this.queue.length <= size) {
+      const all = this.queue;
+      this.queue = [];
+      return all;
+    }
+    const oldest = this.queue[0]!;
+    const byDistance = this.queue
+      .slice(1)
+      .map((item, index) => ({ item, index, distance: Math.abs(item.length - oldest.length) }))
+      .sort((a, b) => a.distance - b.distance || a.index - b.index)
+      .slice(0, size - 1)
+      .map((e) => e.item);
+    const chosen = new Set([oldest, ...byDistance]);
+    this.queue = this.queue.filter((item) => !chosen.has(item));
+    return [...chosen];
+  }
+
+  private dispatch(batch: Item<I, O>[]): void {
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const live = batch.filter((item) => !item.settled);
+    if (live.length === 0) return;
+    this.running += 1;
+    const started = performance.now();
+    this.run(live.map((item) => item.input))
+      .then(
+        (outputs) => {
+          for (const [i, item] of live.entries()) {
+            this.settle(item, () =>
+              item.resolve({
+                output: outputs[i]!,
+                queueSeconds: (started - item.enqueued) / 1000,
+                batchSize: live.length,
+              }),
+            );
+          }
+        },
+        (error: unknown) => {
+          const e = error instanceof Error ? error : new TlcError('INTERNAL', String(error));
+          for (const item of live) this.settle(item, () => item.reject(e));
+        },
+      )
+      .finally(() => {
+        this.meanRunSeconds = 0.8 * this.meanRunSeconds + 0.2 * ((performance.now() - started) / 1000);
+        this.running -= 1;
+        this.schedule();
+      });
+  }
+
+  private settle(item: Item<I, O>, fn: () => void): void {
+    if (item.settled) return;
+    item.settled = true;
+    clearTimeout(item.timer);
+    fn();
+  }
+}

@@ -1,0 +1,324 @@
+/**
+ * The model repository: every folder under the models directory that holds a `tlc.json` (or a bare
+ * `onnx/model.onnx` fill-mask export) is a model named after its folder. Loading a model starts one worker
+ * pool and one batcher per variant, warms each up, and only then reports the model ready. A folder that fails
+ * to load is reported (status `failed`, with the reason) while the others serve. Reloading builds the new
+ * variants first and swaps them in; the old ones finish what they are running before they stop.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { messageOf, TlcError } from '../errors/index.js';
+import type { TlcModelJson, VariantEntry } from '../models/export/tlc-json.js';
+import { Tokenizer } from '../tokenizer/tokenizer.js';
+import { type BatcherOptions, DynamicBatcher } from './batcher.js';
+import { LatencyWindow } from './latency-window.js';
+import type { Device } from './ort.js';
+import { type FillMaskItem, type FillMaskOutput, runFillMaskBatch } from './tasks/fill-mask.js';
+import { runTranslateBatch, type TranslateItem } from './tasks/translate-batch.js';
+import { WorkerPool } from './worker/pool.js';
+import type { VariantKind } from './worker/protocol.js';
+
+export interface RegistryOptions {
+  readonly device: Device;
+  /** Intra-op threads per session. */
+  readonly threads: number;
+  /** Session workers per variant. */
+  readonly workersPerVariant: number;
+  readonly batching: BatcherOptions;
+  /** Receives load progress and warnings. */
+  readonly log?: (message: string) => void;
+  /** Told about every batch a variant ran: seconds in its worker and items. */
+  readonly onBatch?: (model: string, variant: string, seconds: number, items: number) => void;
+}
+
+export type ModelStatus = 'loading' | 'ready' | 'failed' | 'unloaded';
+
+/** Names a model may have: a folder name, no path tricks. */
+export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+export class LoadedVariant {
+  readonly recent = new LatencyWindow(256);
+
+  constructor(
+    readonly entry: VariantEntry,
+    readonly pool: WorkerPool,
+    readonly batcher:
+      | DynamicBatcher<FillMaskItem, FillMaskOutput>
+      | DynamicBatcher<TranslateItem, Int32Array>,
+    readonly provider: string,
+  ) {}
+
+  get name(): string {
+    return this.entry.name;
+  }
+
+  /** p95 latency in ms: live once enough requests were seen, else the figure measured at compression. */
+  p95Ms(): number | undefined {
+    return this.recent.count >= 20 ? this.recent.percentile(95) : this.entry.latency?.p95_ms;
+  }
+
+  async close(): Promise<void> {
+    this.batcher.drainQueue(new TlcError('MODEL_NOT_READY', `variant ${this.name} was unloaded`));
+    await this.batcher.idle();
+    await this.pool.close();
+  }
+}
+
+export interface GenerationIds {
+  readonly bos: number;
+  readonly eos: number;
+  readonly pad: number;
+  readonly decoderStart: number;
+  readonly maxLength: number;
+}
+
+export class ModelHandle {
+  status: ModelStatus = 'loading';
+  error?: string;
+  tlc?: TlcModelJson;
+  tokenizer?: Tokenizer;
+  generation?: GenerationIds;
+  variants = new Map<string, LoadedVariant>();
+
+  constructor(
+    readonly name: string,
+    readonly dir: string,
+  ) {}
+
+  get task(): TlcModelJson['task'] | undefined {
+    return this.tlc?.task;
+  }
+
+  /** The variant to use: the named one, or the default (the first listed, normally fp32). */
+  variant(name?: string): LoadedVariant {
+    if (this.status !== 'ready')
+      throw new TlcError(
+        'MODEL_NOT_READY',
+        `model "${this.name}" is ${this.status}${this.error ? `: ${this.error}` : ''}`,
+      );
+    if (name === undefined) return this.variants.values().next().value!;
+    const v = this.variants.get(name);
+    if (v === undefined)
+      throw new TlcError(
+        'VARIANT_NOT_FOUND',
+        `model "${this.name}" has no variant "${name}"; it has ${[...this.variants.keys()].join(', ')} (or use variant=auto)`,
+      );
+    return v;
+  }
+}
+
+function readJson<T>(path: string): T {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (error) {
+    throw new TlcError('MODEL_INVALID', `${path}: cannot read JSON (${messageOf(error)})`, { cause: error });
+  }
+}
+
+/** tlc.json of a folder; a bare fill-mask export gets one made up from its files. */
+function folderTlc(dir: string): TlcModelJson {
+  if (existsSync(join(dir, 'tlc.json'))) return readJson<TlcModelJson>(join(dir, 'tlc.json'));
+  if (!existsSync(join(dir, 'onnx', 'model.onnx')))
+    throw new TlcError('MODEL_INVALID', `${dir}: neither tlc.json nor onnx/model.onnx`);
+  const vocab = readJson<{ vocab_size?: number; max_position_embeddings?: number }>(join(dir, 'config.json'));
+  return {
+    format: 'tlc-model/1',
+    task: 'fill-mask',
+    architecture: {
+      family: 'roberta',
+      layers: 0,
+      dModel: 0,
+      heads: 0,
+      ffn: 0,
+      maxLength: vocab.max_position_embeddings ?? 512,
+      vocabSize: vocab.vocab_size ?? 0,
+      preLayerNorm: false,
+      activation: 'gelu',
+    },
+    parameters: { total: 0, nonEmbedding: 0 },
+    variants: [{ name: 'fp32', files: ['onnx/model.onnx'], recipe: [], bytes: 0 }],
+  };
+}
+
+function generationIds(dir: string, tokenizer: Tokenizer, maxLength: number): GenerationIds {
+  const path = join(dir, 'generation_config.json');
+  const g = existsSync(path)
+    ? readJson<
+        Partial<Record<'bos_token_id' | 'eos_token_id' | 'pad_token_id' | 'decoder_start_token_id', number>>
+      >(path)
+    : {};
+  const bos = g.bos_token_id ?? tokenizer.specialIds.bos;
+  const eos = g.eos_token_id ?? tokenizer.specialIds.eos;
+  const pad = g.pad_token_id ?? tokenizer.specialIds.pad;
+  if (bos === undefined || eos === undefined || pad === undefined)
+    throw new TlcError('MODEL_INVALID', `${dir}: the tokenizer has no <s>, </s> or <pad> for generation`);
+  return { bos, eos, pad, decoderStart: g.decoder_start_token_id ?? bos, maxLength };
+}
+
+export class ModelRegistry {
+  private readonly models = new Map<string, ModelHandle>();
+
+  constructor(
+    readonly root: string,
+    private readonly options: RegistryOptions,
+  ) {}
+
+  /** Model folders under the root, by name. */
+  discover(): string[] {
+    if (!existsSync(this.root)) return [];
+    return readdirSync(this.root)
+      .filter((name) => MODEL_NAME.test(name) && statSync(join(this.root, name)).isDirectory())
+      .filter(
+        (name) => existsSync(join(this.root, name, 'tlc.json')) || existsSync(join(this.root, name, 'onnx')),
+      )
+      .sort();
+  }
+
+  /** Loads every model found; failures are recorded on their handles, not thrown. */
+  async loadAll(): Promise<void> {
+    for (const name of this.discover()) await this.load(name);
+  }
+
+  list(): ModelHandle[] {
+    return [...this.models.values()];
+  }
+
+  get(name: string): ModelHandle {
+    if (!MODEL_NAME.test(name)) throw new TlcError('MODEL_NOT_FOUND', `"${name}" is not a valid model name`);
+    const m = this.models.get(name);
+    if (m === undefined)
+      throw new TlcError(
+        'MODEL_NOT_FOUND',
+        `no model "${name}"; models: ${[...this.models.keys()].join(', ') || '(none)'}`,
+      );
+    return m;
+  }
+
+  /** True when every known model is ready (a failed one makes the server not ready). */
+  ready(): boolean {
+    return this.list().every((m) => m.status === 'ready' || m.status === 'unloaded');
+  }
+
+  /**
+   * Loads (or reloads) a model by folder name. The old handle keeps serving until the new one is ready,
+   * then its variants drain and stop. Returns the handle, whose status tells whether it worked.
+   */
+  async load(name: string): Promise<ModelHandle> {
+    if (!MODEL_NAME.test(name)) throw new TlcError('MODEL_NOT_FOUND', `"${name}" is not a valid model name`);
+    const dir = join(this.root, name);
+    if (!existsSync(dir)) throw new TlcError('MODEL_NOT_FOUND', `no model folder "${name}" in ${this.root}`);
+    const old = this.models.get(name);
+    const handle = new ModelHandle(name, dir);
+    if (old === undefined || old.status !== 'ready') this.models.set(name, handle);
+    const log = this.options.log ?? (() => {});
+    try {
+      await this.open(handle);
+      handle.status = 'ready';
+      log(`${name}: ready (${[...handle.variants.keys()].join(', ')})`);
+    } catch (error) {
+      handle.status = 'failed';
+      handle.error = messageOf(error);
+      for (const v of handle.variants.values()) await v.close();
+      handle.variants.clear();
+      log(`${name}: failed to load: ${handle.error}`);
+      if (old?.status === 'ready') return handle; // the old model keeps serving
+    }
+    this.models.set(name, handle);
+    if (old !== undefined && old !== handle) for (const v of old.variants.values()) await v.close();
+    return handle;
+  }
+
+  /** Stops a model's variants after their running batches; queued requests fail with MODEL_NOT_READY. */
+  async unload(name: string): Promise<ModelHandle> {
+    const handle = this.get(name);
+    const variants = [...handle.variants.values()];
+    handle.status = 'unloaded';
+    handle.variants = new Map();
+    for (const v of variants) await v.close();
+    return handle;
+  }
+
+  async close(): Promise<void> {
+    for (const name of [...this.models.keys()]) await this.unload(name);
+  }
+
+  private async open(handle: ModelHandle): Promise<void> {
+    const tlc = folderTlc(handle.dir);
+    if (tlc.task !== 'fill-mask' && tlc.task !== 'translation')
+      throw new TlcError('MODEL_INVALID', `${handle.dir}: unknown task "${String(tlc.task)}"`);
+    handle.tlc = tlc;
+    const tokenizer = await Tokenizer.fromFile(join(handle.dir, 'tokenizer.json'));
+    handle.tokenizer = tokenizer;
+    if (tlc.task === 'fill-mask' && tokenizer.specialIds.mask === undefined)
+      throw new TlcError('MODEL_INVALID', `${handle.dir}: the tokenizer has no mask token`);
+    const maxLength = tlc.architecture.maxLength || 512;
+    if (tlc.task === 'translation') handle.generation = generationIds(handle.dir, tokenizer, maxLength);
+    const kind: VariantKind = tlc.task;
+    const expected = kind === 'fill-mask' ? 1 : 3;
+    for (const entry of tlc.variants) {
+      if (entry.files.length !== expected)
+        throw new TlcError(
+          'MODEL_INVALID',
+          `${handle.dir}: variant ${entry.name} lists ${entry.files.length} files; a ${kind} variant has ${expected}`,
+        );
+      const files = entry.files.map((f) => join(handle.dir, f));
+      for (const f of files) if (!existsSync(f)) throw new TlcError('MODEL_INVALID', `${f}: missing`);
+      const pool = await WorkerPool.start(this.options.workersPerVariant, {
+        op: 'load',
+        kind,
+        files,
+        threads: this.options.threads,
+        device: this.options.device,
+      });
+      for (const w of pool.loaded.warnings) this.options.log?.(`${handle.name}/${entry.name}: ${w}`);
+      const batching = { ...this.options.batching, concurrency: pool.size };
+      const timed =
+        <I, O>(run: (items: I[]) => Promise<O[]>) =>
+        async (items: I[]): Promise<O[]> => {
+          const t0 = performance.now();
+          const out = await run(items);
+          this.options.onBatch?.(handle.name, entry.name, (performance.now() - t0) / 1000, items.length);
+          return out;
+        };
+      const batcher =
+        kind === 'fill-mask'
+          ? new DynamicBatcher<FillMaskItem, FillMaskOutput>(
+              batching,
+              timed((items: FillMaskItem[]) => runFillMaskBatch(pool, items, tokenizer.specialIds.pad ?? 1)),
+              (item) => item.ids.length,
+            )
+          : new DynamicBatcher<TranslateItem, Int32Array>(
+              batching,
+              timed((items: TranslateItem[]) => runTranslateBatch(pool, items, handle.generation!)),
+              (item) => item.source.length,
+            );
+      const variant = new LoadedVariant(entry, pool, batcher, pool.loaded.provider);
+      handle.variants.set(entry.name, variant);
+      await this.warmUp(handle, variant);
+    }
+  }
+
+  /** One small request through each of the variant's workers so the first user request is not the slow one. */
+  private async warmUp(handle: ModelHandle, variant: LoadedVariant): Promise<void> {
+    await Promise.all(Array.from({ length: variant.pool.size }, () => this.warmOne(handle, variant)));
+  }
+
+  private async warmOne(handle: ModelHandle, variant: LoadedVariant): Promise<void> {
+    const tokenizer = handle.tokenizer!;
+    const ids = tokenizer.encode('hello world');
+    if (handle.task === 'fill-mask') {
+      const masked = Int32Array.from([...ids.slice(0, -1), tokenizer.specialIds.mask!, ids.at(-1)!]);
+      await runFillMaskBatch(
+        variant.pool,
+        [{ ids: masked, maskPositions: [masked.length - 2], topK: 1 }],
+        tokenizer.specialIds.pad ?? 1,
+      );
+    } else {
+      await runTranslateBatch(
+        variant.pool,
+        [{ source: Int32Array.from(ids), numBeams: 1, maxNewTokens: 2, lengthPenalty: 1 }],
+        handle.generation!,
+      );
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * variant=auto: TLC's serving form of "train large, then compress". Among the loaded variants, the most
+ * accurate one whose recent p95 latency fits the budget; when none fits, the fastest. Accuracy is the task
+ * metric in tlc.json (MLM accuracy, BLEU); variants without one rank by size, larger first (a compressed
+ * variant is assumed no more accurate than its source). Latency is the live p95 of recent requests, or the
+ * figure measured at compression before traffic; a variant with neither is treated as fitting.
+ */
+import type { LoadedVariant } from './registry.js';
+
+export interface VariantFacts {
+  readonly name: string;
+  readonly accuracy?: number;
+  readonly bytes: number;
+  readonly p95Ms?: number;
+}
+
+export function variantFacts(v: LoadedVariant): VariantFacts {
+  const m = v.entry.metrics ?? {};
+  const accuracy = m.accuracy ?? m.bleu;
+  const p95Ms = v.p95Ms();
+  return {
+    name: v.name,
+    bytes: v.entry.bytes,
+    ...(accuracy !== undefined && { accuracy }),
+    ...(p95Ms !== undefined && { p95Ms }),
+  };
+}
+
+/** More accurate first: by metric when both have one, else by size. */
+function moreAccurate(a: VariantFacts, b: VariantFacts): number {
+  if (a.accuracy !== undefined && b.accuracy !== undefined && a.accuracy !== b.accuracy)
+    return b.accuracy - a.accuracy;
+  return b.bytes - a.bytes;
+}
+
+/** The name of the variant to serve under a latency budget (ms); undefined budget: the most accurate. */
+export function selectVariant(variants: readonly VariantFacts[], budgetMs?: number): string | undefined {
+  if (variants.length === 0) return undefined;
+  const ranked = [...variants].sort(moreAccurate);
+  if (budgetMs === undefined) return ranked[0]!.name;
+  const fitting = ranked.find((v) => v.p95Ms === undefined || v.p95Ms <= budgetMs);
+  if (fitting !== undefined) return fitting.name;
+  return [...variants].sort((a, b) => (a.p95Ms ?? 0) - (b.p95Ms ?? 0))[0]!.name;
+}

@@ -1,0 +1,74 @@
+/**
+ * Fill-mask batches on the main thread's side: pads the token ids of a batch, lists the masked rows, and
+ * splits the worker's top-k back per item. Tokenizing and formatting stay with the HTTP route.
+ */
+import { TlcError } from '../../errors/index.js';
+import type { WorkerPool } from '../worker/pool.js';
+import type { FillMaskResult } from '../worker/protocol.js';
+
+export interface FillMaskItem {
+  /** Token ids with special tokens, containing at least one mask id at `maskPositions`. */
+  readonly ids: Int32Array;
+  readonly maskPositions?: readonly number[];
+  readonly topK: number;
+}
+
+/** Per masked position of the item: candidate ids and probabilities, best first. */
+export type FillMaskOutput = readonly {
+  readonly ids: readonly number[];
+  readonly scores: readonly number[];
+}[];
+
+/** Positions of `maskId` in `ids`. */
+export function maskPositions(ids: ArrayLike<number>, maskId: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < ids.length; i++) if (ids[i] === maskId) out.push(i);
+  return out;
+}
+
+export async function runFillMaskBatch(
+  pool: WorkerPool,
+  items: readonly FillMaskItem[],
+  padId: number,
+): Promise<FillMaskOutput[]> {
+  const b = items.length;
+  const s = Math.max(...items.map((i) => i.ids.length));
+  const ids = new BigInt64Array(b * s).fill(BigInt(padId));
+  const mask = new BigInt64Array(b * s);
+  const rows: bigint[] = [];
+  const counts: number[] = [];
+  const topK = Math.max(...items.map((i) => i.topK));
+  items.forEach((item, k) => {
+    item.ids.forEach((v, j) => {
+      ids[k * s + j] = BigInt(v);
+      mask[k * s + j] = 1n;
+    });
+    const positions = item.maskPositions ?? [];
+    if (positions.length === 0) throw new TlcError('INPUT_INVALID', 'an input has no mask token');
+    for (const p of positions) rows.push(BigInt(k * s + p));
+    counts.push(positions.length);
+  });
+  const { result } = await pool.call({
+    op: 'fill-mask',
+    ids,
+    mask,
+    dims: [b, s],
+    rows: BigInt64Array.from(rows),
+    topK,
+  });
+  const r = result as FillMaskResult;
+  const outputs: FillMaskOutput[] = [];
+  let row = 0;
+  items.forEach((item, k) => {
+    const perMask = [];
+    for (let m = 0; m < counts[k]!; m++, row++) {
+      const n = Math.min(item.topK, r.k);
+      perMask.push({
+        ids: Array.from(r.ids.subarray(row * r.k, row * r.k + n), Number),
+        scores: Array.from(r.scores.subarray(row * r.k, row * r.k + n)),
+      });
+    }
+    outputs.push(perMask);
+  });
+  return outputs;
+}

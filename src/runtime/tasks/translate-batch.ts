@@ -1,0 +1,46 @@
+/**
+ * Translation batches on the main thread's side: items that share generation settings go to a worker
+ * together (the worker runs the encoder once and the cached decoder once per generated token).
+ */
+import type { GenerationIds } from '../registry.js';
+import type { WorkerPool } from '../worker/pool.js';
+import type { TranslateResult } from '../worker/protocol.js';
+
+export interface TranslateItem {
+  /** Source token ids, ending in </s>. */
+  readonly source: Int32Array;
+  readonly numBeams: number;
+  readonly maxNewTokens: number;
+  readonly lengthPenalty: number;
+}
+
+export async function runTranslateBatch(
+  pool: WorkerPool,
+  items: readonly TranslateItem[],
+  ids: GenerationIds,
+): Promise<Int32Array[]> {
+  const outputs: Int32Array[] = new Array(items.length);
+  const groups = new Map<string, number[]>();
+  items.forEach((item, i) => {
+    const key = `${item.numBeams}/${item.maxNewTokens}/${item.lengthPenalty}`;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  });
+  for (const members of groups.values()) {
+    const first = items[members[0]!]!;
+    const { result } = await pool.call({
+      op: 'translate',
+      sources: members.map((i) => items[i]!.source),
+      bos: ids.bos,
+      eos: ids.eos,
+      pad: ids.pad,
+      decoderStart: ids.decoderStart,
+      maxNewTokens: first.maxNewTokens,
+      numBeams: first.numBeams,
+      lengthPenalty: first.lengthPenalty,
+    });
+    (result as TranslateResult).outputs.forEach((o, k) => {
+      outputs[members[k]!] = o;
+    });
+  }
+  return outputs;
+}

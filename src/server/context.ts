@@ -1,0 +1,74 @@
+/** What every route gets: the model registry, metrics, limits and the server's own state. */
+import type { Request } from 'express';
+import { TlcError } from '../errors/index.js';
+import type { LoadedVariant, ModelHandle, ModelRegistry } from '../runtime/registry.js';
+import { selectVariant, variantFacts } from '../runtime/select-variant.js';
+import type { Labels, ServerMetrics } from './metrics.js';
+
+export interface ServerLimits {
+  /** Texts per request. */
+  readonly maxInputs: number;
+  /** Characters per text (checked before tokenizing). */
+  readonly maxChars: number;
+  /** JSON body size, in bytes. */
+  readonly maxBodyBytes: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = { maxInputs: 64, maxChars: 8192, maxBodyBytes: 1 << 20 };
+
+export interface ServerContext {
+  readonly registry: ModelRegistry;
+  readonly metrics: ServerMetrics;
+  readonly limits: ServerLimits;
+  /** Inference needs it when set; admin routes always need it. */
+  readonly apiKey?: string;
+  readonly device: string;
+  /** True once shutdown began: new requests get SHUTTING_DOWN. */
+  draining: boolean;
+  /** Requests being answered now. */
+  inFlight: number;
+}
+
+export function labelsOf(_context: ServerContext, model: ModelHandle, variant: LoadedVariant): Labels {
+  return {
+    model: model.name,
+    variant: variant.name,
+    task: model.task ?? 'unknown',
+    device: variant.provider,
+  };
+}
+
+/** The variant a request asks for: `?variant=name`, `?variant=auto[&latency_budget_ms=N]`, or the default. */
+export function chooseVariant(model: ModelHandle, query: Request['query']): LoadedVariant {
+  const asked = typeof query.variant === 'string' ? query.variant : undefined;
+  if (asked !== 'auto') return model.variant(asked);
+  model.variant(); // readiness
+  const budget = typeof query.latency_budget_ms === 'string' ? Number(query.latency_budget_ms) : undefined;
+  const name = selectVariant([...model.variants.values()].map(variantFacts), budget);
+  return model.variant(name);
+}
+
+/** The task a route serves must be the model's. */
+export function requireTask(model: ModelHandle, task: 'fill-mask' | 'translation'): void {
+  model.variant(); // readiness first: a failed model has no task to compare
+  if (model.task !== task) {
+    throw new TlcError(
+      'TASK_MISMATCH',
+      `model "${model.name}" does ${model.task}; use /v1/models/${model.name}/${model.task === 'fill-mask' ? 'fill-mask' : 'translate'}`,
+    );
+  }
+}
+
+/** Texts of a request body's `inputs`, within the limits. */
+export function textInputs(inputs: string | readonly string[], limits: ServerLimits): string[] {
+  const list = typeof inputs === 'string' ? [inputs] : [...inputs];
+  if (list.length > limits.maxInputs)
+    throw new TlcError('INPUT_TOO_LARGE', `${list.length} inputs; at most ${limits.maxInputs} per request`);
+  for (const [i, text] of list.entries())
+    if (text.length > limits.maxChars)
+      throw new TlcError(
+        'INPUT_TOO_LARGE',
+        `input ${i} has ${text.length} characters; at most ${limits.maxChars}`,
+      );
+  return list;
+}

@@ -1,0 +1,79 @@
+/**
+ * Prometheus metrics. Durations are histograms in seconds; labels are only model, variant, task and device
+ * (plus status on the request counter), so cardinality stays bounded by the model repository. Label sets of
+ * every loaded variant are created up front, so `/metrics` lists every series before the first request.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export const LABELS = ['model', 'variant', 'task', 'device'] as const;
+export type Labels = Record<(typeof LABELS)[number], string>;
+
+const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64];
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly requestDuration: Histogram<(typeof LABELS)[number]>;
+  readonly queueDuration: Histogram<(typeof LABELS)[number]>;
+  readonly tokenizeDuration: Histogram<(typeof LABELS)[number]>;
+  readonly inferenceDuration: Histogram<(typeof LABELS)[number]>;
+  readonly batchSize: Histogram<(typeof LABELS)[number]>;
+  readonly requests: Counter<(typeof LABELS)[number] | 'status'>;
+  readonly tokens: Counter<(typeof LABELS)[number]>;
+  readonly queueDepth: Gauge<(typeof LABELS)[number]>;
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    const labelNames = [...LABELS];
+    const histogram = (name: string, help: string, buckets = LATENCY_BUCKETS) =>
+      new Histogram({ name, help, labelNames, buckets, registers });
+    this.requestDuration = histogram(
+      'tlc_request_duration_seconds',
+      'Time from receiving a task request to sending its answer.',
+    );
+    this.queueDuration = histogram(
+      'tlc_queue_duration_seconds',
+      'Time a request item waited in the batch queue.',
+    );
+    this.tokenizeDuration = histogram('tlc_tokenize_duration_seconds', 'Time spent tokenizing a request.');
+    this.inferenceDuration = histogram(
+      'tlc_inference_duration_seconds',
+      'Time a batch spent in its session worker (ONNX Runtime and decoding).',
+    );
+    this.batchSize = histogram('tlc_batch_size', 'Items in the batch that carried a request.', BATCH_BUCKETS);
+    this.requests = new Counter({
+      name: 'tlc_requests_total',
+      help: 'Task and inference requests by HTTP status.',
+      labelNames: [...LABELS, 'status'],
+      registers,
+    });
+    this.tokens = new Counter({
+      name: 'tlc_tokens_total',
+      help: 'Tokens processed (input tokens, plus generated tokens for translation).',
+      labelNames,
+      registers,
+    });
+    this.queueDepth = new Gauge({
+      name: 'tlc_queue_depth',
+      help: 'Request items waiting in the batch queue.',
+      labelNames,
+      registers,
+    });
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Creates every series of a variant at zero, so dashboards see it before traffic. */
+  declare(labels: Labels): void {
+    for (const h of [
+      this.requestDuration,
+      this.queueDuration,
+      this.tokenizeDuration,
+      this.inferenceDuration,
+      this.batchSize,
+    ])
+      h.zero(labels);
+    this.tokens.inc(labels, 0);
+    this.queueDepth.set(labels, 0);
+    this.requests.inc({ ...labels, status: '200' }, 0);
+  }
+}

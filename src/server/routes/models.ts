@@ -1,0 +1,39 @@
+/** GET /v1/models: the repository with what tlc.json says about each variant and the live p95. */
+import type { ModelHandle } from '../../runtime/registry.js';
+import type { Route } from './route.js';
+
+function describeModel(model: ModelHandle, device: string): Record<string, unknown> {
+  return {
+    name: model.name,
+    status: model.status,
+    ...(model.error !== undefined && { error: model.error }),
+    ...(model.task !== undefined && { task: model.task }),
+    device: [...model.variants.values()][0]?.provider ?? device,
+    ...(model.tlc && { parameters: model.tlc.parameters, architecture: model.tlc.architecture }),
+    variants: (model.tlc?.variants ?? []).map((entry) => {
+      const loaded = model.variants.get(entry.name);
+      const live = loaded?.recent.count ? loaded.recent.percentile(95) : undefined;
+      return {
+        name: entry.name,
+        files: entry.files,
+        recipe: entry.recipe,
+        bytes: entry.bytes,
+        ...(entry.metrics && { metrics: entry.metrics }),
+        ...(entry.latency && { latency: entry.latency }),
+        ...(live !== undefined && { live_p95_ms: live }),
+        loaded: loaded !== undefined,
+      };
+    }),
+  };
+}
+
+export const modelRoutes: readonly Route[] = [
+  {
+    method: 'get',
+    path: '/v1/models',
+    access: 'public',
+    handler: (context, _req, res) => {
+      res.json({ models: context.registry.list().map((m) => describeModel(m, context.device)) });
+    },
+  },
+];

@@ -1,0 +1,306 @@
+/**
+ * KServe / Open Inference Protocol v2: health, server and model metadata, readiness, inference, and the
+ * repository extension (load / unload for hot reload). A BYTES input is text and runs the model's task; other
+ * tensors run the variant's first graph as written (for fill-mask, the served graph with top-k).
+ */
+
+import { packageVersion } from '../../cli/version.js';
+import { TlcError } from '../../errors/index.js';
+import type { ModelHandle } from '../../runtime/registry.js';
+import type { WireTensor } from '../../runtime/worker/protocol.js';
+import { chooseVariant, labelsOf, type ServerContext, textInputs } from '../context.js';
+import { fillMaskTexts, translateTexts } from '../tasks.js';
+import type { Route } from './route.js';
+
+interface InferTensor {
+  name: string;
+  shape: number[];
+  datatype: 'BOOL' | 'INT8' | 'UINT8' | 'INT32' | 'INT64' | 'FP16' | 'FP32' | 'BYTES';
+  data: unknown[];
+  parameters?: Record<string, unknown>;
+}
+
+interface InferBody {
+  id?: string;
+  parameters?: Record<string, unknown>;
+  inputs: InferTensor[];
+  outputs?: { name: string }[];
+}
+
+const V2_TYPES: Record<string, WireTensor['type']> = {
+  BOOL: 'bool',
+  INT8: 'int8',
+  UINT8: 'uint8',
+  INT32: 'int32',
+  INT64: 'int64',
+  FP32: 'float32',
+};
+
+const ORT_TO_V2: Record<string, string> = {
+  float32: 'FP32',
+  int64: 'INT64',
+  int32: 'INT32',
+  bool: 'BOOL',
+  int8: 'INT8',
+  uint8: 'UINT8',
+  float16: 'FP16',
+  string: 'BYTES',
+};
+
+function flat(data: unknown[]): unknown[] {
+  return data.flat(Number.POSITIVE_INFINITY as 1);
+}
+
+function toWire(t: InferTensor): WireTensor {
+  const type = V2_TYPES[t.datatype];
+  if (type === undefined)
+    throw new TlcError('INPUT_INVALID', `tensor "${t.name}": datatype ${t.datatype} is not supported here`);
+  const values = flat(t.data);
+  const size = t.shape.reduce((a, d) => a * d, 1);
+  if (values.length !== size)
+    throw new TlcError(
+      'INPUT_INVALID',
+      `tensor "${t.name}": shape [${t.shape.join(', ')}] needs ${size} values, got ${values.length}`,
+    );
+  const numbers = values.map((v) => (typeof v === 'boolean' ? Number(v) : Number(v)));
+  if (numbers.some((v) => !Number.isFinite(v)))
+    throw new TlcError('INPUT_INVALID', `tensor "${t.name}": data must be numbers`);
+  const data =
+    type === 'float32'
+      ? Float32Array.from(numbers)
+      : type === 'int64'
+        ? BigInt64Array.from(numbers.map((v) => BigInt(Math.trunc(v))))
+        : type === 'int32'
+          ? Int32Array.from(numbers)
+          : type === 'int8'
+            ? Int8Array.from(numbers)
+            : Uint8Array.from(numbers);
+  return { type, data, dims: t.shape };
+}
+
+function fromWire(name: string, t: WireTensor): InferTensor {
+  const data = Array.from(t.data as ArrayLike<number | bigint | string>, (v) =>
+    typeof v === 'bigint' ? Number(v) : v,
+  );
+  return {
+    name,
+    shape: [...t.dims],
+    datatype: (ORT_TO_V2[t.type] ?? 'FP32') as InferTensor['datatype'],
+    data: t.type === 'bool' ? data.map((v) => v !== 0) : data,
+  };
+}
+
+function modelReady(model: ModelHandle): Record<string, unknown> {
+  return {
+    name: model.name,
+    ready: model.status === 'ready',
+    status: model.status,
+    ...(model.error !== undefined && { error: model.error }),
+  };
+}
+
+async function infer(
+  context: ServerContext,
+  model: ModelHandle,
+  variantName: string | undefined,
+  body: InferBody,
+) {
+  const variant = variantName === undefined ? model.variant() : model.variant(variantName);
+  const labels = labelsOf(context, model, variant);
+  const text = body.inputs.find((t) => t.datatype === 'BYTES');
+  let outputs: InferTensor[];
+  if (text !== undefined) {
+    const texts = textInputs(flat(text.data).map(String), context.limits);
+    const p = { ...(body.parameters ?? {}), ...(text.parameters ?? {}) };
+    if (model.task === 'fill-mask') {
+      const answers = await fillMaskTexts(context, model, variant, texts, Number(p.top_k ?? 5));
+      outputs = [
+        {
+          name: 'candidates',
+          shape: [texts.length],
+          datatype: 'BYTES',
+          data: answers.map((a) => JSON.stringify(a.length === 1 ? a[0] : a)),
+        },
+      ];
+    } else {
+      const maxLength = model.tlc?.architecture.maxLength || 512;
+      const out = await translateTexts(context, model, variant, texts, {
+        numBeams: Number(p.num_beams ?? 1),
+        maxNewTokens: Math.min(Number(p.max_new_tokens ?? maxLength - 1), maxLength - 1),
+        lengthPenalty: Number(p.length_penalty ?? 1),
+      });
+      outputs = [{ name: 'translation_text', shape: [texts.length], datatype: 'BYTES', data: out }];
+    }
+  } else {
+    const inputs = variant.pool.loaded.signatures[0]!.inputs;
+    const feeds: Record<string, WireTensor> = {};
+    for (const t of body.inputs) {
+      if (!inputs.includes(t.name))
+        throw new TlcError(
+          'INPUT_INVALID',
+          `unknown input "${t.name}"; the model takes ${inputs.join(', ')}`,
+        );
+      feeds[t.name] = toWire(t);
+    }
+    const missing = inputs.filter((n) => feeds[n] === undefined);
+    if (missing.length > 0) throw new TlcError('INPUT_INVALID', `missing input(s) ${missing.join(', ')}`);
+    const t0 = performance.now();
+    const { result } = await variant.pool.call({
+      op: 'infer',
+      file: 0,
+      feeds,
+      ...(body.outputs && { outputs: body.outputs.map((o) => o.name) }),
+    });
+    context.metrics.inferenceDuration.observe(labels, (performance.now() - t0) / 1000);
+    const got = (result as { outputs: Record<string, WireTensor> }).outputs;
+    outputs = Object.entries(got).map(([name, t]) => fromWire(name, t));
+  }
+  return {
+    model_name: model.name,
+    model_version: variant.name,
+    ...(body.id !== undefined && { id: body.id }),
+    outputs,
+  };
+}
+
+export const v2Routes: readonly Route[] = [
+  {
+    method: 'get',
+    path: '/v2/health/live',
+    access: 'public',
+    handler: (_context, _req, res) => {
+      res.json({ live: true });
+    },
+  },
+  {
+    method: 'get',
+    path: '/v2/health/ready',
+    access: 'public',
+    handler: (context, _req, res) => {
+      const ready = !context.draining && context.registry.ready();
+      res.status(ready ? 200 : 503).json({
+        ready,
+        models: Object.fromEntries(context.registry.list().map((m) => [m.name, m.status])),
+      });
+    },
+  },
+  {
+    method: 'get',
+    path: '/v2',
+    access: 'public',
+    handler: (_context, _req, res) => {
+      res.json({ name: 'tlc', version: packageVersion(), extensions: ['model_repository'] });
+    },
+  },
+  {
+    method: 'get',
+    path: '/v2/models/:model',
+    access: 'public',
+    handler: (context, req, res) => {
+      const model = context.registry.get(String(req.params.model));
+      const variant = model.variant();
+      const signature = variant.pool.loaded.signatures[0]!;
+      const tensor = (name: string) => ({ name, datatype: 'FP32', shape: [-1] });
+      res.json({
+        name: model.name,
+        versions: [...model.variants.keys()],
+        platform: 'onnxruntime_onnx',
+        inputs: [
+          { name: 'text', datatype: 'BYTES', shape: [-1] },
+          ...signature.inputs.map((n) => ({
+            ...tensor(n),
+            datatype: n.includes('mask') || n.includes('ids') || n === 'top_k' ? 'INT64' : 'FP32',
+          })),
+        ],
+        outputs: [
+          {
+            name: model.task === 'fill-mask' ? 'candidates' : 'translation_text',
+            datatype: 'BYTES',
+            shape: [-1],
+          },
+          ...signature.outputs.map(tensor),
+        ],
+      });
+    },
+  },
+  {
+    method: 'get',
+    path: '/v2/models/:model/ready',
+    access: 'public',
+    handler: (context, req, res) => {
+      const model = context.registry.get(String(req.params.model));
+      res.status(model.status === 'ready' ? 200 : 503).json(modelReady(model));
+    },
+  },
+  {
+    method: 'post',
+    path: '/v2/models/:model/infer',
+    access: 'inference',
+    measured: true,
+    handler: async (context, req, res) => {
+      const model = context.registry.get(String(req.params.model));
+      const variant = chooseVariant(model, req.query);
+      res.locals.labels = labelsOf(context, model, variant);
+      res.locals.variant = variant;
+      res.json(await infer(context, model, variant.name, req.body as InferBody));
+    },
+  },
+  {
+    method: 'post',
+    path: '/v2/models/:model/versions/:version/infer',
+    access: 'inference',
+    measured: true,
+    handler: async (context, req, res) => {
+      const model = context.registry.get(String(req.params.model));
+      const variant = model.variant(String(req.params.version));
+      res.locals.labels = labelsOf(context, model, variant);
+      res.locals.variant = variant;
+      res.json(await infer(context, model, variant.name, req.body as InferBody));
+    },
+  },
+  {
+    method: 'post',
+    path: '/v2/repository/index',
+    access: 'admin',
+    handler: (context, _req, res) => {
+      const state = {
+        loading: 'LOADING',
+        ready: 'READY',
+        failed: 'UNAVAILABLE',
+        unloaded: 'UNLOADED',
+      } as const;
+      const known = new Map(context.registry.list().map((m) => [m.name, m]));
+      for (const name of context.registry.discover()) if (!known.has(name)) known.set(name, undefined!);
+      res.json(
+        [...known].map(([name, m]) => ({
+          name,
+          state: m === undefined ? 'UNLOADED' : state[m.status],
+          ...(m?.error !== undefined && { reason: m.error }),
+        })),
+      );
+    },
+  },
+  {
+    method: 'post',
+    path: '/v2/repository/models/:model/load',
+    access: 'admin',
+    handler: async (context, req, res) => {
+      const model = await context.registry.load(String(req.params.model));
+      for (const v of model.variants.values()) context.metrics.declare(labelsOf(context, model, v));
+      if (model.status !== 'ready')
+        throw new TlcError(
+          'MODEL_INVALID',
+          `model "${model.name}" failed to load: ${model.error ?? 'unknown reason'}`,
+        );
+      res.json(modelReady(model));
+    },
+  },
+  {
+    method: 'post',
+    path: '/v2/repository/models/:model/unload',
+    access: 'admin',
+    handler: async (context, req, res) => {
+      res.json(modelReady(await context.registry.unload(String(req.params.model))));
+    },
+  },
+];
