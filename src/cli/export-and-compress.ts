@@ -20,7 +20,7 @@ const program = addCompressOptions(
       'Export a trained TLC run (or take a model folder or any ONNX model) to a Hugging Face / Optimum model folder and ' +
         'derive compressed variants by graph rewrites: magnitude pruning (prune:S), structured pruning (heads:F, ffn:F), ' +
         'dynamic int8, static int8, weight-only 4/8-bit (q4, q8), fp16. Each variant is validated in ONNX Runtime and ' +
-        'measured: size, sparsity, output drift against fp32, latency, and accuracy with --eval-data.',
+        'measured: size, sparsity, output drift against fp32, latency, and with --eval-data MLM accuracy (fill-mask) or BLEU and chrF (translation).',
     )
     .version(packageVersion())
     .argument('<source>', 'a run folder (or checkpoint) from `tlc train`, a model folder, or an .onnx file'),
@@ -28,7 +28,7 @@ const program = addCompressOptions(
 )
   .addHelpText(
     'after',
-    '\nExamples:\n  export-and-compress runs/mlm-large --out models/mlm-large --recipe int8 --recipe prune:0.5+int8 --recipe heads:0.25+ffn:0.5+int8 --recipe q4\n  export-and-compress model.onnx --out out/ --recipe int8 --eval-data held-out.txt --max-accuracy-drop 1\n',
+    '\nExamples:\n  export-and-compress runs/mlm-large --out models/mlm-large --recipe int8 --recipe prune:0.5+int8 --recipe heads:0.25+ffn:0.5+int8 --recipe q4\n  export-and-compress model.onnx --out out/ --recipe int8 --eval-data held-out.txt --max-accuracy-drop 1\n  export-and-compress runs/enfr-small --out models/enfr-small --recipe int8 --eval-data held-out.tsv --max-accuracy-drop 2\n',
   )
   .action(
     action(async (source: string, flags: CompressFlags) => {

@@ -1,8 +1,9 @@
 /**
  * export-and-compress: source (a TLC run, a model folder, or any .onnx file) → a model folder with one
  * variant per recipe, each validated (ONNX Runtime loads it), measured (size, parameters, sparsity, output
- * drift against the fp32 model, latency) and, when an evaluation text is given, scored (MLM accuracy); variants
- * that lose more accuracy than allowed are dropped. Every file is written atomically.
+ * drift against the fp32 model, latency) and, when evaluation data is given, scored (MLM accuracy of fill-mask
+ * models, BLEU and chrF of translation models); variants that lose more than allowed are dropped. Every file is
+ * written atomically.
  */
 import {
   cpSync,
@@ -22,7 +23,7 @@ import { loadModel, saveModel } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
 import { createSession, type Device, type OrtFeeds, type OrtSession, runSession } from '../runtime/ort.js';
 import { applyRecipe } from './apply-recipe.js';
-import { evaluateFillMaskAccuracy } from './evaluate-fill-mask.js';
+import { evaluateVariant, pointsLost, type VariantScores } from './evaluate-variant.js';
 import { type CalibrationKind, calibrate } from './quantize/calibrate.js';
 import { type Recipe, variantFileName } from './recipe.js';
 import { type Drift, DriftAccumulator } from './validate/drift.js';
@@ -32,9 +33,12 @@ import { modelStats } from './validate/stats.js';
 
 export interface CompressOptions {
   readonly recipes: readonly Recipe[];
-  /** A text file to measure MLM accuracy on (fill-mask models). */
+  /** Data to score variants on: a text file (MLM accuracy, fill-mask) or a TSV of pairs (BLEU, translation). */
   readonly evalData?: string;
-  /** Drop variants whose accuracy falls more than this many points (0–100 scale) below fp32. */
+  /**
+   * Drop variants that fall more than this many points below fp32: accuracy points (0–100 scale) for
+   * fill-mask, BLEU points for translation.
+   */
   readonly maxAccuracyDrop?: number;
   /** How static-int8 turns calibration activations into ranges (default minmax). */
   readonly calibration?: CalibrationKind;
@@ -58,7 +62,12 @@ export interface VariantReport {
   readonly declined: readonly string[];
   readonly drift: Drift;
   readonly latency: Latency;
+  /** Fill-mask with --eval-data: MLM accuracy, 0–1. */
   readonly accuracy?: number;
+  /** Translation with --eval-data: corpus BLEU, 0–100. */
+  readonly bleu?: number;
+  /** Translation with --eval-data: corpus chrF, 0–100. */
+  readonly chrf?: number;
   readonly kept: boolean;
   readonly reason?: string;
 }
@@ -171,12 +180,9 @@ export async function compress(
   const baseLatency = await measureLatency(baseSessions[0]!, feeds[0]!);
   const evalFile = options.evalData;
   const evalLength = Math.min(sequence, tlc.architecture.maxLength || sequence);
-  const baseAccuracy =
-    evalFile && tlc.task === 'fill-mask'
-      ? await evaluateFillMaskAccuracy(join(out, base.files[0]!), out, evalFile, threads, {
-          sequenceLength: evalLength,
-        })
-      : undefined;
+  const score = async (files: readonly string[]): Promise<VariantScores> =>
+    evalFile ? evaluateVariant(tlc.task, out, files, evalFile, { threads, sequenceLength: evalLength }) : {};
+  const baseScores = await score(base.files);
   const baseModels = base.files.map((f) => loadModel(join(out, f)));
   reports.push({
     name: 'fp32',
@@ -189,7 +195,7 @@ export async function compress(
     declined: [],
     drift: { maxAbs: 0, meanCosine: 1, top1Agreement: 1, top1InTop5: 1, positions: 0 },
     latency: baseLatency,
-    ...(baseAccuracy !== undefined && { accuracy: baseAccuracy }),
+    ...baseScores,
     kept: true,
   });
   for (const s of baseSessions) await s.release();
@@ -227,16 +233,10 @@ export async function compress(
         await session.release();
       }
     }
-    const accuracy =
-      evalFile && tlc.task === 'fill-mask'
-        ? await evaluateFillMaskAccuracy(join(out, files[0]!), out, evalFile, threads, {
-            sequenceLength: evalLength,
-          })
-        : undefined;
-    const drop =
-      accuracy !== undefined && baseAccuracy !== undefined ? (baseAccuracy - accuracy) * 100 : undefined;
+    const scores = await score(files);
+    const drop = pointsLost(baseScores, scores);
     const kept =
-      options.maxAccuracyDrop === undefined || drop === undefined || drop <= options.maxAccuracyDrop;
+      options.maxAccuracyDrop === undefined || drop === undefined || drop.points <= options.maxAccuracyDrop;
     const report: VariantReport = {
       name: recipe.suffix,
       recipe: recipe.text,
@@ -248,9 +248,11 @@ export async function compress(
       declined,
       drift: drift.result(),
       latency: latency!,
-      ...(accuracy !== undefined && { accuracy }),
+      ...scores,
       kept,
-      ...(!kept && { reason: `accuracy fell ${drop!.toFixed(2)} points (limit ${options.maxAccuracyDrop})` }),
+      ...(!kept && {
+        reason: `${drop!.metric} fell ${drop!.points.toFixed(2)} points (limit ${options.maxAccuracyDrop})`,
+      }),
     };
     if (!kept) for (const f of files) rmSync(join(out, f), { force: true });
     reports.push(report);
@@ -273,12 +275,22 @@ export async function compress(
       files: r.files,
       recipe: r.recipe === 'fp32' ? [] : r.recipe.split('+'),
       bytes: r.bytes,
-      ...(r.accuracy !== undefined && { metrics: { accuracy: r.accuracy } }),
+      ...metricsOf(r),
       latency: { p50_ms: r.latency.p50, p95_ms: r.latency.p95, batch, sequence, threads },
     }));
   writeJsonAtomically(join(out, 'report.json'), report);
   writeJsonAtomically(join(out, 'tlc.json'), { ...tlc, variants });
   return report;
+}
+
+/** tlc.json's `metrics` of a variant: the scores it was given, if any. */
+function metricsOf(r: VariantReport): { metrics?: Record<string, number> } {
+  const metrics: Record<string, number> = {};
+  for (const key of ['accuracy', 'bleu', 'chrf'] as const) {
+    const value = r[key];
+    if (value !== undefined) metrics[key] = value;
+  }
+  return Object.keys(metrics).length > 0 ? { metrics } : {};
 }
 
 function writeJsonAtomically(path: string, value: unknown): void {

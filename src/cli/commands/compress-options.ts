@@ -33,8 +33,14 @@ export function addCompressOptions(command: Command, recipes: 'many' | 'one'): C
       '--out <dir>',
       'model folder to write (variants beside the fp32 model, report.json, tlc.json)',
     )
-    .option('--eval-data <file>', 'a text file to measure MLM accuracy on (fill-mask models)')
-    .option('--max-accuracy-drop <points>', 'drop variants whose accuracy falls more than this (0–100 scale)')
+    .option(
+      '--eval-data <file>',
+      'score each variant: a text file for MLM accuracy (fill-mask models), or a source<TAB>target TSV for BLEU and chrF of greedy translations of its first 200 pairs (translation models)',
+    )
+    .option(
+      '--max-accuracy-drop <points>',
+      'drop variants that fall more than this below fp32: accuracy points (0–100 scale) or BLEU points',
+    )
     .option(
       '--calibration <method>',
       'activation ranges for static-int8: minmax | percentile (99.999%) | entropy (KL divergence)',
@@ -88,6 +94,12 @@ export async function runCompress(
 
 export function renderReport(report: CompressReport): string {
   const base = report.variants[0]!;
+  // Translation reports show BLEU and chrF where fill-mask reports show accuracy.
+  const translation = report.variants.some((v) => v.bleu !== undefined);
+  const score = (v: CompressReport['variants'][number]) =>
+    translation
+      ? [v.bleu === undefined ? '' : v.bleu.toFixed(2), v.chrf === undefined ? '' : v.chrf.toFixed(2)]
+      : [v.accuracy === undefined ? '' : v.accuracy.toFixed(4)];
   const rows = report.variants.map((v) => [
     v.name,
     formatBytes(v.bytes),
@@ -95,7 +107,7 @@ export function renderReport(report: CompressReport): string {
     v.sparsity > 0 ? `${(v.sparsity * 100).toFixed(0)}%` : '',
     v.drift.meanCosine.toFixed(5),
     v.drift.top1Agreement.toFixed(3),
-    v.accuracy === undefined ? '' : v.accuracy.toFixed(4),
+    ...score(v),
     v.latency.p50.toFixed(1),
     v.latency.p95.toFixed(1),
     `${(base.latency.p50 / v.latency.p50).toFixed(2)}×`,
@@ -108,7 +120,7 @@ export function renderReport(report: CompressReport): string {
     'sparsity',
     'cosine',
     'top-1',
-    'accuracy',
+    ...(translation ? ['BLEU', 'chrF'] : ['accuracy']),
     'p50 ms',
     'p95 ms',
     'speed-up',

@@ -1,0 +1,115 @@
+/**
+ * What translateIds needs from a translation model folder: the generation ids (generation_config.json, else
+ * config.json), the maximum sequence length (tlc.json's architecture, else config.json) and one variant's
+ * three ONNX files (tlc.json's variants, else Optimum's default file names).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { messageOf, TlcError } from '../../errors/index.js';
+import type { TlcModelJson, VariantEntry } from '../../models/export/tlc-json.js';
+
+export interface TranslationFiles {
+  readonly encoder: string;
+  readonly decoder: string;
+  readonly decoderWithPast: string;
+}
+
+export interface TranslationModelInfo {
+  readonly bos: number;
+  readonly eos: number;
+  readonly pad: number;
+  readonly decoderStart: number;
+  readonly maxLength: number;
+  /** The variant read (`fp32` when the folder has no tlc.json). */
+  readonly variant: string;
+  /** Absolute (folder-joined) paths of the variant's graphs. */
+  readonly files: TranslationFiles;
+}
+
+type Json = Record<string, unknown>;
+
+function readJson(path: string): Json | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    const value = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Json;
+  } catch (error) {
+    throw new TlcError('MODEL_INVALID', `${path}: not JSON (${messageOf(error)})`, { cause: error });
+  }
+  throw new TlcError('MODEL_INVALID', `${path}: not a JSON object`);
+}
+
+/** Each graph of a variant by its Optimum file name (suffixes such as `_int8` allowed). */
+export function variantFiles(files: readonly string[], where: string): TranslationFiles {
+  const pick = (prefix: string) => {
+    const found = files.filter((f) => basename(f).startsWith(prefix));
+    if (found.length !== 1)
+      throw new TlcError(
+        'MODEL_INVALID',
+        `${where}: expected one ${prefix}*.onnx among ${files.join(', ') || 'no files'}`,
+      );
+    return found[0]!;
+  };
+  return {
+    encoder: pick('encoder_model'),
+    decoder: pick('decoder_model'),
+    decoderWithPast: pick('decoder_with_past_model'),
+  };
+}
+
+/** Reads `folder`'s generation settings and the files of `variant` (default: fp32, else the first). */
+export function readTranslationModel(folder: string, variant?: string): TranslationModelInfo {
+  const tlc = readJson(join(folder, 'tlc.json')) as TlcModelJson | undefined;
+  const config = readJson(join(folder, 'config.json')) ?? {};
+  const generation = readJson(join(folder, 'generation_config.json')) ?? {};
+  if (tlc !== undefined && tlc.task !== 'translation')
+    throw new TlcError('MODEL_INVALID', `${folder}: a ${tlc.task} model, not a translation model`);
+  const id = (key: string, fallback?: string): number => {
+    const value =
+      generation[key] ?? config[key] ?? (fallback === undefined ? undefined : generation[fallback]);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+      throw new TlcError('MODEL_INVALID', `${folder}: generation_config.json (or config.json) has no ${key}`);
+    return value;
+  };
+  const maxLength = tlc?.architecture.maxLength ?? config.max_position_embeddings;
+  if (typeof maxLength !== 'number' || !Number.isInteger(maxLength) || maxLength < 1)
+    throw new TlcError('MODEL_INVALID', `${folder}: no maximum length in tlc.json or config.json`);
+  let entry: Pick<VariantEntry, 'name' | 'files'>;
+  if (tlc === undefined) {
+    if (variant !== undefined && variant !== 'fp32')
+      throw new TlcError('MODEL_INVALID', `${folder}: no tlc.json, so no variant "${variant}"`);
+    entry = {
+      name: 'fp32',
+      files: ['encoder_model.onnx', 'decoder_model.onnx', 'decoder_with_past_model.onnx'].map(
+        (f) => `onnx/${f}`,
+      ),
+    };
+  } else {
+    const found =
+      variant === undefined
+        ? (tlc.variants.find((v) => v.name === 'fp32') ?? tlc.variants[0])
+        : tlc.variants.find((v) => v.name === variant);
+    if (found === undefined)
+      throw new TlcError(
+        'MODEL_INVALID',
+        `${folder}: no variant "${variant ?? 'fp32'}" (has ${tlc.variants.map((v) => v.name).join(', ')})`,
+      );
+    entry = found;
+  }
+  const files = variantFiles(entry.files, `${folder} variant ${entry.name}`);
+  for (const f of Object.values(files))
+    if (!existsSync(join(folder, f))) throw new TlcError('MODEL_INVALID', `${folder}: ${f} is missing`);
+  return {
+    bos: id('bos_token_id'),
+    eos: id('eos_token_id'),
+    pad: id('pad_token_id'),
+    decoderStart: id('decoder_start_token_id', 'bos_token_id'),
+    maxLength,
+    variant: entry.name,
+    files: {
+      encoder: join(folder, files.encoder),
+      decoder: join(folder, files.decoder),
+      decoderWithPast: join(folder, files.decoderWithPast),
+    },
+  };
+}
