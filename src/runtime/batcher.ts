@@ -103,12 +103,6 @@ export class DynamicBatcher<I, O> {
     });
   }
 
-  /** Rejects everything still queued (on unload or shutdown); running batches finish. */
-  drainQueue(error: TlcError): void {
-    for (const item of this.queue) this.settle(item, () => item.reject(error));
-    this.queue = [];
-  }
-
   /** Resolves when nothing is queued or running. */
   async idle(): Promise<void> {
     while (this.queue.length > 0 || this.running > 0) await new Promise((r) => setTimeout(r, 5));

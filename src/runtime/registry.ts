@@ -57,8 +57,8 @@ export class LoadedVariant {
     return this.recent.count >= 20 ? this.recent.percentile(95) : this.entry.latency?.p95_ms;
   }
 
+  /** Stops after answering everything already queued or running (new requests go to the new handle). */
   async close(): Promise<void> {
-    this.batcher.drainQueue(new TlcError('MODEL_NOT_READY', `variant ${this.name} was unloaded`));
     await this.batcher.idle();
     await this.pool.close();
   }
