@@ -111,7 +111,7 @@ describe('compress a trained TLC run with an accuracy budget', () => {
       evalSentences: '10',
       width: '32',
       data: [join(dir, 'train.txt')],
-      maxSteps: '1000',
+      maxSteps: '2000',
       out: run,
     });
     await runTraining(config, { log: () => {} });
@@ -134,6 +134,6 @@ describe('compress a trained TLC run with an accuracy budget', () => {
       tlc.variants.map((v) => v.name),
       ['fp32', 'int8'],
     );
-    assert.ok(tlc.training?.step === 1000 && tlc.variants[1]!.metrics?.accuracy !== undefined);
+    assert.ok(tlc.training?.step === 2000 && tlc.variants[1]!.metrics?.accuracy !== undefined);
   });
 });

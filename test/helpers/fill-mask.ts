@@ -13,7 +13,7 @@ import { countingText, tinyRun } from './train.js';
 export const COMPASS = ['north', 'east', 'south', 'west', 'up', 'down', 'left', 'right', 'in', 'out'];
 
 /** Trains under `dir` and writes the model folder `dir/<name>` with variants fp32 and int8. */
-export async function trainTinyFillMask(dir: string, name = 'mlm', steps = 1000): Promise<string> {
+export async function trainTinyFillMask(dir: string, name = 'mlm', steps = 2000): Promise<string> {
   writeFileSync(
     join(dir, 'train.txt'),
     countingText(Rng.seeded(3), COMPASS, 300, () => 30),

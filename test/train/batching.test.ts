@@ -28,6 +28,24 @@ describe('MLM batches', () => {
     );
   });
 
+  it('cut about one block in ten short when asked (BERT short_seq_prob), still losing no token', () => {
+    const mixed = makeBlocks(docs, 64, special, { shortProbability: 0.1, seed: 5 });
+    const inner = mixed.flatMap((b) => [...b.subarray(1, -1)]).filter((id) => id !== special.eos);
+    assert.deepEqual(
+      inner,
+      docs.flatMap((d) => [...d]),
+    );
+    // Full blocks are 64 long except at document ends; short ones end early in the middle of a document.
+    const fullShare = blocks.filter((b) => b.length === 64).length / blocks.length;
+    const mixedShare = mixed.filter((b) => b.length === 64).length / mixed.length;
+    assert.ok(fullShare - mixedShare > 0.05 && fullShare - mixedShare < 0.2, `${fullShare} → ${mixedShare}`);
+    assert.deepEqual(
+      makeBlocks(docs, 64, special, { shortProbability: 0.1, seed: 5 }),
+      mixed,
+      'deterministic',
+    );
+  });
+
   it('mask 15% of real tokens: 80% <mask>, 10% random, 10% unchanged; never a special token', () => {
     const batcher = new MlmBatcher(blocks, { sequenceLength: 64, batchSize: 8, special, seed: 3 });
     let real = 0;

@@ -58,8 +58,8 @@ describe('tlc train / tlc eval', () => {
     const config = runConfigFromFlags(
       flags({
         data: files,
-        maxSteps: '1000',
-        evalEvery: '500',
+        maxSteps: '1500',
+        evalEvery: '750',
         schedule: 'linear',
         warmup: '100',
         batchTokens: '1024',
@@ -71,7 +71,7 @@ describe('tlc train / tlc eval', () => {
     const log = readLog(join(out, 'log.jsonl'));
     assert.deepEqual(
       log.map((r) => r.step),
-      [500, 1000],
+      [750, 1500],
     );
     const last = log[log.length - 1]!;
     const unigram = last.validation.unigram_perplexity!;
@@ -82,11 +82,11 @@ describe('tlc train / tlc eval', () => {
     );
     assert.ok(last.validation.accuracy! > 0.6, `accuracy ${last.validation.accuracy}`);
     assert.ok(last.seconds > 0 && last.wall_seconds >= last.seconds && last.tokens > 0 && last.lr >= 0);
-    assert.equal(summary.steps, 1000);
+    assert.equal(summary.steps, 1500);
     assert.equal(summary.stoppedBy, 'max-steps');
     assert.ok(messages.some((m) => m.startsWith('tokenizer: trained')));
     const report = await evaluateRun(out, { split: 'validation' });
-    assert.equal(report.step, 1000);
+    assert.equal(report.step, 1500);
     assert.ok(
       Math.abs(report.metrics.perplexity! - summary.validation.perplexity!) / summary.validation.perplexity! <
         0.5,

@@ -19,29 +19,46 @@ export interface MlmBatchOptions {
   readonly maskProbability?: number;
 }
 
+export interface BlockOptions {
+  /**
+   * Probability that a block is cut short, to a random length in [1, length − 2] tokens between <s> and </s>
+   * (BERT's short_seq_prob, 0.1 there): a model trained only on full blocks answers short inputs — most
+   * fill-mask queries — badly. Default 0 (evaluation keeps full blocks).
+   */
+  readonly shortProbability?: number;
+  /** Seed for choosing the short blocks. */
+  readonly seed?: number;
+}
+
 /** Cuts documents (token ids without specials) into <s> … </s> blocks of at most `length` tokens. */
 export function makeBlocks(
   documents: readonly Int32Array[],
   length: number,
   special: SpecialIds,
+  options: BlockOptions = {},
 ): Int32Array[] {
   if (length < 3) throw new TlcError('CONFIG_INVALID', `sequence length must be at least 3, got ${length}`);
   const inner = length - 2;
+  const short = options.shortProbability ?? 0;
+  const rng = Rng.seeded(options.seed ?? 0, 0x5b10c);
+  const nextTarget = () => (short > 0 && rng.next() < short ? 1 + rng.int(inner) : inner);
+  let target = nextTarget();
   const blocks: Int32Array[] = [];
   let current: number[] = [];
   const flush = () => {
     if (current.length === 0) return;
     blocks.push(Int32Array.from([special.bos, ...current, special.eos]));
     current = [];
+    target = nextTarget();
   };
   for (const doc of documents) {
     for (const id of doc) {
       current.push(id);
-      if (current.length === inner) flush();
+      if (current.length >= target) flush();
     }
     // Documents are separated by </s> within the stream, as in RoBERTa's full-sentences format.
-    if (current.length > 0 && current.length < inner) current.push(special.eos);
-    if (current.length === inner) flush();
+    if (current.length > 0 && current.length < target) current.push(special.eos);
+    if (current.length >= target) flush();
   }
   flush();
   return blocks;

@@ -91,7 +91,10 @@ async function mlmTask(
     special,
     seed: run.seed,
   };
-  const batcher = new MlmBatcher(makeBlocks(train, length, special), options);
+  const batcher = new MlmBatcher(
+    makeBlocks(train, length, special, { shortProbability: 0.1, seed: run.seed }),
+    options,
+  );
   const evalBlocks = makeBlocks(validation, length, special).slice(
     0,
     Math.max(1, Math.floor(run.evalTokens / length)),
