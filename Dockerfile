@@ -24,6 +24,10 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
+# The served models: trained / exported / compressed by the project's own script (models/manifest.json).
+COPY scripts ./scripts
+COPY models ./models
+RUN npm run models:build -- --cache /app/.cache
 
 # ---- deps: production dependencies only -----------------------------------------------------------------
 FROM node:${NODE_VERSION}-bookworm-slim AS deps
@@ -55,7 +59,7 @@ ENV NODE_ENV=production \
 COPY --from=cuda-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json openapi.yaml ./
-COPY models ./models
+COPY --from=build /app/.cache/models ./models
 # Derived (compressed) variants are cached here at first start; mount a volume to keep them across restarts.
 RUN mkdir -p /app/.cache/models && chown -R 1000:1000 /app/.cache
 USER 1000:1000
@@ -75,7 +79,7 @@ ENV NODE_ENV=production \
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json openapi.yaml ./
-COPY models ./models
+COPY --from=build /app/.cache/models ./models
 RUN mkdir -p /app/.cache/models && chown -R 1000:1000 /app/.cache
 # uid 1000 is the image's `node` user; numeric so that Kubernetes can verify runAsNonRoot.
 USER 1000:1000

@@ -42,7 +42,7 @@ export interface RunningServer {
 
 export const DEFAULT_BATCHING: Omit<BatcherOptions, 'concurrency'> = {
   maxBatchSize: 16,
-  maxDelayMs: 5,
+  maxDelayMs: 0,
   maxQueue: 256,
   timeoutMs: 30_000,
 };

@@ -59,7 +59,7 @@ export function registerServe(program: Command): void {
     )
     .option(
       '--max-delay <ms>',
-      'how long a request may wait for a batch to fill',
+      'how long a request may wait for company when a worker is free (0: dispatch at once; batches form while workers are busy)',
       String(DEFAULT_BATCHING.maxDelayMs),
     )
     .option(

@@ -1,0 +1,203 @@
+/**
+ * bench:server — the HTTP path under load, loopback only, bounded in time. Starts `tlc serve` as a child
+ * process on a fill-mask model (default: the built model mlm-demo; `npm run models:build` makes it) with
+ * batching on and then off, and drives POST /fill-mask with autocannon at concurrency 1, 8, 32 and 128,
+ * while a prober checks that /v2/health/live stays responsive. Also measures the in-process runner (the same
+ * registry, workers and batcher, no HTTP) at concurrency 1 for the HTTP overhead.
+ * Goals: HTTP at concurrency 1 within 15% of in-process; batched throughput at concurrency 32 ≥ 3× unbatched;
+ * health answers within 50 ms throughout.
+ *   node --import tsx scripts/bench-server.ts [--model DIR] [--seconds 5] [--threads 2] [--quick]
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { ModelRegistry } from '../src/runtime/registry.js';
+import { DEFAULT_LIMITS, type ServerContext } from '../src/server/context.js';
+import { ServerMetrics } from '../src/server/metrics.js';
+import { fillMaskTexts } from '../src/server/tasks.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    model: { type: 'string', default: '.cache/models/mlm-demo' },
+    seconds: { type: 'string', default: '5' },
+    threads: { type: 'string', default: '2' },
+    quick: { type: 'boolean', default: false },
+  },
+});
+const modelDir = resolve(flags.model!);
+if (!existsSync(join(modelDir, 'tlc.json'))) {
+  process.stderr.write(`${modelDir}: no model folder; run \`npm run models:build\` (or pass --model DIR)\n`);
+  process.exit(1);
+}
+const seconds = flags.quick ? 2 : Number(flags.seconds);
+const threads = Number(flags.threads);
+const name = basename(modelDir);
+const repo = mkdtempSync(join(tmpdir(), 'tlc-bench-server-'));
+symlinkSync(modelDir, join(repo, name));
+const TEXT = 'The people of the United States have the <mask> to vote.';
+const body = JSON.stringify({ inputs: TEXT, parameters: { top_k: 5 } });
+const cli = resolve('dist', 'cli', 'tlc.js');
+
+async function startServer(port: number, maxBatch: number): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      cli,
+      'serve',
+      '--models',
+      repo,
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--threads',
+      String(threads),
+      '--max-batch',
+      String(maxBatch),
+      '--max-queue',
+      '1024',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  await new Promise<void>((resolveReady, reject) => {
+    let log = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      log += d.toString();
+      if (log.includes('serving ')) resolveReady();
+    });
+    child.on('exit', (code) => reject(new Error(`tlc serve exited (${code}): ${log}`)));
+  });
+  return child;
+}
+
+/** Polls /v2/health/live every 50 ms until stopped; returns the slowest answer in ms. */
+function probeHealth(url: string): { stop: () => Promise<number> } {
+  let worst = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const t0 = performance.now();
+      await fetch(`${url}/v2/health/live`).then((r) => r.arrayBuffer());
+      worst = Math.max(worst, performance.now() - t0);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return worst;
+    },
+  };
+}
+
+interface Row {
+  batching: string;
+  concurrency: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  health: number;
+}
+
+async function load(url: string, connections: number): Promise<autocannon.Result> {
+  return autocannon({
+    url: `${url}/v1/models/${name}/fill-mask`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections,
+    duration: seconds,
+  });
+}
+
+async function inProcess(): Promise<number> {
+  const metrics = new ServerMetrics({ processMetrics: false });
+  const registry = new ModelRegistry(repo, {
+    device: 'cpu',
+    threads,
+    workersPerVariant: 1,
+    batching: { maxBatchSize: 16, maxDelayMs: 0, maxQueue: 1024, timeoutMs: 30_000, concurrency: 1 },
+  });
+  await registry.load(name);
+  const context: ServerContext = {
+    registry,
+    metrics,
+    limits: DEFAULT_LIMITS,
+    device: 'cpu',
+    draining: false,
+    inFlight: 0,
+  };
+  const model = registry.get(name);
+  const variant = model.variant();
+  const times: number[] = [];
+  const until = performance.now() + seconds * 1000;
+  while (performance.now() < until) {
+    const t0 = performance.now();
+    await fillMaskTexts(context, model, variant, [TEXT], 5);
+    times.push(performance.now() - t0);
+  }
+  await registry.close();
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+async function main(): Promise<void> {
+  const rows: Row[] = [];
+  let port = 18000 + Math.floor(Math.random() * 1000);
+  for (const [label, maxBatch] of [
+    ['on', 32],
+    ['off', 1],
+  ] as const) {
+    const child = await startServer(++port, maxBatch);
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      await load(url, 1); // warm-up
+      for (const c of [1, 8, 32, 128]) {
+        const probe = probeHealth(url);
+        const r = await load(url, c);
+        const health = await probe.stop();
+        rows.push({
+          batching: label,
+          concurrency: c,
+          rps: r.requests.average,
+          p50: r.latency.p50,
+          p99: r.latency.p99,
+          errors: r.errors + r.non2xx,
+          health,
+        });
+      }
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+  }
+  const inProcP50 = await inProcess();
+  rmSync(repo, { recursive: true, force: true });
+  console.log(
+    `\nbench:server — ${name}, fill-mask top-5, ${threads} intra-op threads, ${seconds} s per point, loopback`,
+  );
+  console.log(
+    `  ${'batching'.padEnd(9)}${'conc.'.padStart(6)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}${'health max ms'.padStart(15)}`,
+  );
+  for (const r of rows)
+    console.log(
+      `  ${r.batching.padEnd(9)}${String(r.concurrency).padStart(6)}${r.rps.toFixed(0).padStart(9)}${r.p50.toFixed(1).padStart(9)}${r.p99.toFixed(1).padStart(9)}${String(r.errors).padStart(8)}${r.health.toFixed(1).padStart(15)}`,
+    );
+  const at = (b: string, c: number) => rows.find((r) => r.batching === b && r.concurrency === c)!;
+  const overhead = at('off', 1).p50 / inProcP50 - 1;
+  const speedup = at('on', 32).rps / at('off', 32).rps;
+  const health = Math.max(...rows.map((r) => r.health));
+  console.log(`  in-process runner p50 ${inProcP50.toFixed(2)} ms (concurrency 1)`);
+  console.log(
+    `  goals: HTTP overhead at concurrency 1 ≤ 15% → ${overhead <= 0.15 ? 'MET' : 'NOT MET'} (${(overhead * 100).toFixed(1)}%); ` +
+      `batched throughput at 32 ≥ 3× unbatched → ${speedup >= 3 ? 'MET' : 'NOT MET'} (${speedup.toFixed(2)}×); ` +
+      `health ≤ 50 ms → ${health <= 50 ? 'MET' : 'NOT MET'} (${health.toFixed(1)} ms)`,
+  );
+}
+
+await main();

@@ -1,0 +1,90 @@
+/**
+ * models:build — makes the served model folders from models/manifest.json: for each model, a run (a shipped
+ * checkpoint in models/<name>/, or trained here with the manifest's `tlc train` flags), then
+ * `export-and-compress` with its recipes into <cache>/<name>. A folder whose source hash (checkpoint bytes or
+ * training settings, plus recipes) is unchanged is kept; anything else is rebuilt. Runs the built CLI, so the
+ * commands are exactly the documented ones.
+ *   node --import tsx scripts/build-models.ts [--cache .cache] [--only name] [--force]
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+interface ManifestEntry {
+  readonly name: string;
+  readonly train: readonly string[];
+  readonly recipes: readonly string[];
+}
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: flags } = parseArgs({
+  options: {
+    cache: { type: 'string', default: join(root, '.cache') },
+    only: { type: 'string' },
+    force: { type: 'boolean', default: false },
+  },
+});
+const cache = resolve(flags.cache!);
+const manifest = JSON.parse(readFileSync(join(root, 'models', 'manifest.json'), 'utf8')) as {
+  models: ManifestEntry[];
+};
+
+function run(bin: string, args: readonly string[]): void {
+  const cli = join(root, 'dist', 'cli', bin);
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run \`npm run build\` first`);
+  process.stderr.write(`$ ${bin.replace('.js', '')} ${args.join(' ')}\n`);
+  const r = spawnSync(process.execPath, [cli, ...args], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed (exit ${r.status ?? r.signal})`);
+}
+
+/** The shipped checkpoint folder of a model, if any (a run folder: run.json, tokenizer, best.safetensors). */
+function shipped(name: string): string | undefined {
+  const dir = join(root, 'models', name);
+  return existsSync(join(dir, 'run.json')) ? dir : undefined;
+}
+
+function sourceHash(entry: ManifestEntry, source: string | undefined): string {
+  const h = createHash('sha256');
+  h.update(JSON.stringify({ train: entry.train, recipes: entry.recipes }));
+  if (source !== undefined)
+    for (const f of ['run.json', 'tokenizer.json', 'best.safetensors']) {
+      if (existsSync(join(source, f))) h.update(readFileSync(join(source, f)));
+    }
+  return h.digest('hex').slice(0, 16);
+}
+
+for (const entry of manifest.models) {
+  if (flags.only !== undefined && entry.name !== flags.only) continue;
+  const source = shipped(entry.name);
+  const key = sourceHash(entry, source);
+  const out = join(cache, 'models', entry.name);
+  const stamp = join(out, '.tlc-source');
+  if (!flags.force && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === key) {
+    process.stderr.write(`${entry.name}: up to date (${key})\n`);
+    continue;
+  }
+  let runDir = source;
+  if (runDir === undefined) {
+    runDir = join(cache, 'runs', entry.name);
+    const runStamp = join(runDir, '.tlc-source');
+    if (flags.force || !existsSync(runStamp) || readFileSync(runStamp, 'utf8').trim() !== key) {
+      rmSync(runDir, { recursive: true, force: true });
+      process.stderr.write(`${entry.name}: training (no shipped checkpoint)\n`);
+      run('tlc.js', ['train', ...entry.train, '--out', runDir]);
+      writeFileSync(runStamp, `${key}\n`);
+    }
+  }
+  mkdirSync(dirname(out), { recursive: true });
+  process.stderr.write(`${entry.name}: export and compress (${entry.recipes.join(', ')})\n`);
+  run('export-and-compress.js', [
+    runDir,
+    '--out',
+    out,
+    '--force',
+    ...entry.recipes.flatMap((r) => ['--recipe', r]),
+  ]);
+  writeFileSync(stamp, `${key}\n`);
+}
