@@ -171,7 +171,13 @@ export async function compress(
   const feeds = baseSessions.map((s) =>
     sampleFeeds(s, {
       batch,
-      sequence: Math.min(sequence, tlc.architecture.maxLength || sequence),
+      // A decoder with past takes past + new tokens: both must fit the model's positions together.
+      sequence: Math.min(
+        sequence,
+        tlc.task === 'translation'
+          ? Math.floor((tlc.architecture.maxLength || 2 * sequence) / 2)
+          : tlc.architecture.maxLength || sequence,
+      ),
       vocabSize,
       firstId: 5,
     }),
