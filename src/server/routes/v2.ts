@@ -269,8 +269,8 @@ export const v2Routes: readonly Route[] = [
         failed: 'UNAVAILABLE',
         unloaded: 'UNLOADED',
       } as const;
-      const known = new Map(context.registry.list().map((m) => [m.name, m]));
-      for (const name of context.registry.discover()) if (!known.has(name)) known.set(name, undefined!);
+      const known = new Map<string, ModelHandle | undefined>(context.registry.list().map((m) => [m.name, m]));
+      for (const name of context.registry.discover()) if (!known.has(name)) known.set(name, undefined);
       res.json(
         [...known].map(([name, m]) => ({
           name,
