@@ -18,7 +18,7 @@ import {
 import { basename, dirname, join } from 'node:path';
 import { TlcError } from '../errors/index.js';
 import { exportRun } from '../models/export/export-run.js';
-import { TLC_MODEL_FORMAT, type TlcModelJson, type VariantEntry } from '../models/export/tlc-json.js';
+import { bareFillMaskTlc, type TlcModelJson, type VariantEntry } from '../models/export/tlc-json.js';
 import { loadModel, saveModel } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
 import { createSession, type Device, type OrtFeeds, type OrtSession, runSession } from '../runtime/ort.js';
@@ -113,24 +113,13 @@ async function prepare(source: string, out: string, force: boolean): Promise<Tlc
 }
 
 function bareTlc(model: Model, file: string, dir: string): TlcModelJson {
-  const stats = modelStats(model);
-  return {
-    format: TLC_MODEL_FORMAT,
-    task: 'fill-mask',
-    architecture: {
-      family: 'roberta',
-      layers: 0,
-      dModel: 0,
-      heads: 0,
-      ffn: 0,
-      maxLength: 0,
-      vocabSize: guessVocab(model),
-      preLayerNorm: false,
-      activation: 'gelu',
-    },
-    parameters: { total: stats.parameters, nonEmbedding: stats.parameters },
-    variants: [{ name: 'fp32', files: [file], recipe: [], bytes: statSync(join(dir, file)).size }],
-  };
+  return bareFillMaskTlc({
+    vocabSize: guessVocab(model),
+    maxLength: 0,
+    parameters: modelStats(model).parameters,
+    file,
+    bytes: statSync(join(dir, file)).size,
+  });
 }
 
 /** The largest first dimension of a 2-D table read by Gather: the vocabulary of a foreign model. */

@@ -3,11 +3,14 @@ import { ERROR_CATALOG, type ErrorCode } from './catalog.js';
 /** An error a user can act on: a stable code from the catalog and a message that says what to do. */
 export class TlcError extends Error {
   readonly code: ErrorCode;
+  /** When retrying makes sense, after how many seconds (sent as Retry-After). */
+  readonly retryAfterSeconds?: number;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'TlcError';
     this.code = code;
+    if (options?.retryAfterSeconds !== undefined) this.retryAfterSeconds = options.retryAfterSeconds;
   }
 
   /** HTTP status for this error, from the catalog. */

@@ -72,11 +72,14 @@ export class DynamicBatcher<I, O> {
 
   submit(input: I): Promise<BatchOutcome<O>> {
     if (this.queue.length >= this.options.maxQueue) {
-      const error = new TlcError(
-        'QUEUE_FULL',
-        `${this.queue.length} requests are already queued for this model variant; retry in ${this.retryAfterSeconds()} s`,
+      const retryAfterSeconds = this.retryAfterSeconds();
+      return Promise.reject(
+        new TlcError(
+          'QUEUE_FULL',
+          `${this.queue.length} requests are already queued for this model variant; retry in ${retryAfterSeconds} s`,
+          { retryAfterSeconds },
+        ),
       );
-      return Promise.reject(Object.assign(error, { retryAfter: this.retryAfterSeconds() }));
     }
     return new Promise((resolve, reject) => {
       const item: Item<I, O> = {

@@ -1,3 +1,5 @@
+import { percentile } from '../compress/validate/latency.js';
+
 /** The most recent N latencies of a variant, for percentiles of recent traffic (variant=auto). */
 export class LatencyWindow {
   private readonly values: Float64Array;
@@ -18,11 +20,12 @@ export class LatencyWindow {
     this.filled = Math.min(this.filled + 1, this.capacity);
   }
 
-  /** Nearest-rank percentile (0–100) of the values held; undefined when empty. */
+  /** Percentile (0–100) of the values held, computed as export-and-compress computes it; undefined when empty. */
   percentile(p: number): number | undefined {
     if (this.filled === 0) return undefined;
-    const sorted = Array.from(this.values.subarray(0, this.filled)).sort((a, b) => a - b);
-    const rank = Math.min(this.filled, Math.max(1, Math.ceil((p / 100) * this.filled)));
-    return sorted[rank - 1];
+    return percentile(
+      Array.from(this.values.subarray(0, this.filled)).sort((a, b) => a - b),
+      p,
+    );
   }
 }

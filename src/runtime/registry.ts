@@ -8,13 +8,14 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { messageOf, TlcError } from '../errors/index.js';
-import type { TlcModelJson, VariantEntry } from '../models/export/tlc-json.js';
+import { bareFillMaskTlc, type TlcModelJson, type VariantEntry } from '../models/export/tlc-json.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { type BatcherOptions, DynamicBatcher } from './batcher.js';
 import { LatencyWindow } from './latency-window.js';
 import type { Device } from './ort.js';
 import { type FillMaskItem, type FillMaskOutput, runFillMaskBatch } from './tasks/fill-mask.js';
 import { runTranslateBatch, type TranslateItem } from './tasks/translate-batch.js';
+import { readTranslationModel, type TranslationModelInfo, variantFiles } from './tasks/translation-model.js';
 import { WorkerPool } from './worker/pool.js';
 import type { VariantKind } from './worker/protocol.js';
 
@@ -64,13 +65,8 @@ export class LoadedVariant {
   }
 }
 
-export interface GenerationIds {
-  readonly bos: number;
-  readonly eos: number;
-  readonly pad: number;
-  readonly decoderStart: number;
-  readonly maxLength: number;
-}
+/** What generation needs from a translation folder (read by readTranslationModel). */
+export type GenerationIds = Pick<TranslationModelInfo, 'bos' | 'eos' | 'pad' | 'decoderStart' | 'maxLength'>;
 
 export class ModelHandle {
   status: ModelStatus = 'loading';
@@ -118,41 +114,19 @@ function readJson<T>(path: string): T {
 /** tlc.json of a folder; a bare fill-mask export gets one made up from its files. */
 function folderTlc(dir: string): TlcModelJson {
   if (existsSync(join(dir, 'tlc.json'))) return readJson<TlcModelJson>(join(dir, 'tlc.json'));
-  if (!existsSync(join(dir, 'onnx', 'model.onnx')))
+  const file = join('onnx', 'model.onnx');
+  if (!existsSync(join(dir, file)))
     throw new TlcError('MODEL_INVALID', `${dir}: neither tlc.json nor onnx/model.onnx`);
-  const vocab = readJson<{ vocab_size?: number; max_position_embeddings?: number }>(join(dir, 'config.json'));
-  return {
-    format: 'tlc-model/1',
-    task: 'fill-mask',
-    architecture: {
-      family: 'roberta',
-      layers: 0,
-      dModel: 0,
-      heads: 0,
-      ffn: 0,
-      maxLength: vocab.max_position_embeddings ?? 512,
-      vocabSize: vocab.vocab_size ?? 0,
-      preLayerNorm: false,
-      activation: 'gelu',
-    },
-    parameters: { total: 0, nonEmbedding: 0 },
-    variants: [{ name: 'fp32', files: ['onnx/model.onnx'], recipe: [], bytes: 0 }],
-  };
-}
-
-function generationIds(dir: string, tokenizer: Tokenizer, maxLength: number): GenerationIds {
-  const path = join(dir, 'generation_config.json');
-  const g = existsSync(path)
-    ? readJson<
-        Partial<Record<'bos_token_id' | 'eos_token_id' | 'pad_token_id' | 'decoder_start_token_id', number>>
-      >(path)
-    : {};
-  const bos = g.bos_token_id ?? tokenizer.specialIds.bos;
-  const eos = g.eos_token_id ?? tokenizer.specialIds.eos;
-  const pad = g.pad_token_id ?? tokenizer.specialIds.pad;
-  if (bos === undefined || eos === undefined || pad === undefined)
-    throw new TlcError('MODEL_INVALID', `${dir}: the tokenizer has no <s>, </s> or <pad> for generation`);
-  return { bos, eos, pad, decoderStart: g.decoder_start_token_id ?? bos, maxLength };
+  const config = readJson<{ vocab_size?: number; max_position_embeddings?: number }>(
+    join(dir, 'config.json'),
+  );
+  return bareFillMaskTlc({
+    vocabSize: config.vocab_size ?? 0,
+    maxLength: config.max_position_embeddings ?? 512,
+    parameters: 0,
+    file,
+    bytes: statSync(join(dir, file)).size,
+  });
 }
 
 export class ModelRegistry {
@@ -251,8 +225,7 @@ export class ModelRegistry {
     handle.tokenizer = tokenizer;
     if (tlc.task === 'fill-mask' && tokenizer.specialIds.mask === undefined)
       throw new TlcError('MODEL_INVALID', `${handle.dir}: the tokenizer has no mask token`);
-    const maxLength = tlc.architecture.maxLength || 512;
-    if (tlc.task === 'translation') handle.generation = generationIds(handle.dir, tokenizer, maxLength);
+    if (tlc.task === 'translation') handle.generation = readTranslationModel(handle.dir);
     const kind: VariantKind = tlc.task;
     const expected = kind === 'fill-mask' ? 1 : 3;
     for (const entry of tlc.variants) {
@@ -261,7 +234,11 @@ export class ModelRegistry {
           'MODEL_INVALID',
           `${handle.dir}: variant ${entry.name} lists ${entry.files.length} files; a ${kind} variant has ${expected}`,
         );
-      const files = entry.files.map((f) => join(handle.dir, f));
+      // Translation graphs go to the worker as encoder, decoder, decoder with past, whatever the listed order.
+      const graphs =
+        kind === 'translation' ? variantFiles(entry.files, `${handle.dir} variant ${entry.name}`) : undefined;
+      const listed = graphs ? [graphs.encoder, graphs.decoder, graphs.decoderWithPast] : entry.files;
+      const files = listed.map((f) => join(handle.dir, f));
       for (const f of files) if (!existsSync(f)) throw new TlcError('MODEL_INVALID', `${f}: missing`);
       const pool = await WorkerPool.start(this.options.workersPerVariant, {
         op: 'load',

@@ -122,8 +122,7 @@ export function createApp(
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const e = toTlcError(error);
     if (e.code === 'INTERNAL') log(`internal error: ${e.stack ?? e.message}`);
-    const retryAfter = (error as { retryAfter?: number }).retryAfter;
-    if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
+    if (e.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(e.retryAfterSeconds));
     if (!res.headersSent) res.status(e.status).json(e.toJSON());
   });
   return app;

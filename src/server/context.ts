@@ -1,5 +1,5 @@
 /** What every route gets: the model registry, metrics, limits and the server's own state. */
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { TlcError } from '../errors/index.js';
 import type { LoadedVariant, ModelHandle, ModelRegistry } from '../runtime/registry.js';
 import { selectVariant, variantFacts } from '../runtime/select-variant.js';
@@ -46,6 +46,27 @@ export function chooseVariant(model: ModelHandle, query: Request['query']): Load
   const budget = typeof query.latency_budget_ms === 'string' ? Number(query.latency_budget_ms) : undefined;
   const name = selectVariant([...model.variants.values()].map(variantFacts), budget);
   return model.variant(name);
+}
+
+/**
+ * The model and variant an inference request addresses (`/versions/{v}` or `?variant=`), labelled on the
+ * response for the request metrics; with `task`, the model must do that task.
+ */
+export function resolveTarget(
+  context: ServerContext,
+  req: Request,
+  res: Response,
+  task?: 'fill-mask' | 'translation',
+): { model: ModelHandle; variant: LoadedVariant } {
+  const model = context.registry.get(String(req.params.model));
+  if (task !== undefined) requireTask(model, task);
+  const variant =
+    req.params.version !== undefined
+      ? model.variant(String(req.params.version))
+      : chooseVariant(model, req.query);
+  res.locals.labels = labelsOf(context, model, variant);
+  res.locals.variant = variant;
+  return { model, variant };
 }
 
 /** The task a route serves must be the model's. */

@@ -109,6 +109,19 @@ export interface TranslateParameters {
   readonly lengthPenalty: number;
 }
 
+/** Request parameters (Hugging Face names) with defaults; new tokens are capped by the model's length. */
+export function translateParameters(
+  model: ModelHandle,
+  p: { num_beams?: unknown; max_new_tokens?: unknown; length_penalty?: unknown },
+): TranslateParameters {
+  const limit = (model.tlc?.architecture.maxLength || 512) - 1;
+  return {
+    numBeams: Number(p.num_beams ?? 1),
+    maxNewTokens: Math.min(Number(p.max_new_tokens ?? limit), limit),
+    lengthPenalty: Number(p.length_penalty ?? 1),
+  };
+}
+
 export async function translateTexts(
   context: ServerContext,
   model: ModelHandle,

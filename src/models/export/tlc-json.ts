@@ -43,3 +43,33 @@ export interface TlcModelJson {
   };
   readonly variants: readonly VariantEntry[];
 }
+
+/**
+ * tlc.json for a fill-mask model TLC did not write (a bare .onnx or an exported folder without tlc.json): what
+ * is known is the vocabulary, the maximum length and one fp32 file; the architecture is left unknown (zeros).
+ */
+export function bareFillMaskTlc(facts: {
+  readonly vocabSize: number;
+  readonly maxLength: number;
+  readonly parameters: number;
+  readonly file: string;
+  readonly bytes: number;
+}): TlcModelJson {
+  return {
+    format: TLC_MODEL_FORMAT,
+    task: 'fill-mask',
+    architecture: {
+      family: 'roberta',
+      layers: 0,
+      dModel: 0,
+      heads: 0,
+      ffn: 0,
+      maxLength: facts.maxLength,
+      vocabSize: facts.vocabSize,
+      preLayerNorm: false,
+      activation: 'gelu',
+    },
+    parameters: { total: facts.parameters, nonEmbedding: facts.parameters },
+    variants: [{ name: 'fp32', files: [facts.file], recipe: [], bytes: facts.bytes }],
+  };
+}

@@ -23,7 +23,9 @@ export async function runTranslateBatch(
   const groups = new Map<string, number[]>();
   items.forEach((item, i) => {
     const key = `${item.numBeams}/${item.maxNewTokens}/${item.lengthPenalty}`;
-    groups.set(key, [...(groups.get(key) ?? []), i]);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [i]);
+    else group.push(i);
   });
   for (const members of groups.values()) {
     const first = items[members[0]!]!;

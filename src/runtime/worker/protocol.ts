@@ -57,11 +57,21 @@ export interface InferRequest {
 
 export type WorkRequest = LoadRequest | FillMaskRequest | TranslateWorkRequest | InferRequest;
 
+/** A graph input or output: ORT type name and shape (-1 for a symbolic dimension). */
+export interface TensorSignature {
+  readonly name: string;
+  readonly type: string;
+  readonly shape: readonly number[];
+}
+
 export interface LoadResult {
   /** The provider that accepted the model (cpu when a requested GPU provider fell back). */
   readonly provider: string;
-  /** Input and output names of each file's session (the fill-mask file as served, with top-k). */
-  readonly signatures: readonly { readonly inputs: readonly string[]; readonly outputs: readonly string[] }[];
+  /** Inputs and outputs of each file's session (the fill-mask file as served, with top-k). */
+  readonly signatures: readonly {
+    readonly inputs: readonly TensorSignature[];
+    readonly outputs: readonly TensorSignature[];
+  }[];
   readonly warnings: readonly string[];
 }
 

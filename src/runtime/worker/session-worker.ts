@@ -16,6 +16,7 @@ import type {
   InferResult,
   LoadRequest,
   LoadResult,
+  TensorSignature,
   TranslateResult,
   TranslateWorkRequest,
   WireTensor,
@@ -29,6 +30,14 @@ if (port === null) throw new Error('session-worker.ts must run as a worker threa
 
 let sessions: OrtSession[] = [];
 let kind: LoadRequest['kind'] = 'fill-mask';
+
+function signature(metadata: OrtSession['inputMetadata']): TensorSignature[] {
+  return metadata.map((m) =>
+    m.isTensor
+      ? { name: m.name, type: m.type, shape: m.shape.map((d) => (typeof d === 'number' && d >= 0 ? d : -1)) }
+      : { name: m.name, type: 'unknown', shape: [] },
+  );
+}
 
 async function load(request: LoadRequest): Promise<LoadResult> {
   const warnings: string[] = [];
@@ -51,7 +60,10 @@ async function load(request: LoadRequest): Promise<LoadResult> {
   sessions = created.map((c) => c.session);
   return {
     provider: created[0]?.provider ?? 'cpu',
-    signatures: sessions.map((s) => ({ inputs: [...s.inputNames], outputs: [...s.outputNames] })),
+    signatures: sessions.map((s) => ({
+      inputs: signature(s.inputMetadata),
+      outputs: signature(s.outputMetadata),
+    })),
     warnings,
   };
 }

@@ -6,10 +6,10 @@
 
 import { packageVersion } from '../../cli/version.js';
 import { TlcError } from '../../errors/index.js';
-import type { ModelHandle } from '../../runtime/registry.js';
-import type { WireTensor } from '../../runtime/worker/protocol.js';
-import { chooseVariant, labelsOf, type ServerContext, textInputs } from '../context.js';
-import { fillMaskTexts, translateTexts } from '../tasks.js';
+import type { LoadedVariant, ModelHandle } from '../../runtime/registry.js';
+import type { TensorSignature, WireTensor } from '../../runtime/worker/protocol.js';
+import { labelsOf, resolveTarget, type ServerContext, textInputs } from '../context.js';
+import { fillMaskTexts, translateParameters, translateTexts } from '../tasks.js';
 import type { Route } from './route.js';
 
 interface InferTensor {
@@ -99,13 +99,7 @@ function modelReady(model: ModelHandle): Record<string, unknown> {
   };
 }
 
-async function infer(
-  context: ServerContext,
-  model: ModelHandle,
-  variantName: string | undefined,
-  body: InferBody,
-) {
-  const variant = variantName === undefined ? model.variant() : model.variant(variantName);
+async function infer(context: ServerContext, model: ModelHandle, variant: LoadedVariant, body: InferBody) {
   const labels = labelsOf(context, model, variant);
   const text = body.inputs.find((t) => t.datatype === 'BYTES');
   let outputs: InferTensor[];
@@ -123,16 +117,11 @@ async function infer(
         },
       ];
     } else {
-      const maxLength = model.tlc?.architecture.maxLength || 512;
-      const out = await translateTexts(context, model, variant, texts, {
-        numBeams: Number(p.num_beams ?? 1),
-        maxNewTokens: Math.min(Number(p.max_new_tokens ?? maxLength - 1), maxLength - 1),
-        lengthPenalty: Number(p.length_penalty ?? 1),
-      });
+      const out = await translateTexts(context, model, variant, texts, translateParameters(model, p));
       outputs = [{ name: 'translation_text', shape: [texts.length], datatype: 'BYTES', data: out }];
     }
   } else {
-    const inputs = variant.pool.loaded.signatures[0]!.inputs;
+    const inputs = variant.pool.loaded.signatures[0]!.inputs.map((i) => i.name);
     const feeds: Record<string, WireTensor> = {};
     for (const t of body.inputs) {
       if (!inputs.includes(t.name))
@@ -200,18 +189,16 @@ export const v2Routes: readonly Route[] = [
       const model = context.registry.get(String(req.params.model));
       const variant = model.variant();
       const signature = variant.pool.loaded.signatures[0]!;
-      const tensor = (name: string) => ({ name, datatype: 'FP32', shape: [-1] });
+      const tensor = (t: TensorSignature) => ({
+        name: t.name,
+        datatype: ORT_TO_V2[t.type] ?? t.type.toUpperCase(),
+        shape: t.shape,
+      });
       res.json({
         name: model.name,
         versions: [...model.variants.keys()],
         platform: 'onnxruntime_onnx',
-        inputs: [
-          { name: 'text', datatype: 'BYTES', shape: [-1] },
-          ...signature.inputs.map((n) => ({
-            ...tensor(n),
-            datatype: n.includes('mask') || n.includes('ids') || n === 'top_k' ? 'INT64' : 'FP32',
-          })),
-        ],
+        inputs: [{ name: 'text', datatype: 'BYTES', shape: [-1] }, ...signature.inputs.map(tensor)],
         outputs: [
           {
             name: model.task === 'fill-mask' ? 'candidates' : 'translation_text',
@@ -238,11 +225,8 @@ export const v2Routes: readonly Route[] = [
     access: 'inference',
     measured: true,
     handler: async (context, req, res) => {
-      const model = context.registry.get(String(req.params.model));
-      const variant = chooseVariant(model, req.query);
-      res.locals.labels = labelsOf(context, model, variant);
-      res.locals.variant = variant;
-      res.json(await infer(context, model, variant.name, req.body as InferBody));
+      const { model, variant } = resolveTarget(context, req, res);
+      res.json(await infer(context, model, variant, req.body as InferBody));
     },
   },
   {
@@ -251,11 +235,8 @@ export const v2Routes: readonly Route[] = [
     access: 'inference',
     measured: true,
     handler: async (context, req, res) => {
-      const model = context.registry.get(String(req.params.model));
-      const variant = model.variant(String(req.params.version));
-      res.locals.labels = labelsOf(context, model, variant);
-      res.locals.variant = variant;
-      res.json(await infer(context, model, variant.name, req.body as InferBody));
+      const { model, variant } = resolveTarget(context, req, res);
+      res.json(await infer(context, model, variant, req.body as InferBody));
     },
   },
   {
