@@ -91,7 +91,10 @@ describe('tlc train / tlc eval', () => {
       Math.abs(report.metrics.perplexity! - summary.validation.perplexity!) / summary.validation.perplexity! <
         0.5,
     );
-    assert.ok((await evaluateRun(out)).metrics.accuracy! > 0.5, 'the test split is learned too');
+    const test = await evaluateRun(out);
+    assert.ok(test.metrics.accuracy! > 0.5, 'the test split is learned too');
+    // The unigram baseline of the test tokens (under training frequencies) is reported beside the model's.
+    assert.ok(test.metrics.perplexity! < test.metrics.unigram_perplexity! / 2);
   });
 
   it('a resumed run continues the step count, the log and the time accounting', async () => {

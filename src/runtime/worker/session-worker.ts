@@ -45,7 +45,8 @@ async function load(request: LoadRequest): Promise<LoadResult> {
   kind = request.kind;
   const created = [];
   for (const [i, file] of request.files.entries()) {
-    // The fill-mask file is served with top-k in the graph; the others run as written.
+    // The fill-mask file is served with top-k in the graph and its head on the masked rows; the others run as
+    // written.
     const model = kind === 'fill-mask' && i === 0 ? encodeModel(fillMaskServingGraph(loadModel(file))) : file;
     created.push(
       await createSessionOn(model, {

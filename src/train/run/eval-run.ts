@@ -23,6 +23,7 @@ import {
   specialIdsOf,
   TOKENIZER_FILE,
   translationPairs,
+  unigramPerplexity,
 } from './data.js';
 import {
   type EvalRunner,
@@ -79,7 +80,15 @@ export async function evaluateRun(target: string, options: EvalOptions = {}): Pr
         runner,
         mlmEvalBatches(blocks, { sequenceLength: run.model.maxLength, batchSize, special, seed: run.seed }),
       );
-      metrics = { loss: m.loss, perplexity: m.perplexity, accuracy: m.accuracy, tokens: m.tokens };
+      // The baseline to beat: the split's tokens under the training split's unigram frequencies.
+      const train = encodeDocuments(tokenizer, await mlmDocuments(run, 'train'));
+      metrics = {
+        loss: m.loss,
+        perplexity: m.perplexity,
+        accuracy: m.accuracy,
+        tokens: m.tokens,
+        unigram_perplexity: unigramPerplexity(train, docs, tokenizer.tokens.length),
+      };
     } else {
       const raw = await translationPairs(run, split);
       const pairs = encodePairs(tokenizer, raw);
