@@ -6,7 +6,7 @@
  * registry, workers and batcher, no HTTP) at concurrency 1 for the HTTP overhead.
  * Goals: HTTP at concurrency 1 within 15% of in-process; batched throughput at concurrency 32 ≥ 3× unbatched;
  * health answers within 50 ms throughout.
- *   node --import tsx scripts/bench-server.ts [--model DIR] [--seconds 5] [--threads 2] [--quick]
+ *   node --import tsx scripts/bench-server.ts [--model DIR] [--variant NAME] [--seconds 5] [--threads 2] [--quick]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -26,6 +26,7 @@ const { values: flags } = parseArgs({
     model: { type: 'string', default: '.cache/models/mlm-demo' },
     seconds: { type: 'string', default: '5' },
     threads: { type: 'string', default: '2' },
+    variant: { type: 'string' },
     quick: { type: 'boolean', default: false },
   },
 });
@@ -39,6 +40,8 @@ const threads = Number(flags.threads);
 const name = basename(modelDir);
 const repo = mkdtempSync(join(tmpdir(), 'tlc-bench-server-'));
 symlinkSync(modelDir, join(repo, name));
+const variantName = flags.variant;
+const query = variantName === undefined ? '' : `?variant=${encodeURIComponent(variantName)}`;
 const TEXT = 'The people of the United States have the <mask> to vote.';
 const body = JSON.stringify({ inputs: TEXT, parameters: { top_k: 5 } });
 const cli = resolve('dist', 'cli', 'tlc.js');
@@ -111,7 +114,7 @@ function probeHealth(url: string): { stop: () => Promise<number> } {
 /** p50 in ms of sequential requests over one keep-alive connection (sub-millisecond resolution). */
 async function sequentialP50(url: string): Promise<number> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const target = new URL(`${url}/v1/models/${name}/fill-mask`);
+  const target = new URL(`${url}/v1/models/${name}/fill-mask${query}`);
   const once = () =>
     new Promise<void>((done, fail) => {
       const req = http.request(
@@ -157,7 +160,7 @@ interface Row {
 
 async function load(url: string, connections: number): Promise<autocannon.Result> {
   return autocannon({
-    url: `${url}/v1/models/${name}/fill-mask`,
+    url: `${url}/v1/models/${name}/fill-mask${query}`,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body,
@@ -184,7 +187,7 @@ async function inProcess(): Promise<number> {
     inFlight: 0,
   };
   const model = registry.get(name);
-  const variant = model.variant();
+  const variant = model.variant(variantName);
   const times: number[] = [];
   const until = performance.now() + seconds * 1000;
   while (performance.now() < until) {
@@ -231,7 +234,7 @@ async function main(): Promise<void> {
   const inProcP50 = await inProcess();
   rmSync(repo, { recursive: true, force: true });
   console.log(
-    `\nbench:server — ${name}, fill-mask top-5, ${threads} intra-op threads, ${seconds} s per point, loopback`,
+    `\nbench:server — ${name} (${variantName ?? 'default variant'}), fill-mask top-5, ${threads} intra-op threads, ${seconds} s per point, loopback`,
   );
   console.log(
     `  ${'batching'.padEnd(9)}${'conc.'.padStart(6)}${'req/s'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'errors'.padStart(8)}${'health max ms'.padStart(15)}`,
