@@ -1,9 +1,10 @@
 /**
  * models:build — makes the served model folders from models/manifest.json: for each model, a run (a shipped
  * checkpoint in models/<name>/, or trained here with the manifest's `tlc train` flags), then
- * `export-and-compress` with its recipes into <cache>/<name>. A folder whose source hash (checkpoint bytes or
- * training settings, plus recipes) is unchanged is kept; anything else is rebuilt. Runs the built CLI, so the
- * commands are exactly the documented ones.
+ * `export-and-compress` with its recipes into <cache>/<name>, every variant scored on the run's test split
+ * (MLM accuracy and perplexity, or BLEU and chrF), so that `GET /v1/models` and `variant=auto` have real
+ * numbers. A folder whose source hash (checkpoint bytes or training settings, plus recipes) is unchanged is
+ * kept; anything else is rebuilt. Runs the built CLI, so the commands are exactly the documented ones.
  *   node --import tsx scripts/build-models.ts [--cache .cache] [--only name] [--force]
  */
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { mlmDocuments, translationPairs } from '../src/train/run/data.js';
+import { readRunConfig } from '../src/train/run/loop.js';
 
 interface ManifestEntry {
   readonly name: string;
@@ -48,12 +51,27 @@ function shipped(name: string): string | undefined {
 
 function sourceHash(entry: ManifestEntry, source: string | undefined): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ train: entry.train, recipes: entry.recipes }));
+  h.update(JSON.stringify({ train: entry.train, recipes: entry.recipes, scored: 'test-split' }));
   if (source !== undefined)
     for (const f of ['run.json', 'tokenizer.json', 'best.safetensors']) {
       if (existsSync(join(source, f))) h.update(readFileSync(join(source, f)));
     }
   return h.digest('hex').slice(0, 16);
+}
+
+/** The run's test split as export-and-compress reads evaluation data: plain text (MLM) or a TSV of pairs. */
+async function writeTestSplit(runDir: string, base: string): Promise<{ file: string; task: string }> {
+  const config = readRunConfig(runDir);
+  mkdirSync(dirname(base), { recursive: true });
+  if (config.task === 'mlm') {
+    const docs = await mlmDocuments(config, 'test');
+    writeFileSync(`${base}.txt`, docs.map((d) => d.text).join('\n\n'));
+    return { file: `${base}.txt`, task: 'mlm' };
+  }
+  const pairs = await translationPairs(config, 'test');
+  const clean = (t: string) => t.replace(/[\t\n\r]+/g, ' ');
+  writeFileSync(`${base}.tsv`, pairs.map((p) => `${clean(p.source)}\t${clean(p.target)}`).join('\n'));
+  return { file: `${base}.tsv`, task: 'translation' };
 }
 
 for (const entry of manifest.models) {
@@ -78,12 +96,16 @@ for (const entry of manifest.models) {
     }
   }
   mkdirSync(dirname(out), { recursive: true });
+  const evalData = await writeTestSplit(runDir, join(cache, 'eval', entry.name));
   process.stderr.write(`${entry.name}: export and compress (${entry.recipes.join(', ')})\n`);
   run('export-and-compress.js', [
     runDir,
     '--out',
     out,
     '--force',
+    '--eval-data',
+    evalData.file,
+    ...(evalData.task === 'mlm' ? ['--eval-tokens', '131072'] : []),
     ...entry.recipes.flatMap((r) => ['--recipe', r]),
   ]);
   writeFileSync(stamp, `${key}\n`);

@@ -35,6 +35,8 @@ export interface CompressOptions {
   readonly recipes: readonly Recipe[];
   /** Data to score variants on: a text file (MLM accuracy, fill-mask) or a TSV of pairs (BLEU, translation). */
   readonly evalData?: string;
+  /** Fill-mask: tokens of --eval-data scored per variant (default 16384). */
+  readonly evalTokens?: number;
   /**
    * Drop variants that fall more than this many points below fp32: accuracy points (0–100 scale) for
    * fill-mask, BLEU points for translation.
@@ -64,6 +66,8 @@ export interface VariantReport {
   readonly latency: Latency;
   /** Fill-mask with --eval-data: MLM accuracy, 0–1. */
   readonly accuracy?: number;
+  /** Fill-mask with --eval-data: perplexity of the masked tokens. */
+  readonly perplexity?: number;
   /** Translation with --eval-data: corpus BLEU, 0–100. */
   readonly bleu?: number;
   /** Translation with --eval-data: corpus chrF, 0–100. */
@@ -176,7 +180,13 @@ export async function compress(
   const evalFile = options.evalData;
   const evalLength = Math.min(sequence, tlc.architecture.maxLength || sequence);
   const score = async (files: readonly string[]): Promise<VariantScores> =>
-    evalFile ? evaluateVariant(tlc.task, out, files, evalFile, { threads, sequenceLength: evalLength }) : {};
+    evalFile
+      ? evaluateVariant(tlc.task, out, files, evalFile, {
+          threads,
+          sequenceLength: evalLength,
+          ...(options.evalTokens !== undefined && { maxTokens: options.evalTokens }),
+        })
+      : {};
   const baseScores = await score(base.files);
   const baseModels = base.files.map((f) => loadModel(join(out, f)));
   reports.push({
@@ -281,7 +291,7 @@ export async function compress(
 /** tlc.json's `metrics` of a variant: the scores it was given, if any. */
 function metricsOf(r: VariantReport): { metrics?: Record<string, number> } {
   const metrics: Record<string, number> = {};
-  for (const key of ['accuracy', 'bleu', 'chrf'] as const) {
+  for (const key of ['accuracy', 'perplexity', 'bleu', 'chrf'] as const) {
     const value = r[key];
     if (value !== undefined) metrics[key] = value;
   }

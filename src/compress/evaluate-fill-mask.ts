@@ -1,7 +1,8 @@
 /**
- * MLM accuracy of a fill-mask model file (input_ids, attention_mask → logits) on a text file: tokenized with
- * the folder's tokenizer, cut into blocks, masked once with a fixed seed (the same positions for every
- * variant), and scored by arg-max at the masked positions.
+ * MLM accuracy and perplexity of a fill-mask model file (input_ids, attention_mask → logits) on a text file:
+ * tokenized with the folder's tokenizer, cut into blocks, masked once with a fixed seed (the same positions for
+ * every variant), and scored at the masked positions (arg-max for accuracy, log-softmax of the label for
+ * perplexity).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,13 +13,20 @@ import { readTokenizerModel } from '../tokenizer/tokenizer-files.js';
 import { makeBlocks, mlmEvalBatches } from '../train/batching/mlm.js';
 import { specialIdsOf } from '../train/run/data.js';
 
-export async function evaluateFillMaskAccuracy(
+export interface FillMaskScores {
+  /** Share of masked positions whose arg-max is the label, 0–1. */
+  readonly accuracy: number;
+  /** exp of the mean negative log-likelihood of the labels. */
+  readonly perplexity: number;
+}
+
+export async function evaluateFillMask(
   modelFile: string,
   folder: string,
   textFile: string,
   threads: number,
   options: { maxTokens?: number; sequenceLength?: number } = {},
-): Promise<number> {
+): Promise<FillMaskScores> {
   let text: string;
   try {
     text = readFileSync(textFile, 'utf8');
@@ -38,6 +46,7 @@ export async function evaluateFillMaskAccuracy(
   const session = await createSession(modelFile, { threads, source: modelFile });
   let correct = 0;
   let total = 0;
+  let nll = 0;
   try {
     for (const batch of batches) {
       const out = await runSession(
@@ -53,6 +62,10 @@ export async function evaluateFillMaskAccuracy(
         const row = Number(p) * vocab;
         let best = 0;
         for (let v = 1; v < vocab; v++) if (logits[row + v]! > logits[row + best]!) best = v;
+        const max = logits[row + best]!;
+        let sum = 0;
+        for (let v = 0; v < vocab; v++) sum += Math.exp(logits[row + v]! - max);
+        nll += Math.log(sum) + max - logits[row + Number(labels[k])]!;
         if (BigInt(best) === labels[k]) correct += 1;
         total += 1;
       });
@@ -60,5 +73,7 @@ export async function evaluateFillMaskAccuracy(
   } finally {
     await session.release();
   }
-  return total === 0 ? Number.NaN : correct / total;
+  return total === 0
+    ? { accuracy: Number.NaN, perplexity: Number.NaN }
+    : { accuracy: correct / total, perplexity: Math.exp(nll / total) };
 }

@@ -4,12 +4,14 @@
  */
 import { join } from 'node:path';
 import type { ModelTask } from '../models/export/tlc-json.js';
-import { evaluateFillMaskAccuracy } from './evaluate-fill-mask.js';
+import { evaluateFillMask } from './evaluate-fill-mask.js';
 import { evaluateTranslation } from './evaluate-translation.js';
 
 export interface VariantScores {
   /** Fill-mask: MLM accuracy, 0–1. */
   readonly accuracy?: number;
+  /** Fill-mask: perplexity of the masked tokens. */
+  readonly perplexity?: number;
   /** Translation: corpus BLEU, 0–100. */
   readonly bleu?: number;
   /** Translation: corpus chrF, 0–100. */
@@ -20,6 +22,8 @@ export interface EvaluateVariantOptions {
   readonly threads: number;
   /** Fill-mask: the block length of the evaluation text. */
   readonly sequenceLength: number;
+  /** Fill-mask: tokens of the evaluation text scored (default 16384). */
+  readonly maxTokens?: number;
 }
 
 /** Scores the variant whose files (relative to `folder`) are `files` on `evalFile`. */
@@ -32,11 +36,10 @@ export async function evaluateVariant(
 ): Promise<VariantScores> {
   switch (task) {
     case 'fill-mask':
-      return {
-        accuracy: await evaluateFillMaskAccuracy(join(folder, files[0]!), folder, evalFile, o.threads, {
-          sequenceLength: o.sequenceLength,
-        }),
-      };
+      return evaluateFillMask(join(folder, files[0]!), folder, evalFile, o.threads, {
+        sequenceLength: o.sequenceLength,
+        ...(o.maxTokens !== undefined && { maxTokens: o.maxTokens }),
+      });
     case 'translation': {
       const { bleu, chrf } = await evaluateTranslation(folder, files, evalFile, { threads: o.threads });
       return { bleu, chrf };

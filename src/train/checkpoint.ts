@@ -2,15 +2,21 @@
  * Training checkpoints: one safetensors file with the parameters, the AdamW moments (`optimizer.m.<name>`,
  * `optimizer.v.<name>`) and, as string metadata, the step, seed, generator state and configuration. Restoring
  * one gives bit-identical training from that step on.
+ *
+ * A packed checkpoint (packCheckpoint) keeps the parameters only, as float16, for shipping trained models in
+ * the repository: a quarter of the bytes (no moments, half-width values). Readers get float32 back; it
+ * evaluates and exports like the original, within float16 rounding, but cannot resume training.
  */
 import { TlcError } from '../errors/index.js';
 import { DataType } from '../onnx/dtype.js';
+import { fromFloat16Array, toFloat16Array } from '../onnx/float16.js';
 import type { Tensor } from '../onnx/ir.js';
 import type { RngState } from './rng.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 import type { Trainer } from './trainer.js';
 
 export const CHECKPOINT_FORMAT = 'tlc-checkpoint/1';
+const OPTIMIZER_PREFIX = 'optimizer.';
 
 export interface CheckpointMeta {
   readonly step: number;
@@ -21,6 +27,8 @@ export interface CheckpointMeta {
   readonly config?: unknown;
   /** Anything else the caller needs to resume (data position, elapsed time…). */
   readonly extra?: Record<string, unknown>;
+  /** 'float16' for a packed checkpoint (parameters only; see packCheckpoint). */
+  readonly packed?: string;
 }
 
 export function saveCheckpoint(
@@ -58,6 +66,13 @@ export function readCheckpoint(path: string): { meta: CheckpointMeta; tensors: M
       `${path}: not a TLC checkpoint (format "${metadata.format ?? 'none'}")`,
     );
   }
+  if (metadata.packed === 'float16') {
+    for (const [name, t] of tensors) {
+      if (t.dataType === DataType.FLOAT16) {
+        tensors.set(name, { ...t, dataType: DataType.FLOAT, data: fromFloat16Array(t.data as Uint16Array) });
+      }
+    }
+  }
   const parse = (key: string): unknown =>
     metadata[key] === undefined ? undefined : JSON.parse(metadata[key]!);
   const meta: CheckpointMeta = {
@@ -66,13 +81,46 @@ export function readCheckpoint(path: string): { meta: CheckpointMeta; tensors: M
     ...(metadata.rng !== undefined && { rng: parse('rng') as RngState }),
     ...(metadata.config !== undefined && { config: parse('config') }),
     ...(metadata.extra !== undefined && { extra: parse('extra') as Record<string, unknown> }),
+    ...(metadata.packed !== undefined && { packed: metadata.packed }),
   };
   return { meta, tensors };
+}
+
+/**
+ * Writes the parameters of `source` as float16 to `dest`, without optimizer moments, keeping the metadata (step,
+ * seed, configuration). Returns the bytes written. Values beyond float16's range (±65504) are refused rather
+ * than silently turned into infinities.
+ */
+export function packCheckpoint(source: string, dest: string): number {
+  const { tensors, metadata } = readSafetensors(source);
+  if (metadata.format !== CHECKPOINT_FORMAT)
+    throw new TlcError('CHECKPOINT_FAILED', `${source}: not a TLC checkpoint`);
+  const packed: Tensor[] = [];
+  for (const [name, t] of tensors) {
+    if (name.startsWith(OPTIMIZER_PREFIX)) continue;
+    if (t.dataType !== DataType.FLOAT) {
+      packed.push(t);
+      continue;
+    }
+    const values = t.data as Float32Array;
+    for (const v of values) {
+      if (Math.abs(v) > 65504)
+        throw new TlcError('CHECKPOINT_FAILED', `${source}: "${name}" holds ${v}, beyond float16's range`);
+    }
+    packed.push({ ...t, dataType: DataType.FLOAT16, data: toFloat16Array(values) });
+  }
+  return writeSafetensors(dest, packed, { ...metadata, packed: 'float16' });
 }
 
 /** Loads parameters, optimizer moments and step into a trainer built for the same model. */
 export function restoreCheckpoint(trainer: Trainer, path: string): CheckpointMeta {
   const { meta, tensors } = readCheckpoint(path);
+  if (meta.packed !== undefined) {
+    throw new TlcError(
+      'CHECKPOINT_FAILED',
+      `${path}: a packed (${meta.packed}, parameters-only) checkpoint cannot resume training; evaluate or export it, or resume from the run's checkpoint.safetensors`,
+    );
+  }
   if (meta.seed !== trainer.options.seed) {
     throw new TlcError(
       'CHECKPOINT_FAILED',

@@ -128,6 +128,11 @@ describe('compress a trained TLC run with an accuracy budget', () => {
     assert.ok(fp32!.accuracy! > 0.5, `a trained model is accurate (${fp32!.accuracy})`);
     assert.ok(Math.abs(int8!.accuracy! - fp32!.accuracy!) < 0.05 && int8!.kept);
     assert.ok(!pruned!.kept && /accuracy fell/.test(pruned!.reason ?? ''), JSON.stringify(pruned));
+    // Perplexity of the masked tokens: far below the 10-word uniform guess for a model this accurate, close to
+    // fp32 for int8, and higher for the model that 95% pruning wrecked.
+    assert.ok(fp32!.perplexity! >= 1 && fp32!.perplexity! < 5, `fp32 perplexity ${fp32!.perplexity}`);
+    assert.ok(Math.abs(int8!.perplexity! / fp32!.perplexity! - 1) < 0.1);
+    assert.ok(pruned!.perplexity! > fp32!.perplexity! * 1.5, `pruned perplexity ${pruned!.perplexity}`);
     assert.ok(!existsSync(join(out, 'onnx', 'model_pruned95.onnx')), 'a dropped variant leaves no file');
     const tlc = JSON.parse(readFileSync(join(out, 'tlc.json'), 'utf8')) as TlcModelJson;
     assert.deepEqual(
@@ -135,5 +140,6 @@ describe('compress a trained TLC run with an accuracy budget', () => {
       ['fp32', 'int8'],
     );
     assert.ok(tlc.training?.step === 2000 && tlc.variants[1]!.metrics?.accuracy !== undefined);
+    assert.equal(tlc.variants[1]!.metrics?.perplexity, int8!.perplexity);
   });
 });

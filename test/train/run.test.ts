@@ -3,11 +3,13 @@
  * predictable from context, so that seconds of training must beat the unigram baseline by far.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runConfigFromFlags } from '../../src/cli/commands/train.js';
+import { DataType } from '../../src/onnx/dtype.js';
+import { packCheckpoint, readCheckpoint } from '../../src/train/checkpoint.js';
 import { Rng } from '../../src/train/rng.js';
 import { RUN_DEFAULTS } from '../../src/train/run/config.js';
 import { evaluateRun } from '../../src/train/run/eval-run.js';
@@ -95,6 +97,29 @@ describe('tlc train / tlc eval', () => {
     assert.ok(test.metrics.accuracy! > 0.5, 'the test split is learned too');
     // The unigram baseline of the test tokens (under training frequencies) is reported beside the model's.
     assert.ok(test.metrics.perplexity! < test.metrics.unigram_perplexity! / 2);
+
+    // Packed for shipping: float16 parameters only, a quarter of the bytes or less, same metrics within rounding.
+    const shipped = join(dir, 'shipped');
+    mkdirSync(shipped);
+    for (const f of ['run.json', 'tokenizer.json', 'tokenizer_config.json'])
+      copyFileSync(join(out, f), join(shipped, f));
+    const bytes = packCheckpoint(join(out, 'best.safetensors'), join(shipped, 'best.safetensors'));
+    assert.ok(bytes <= statSync(join(out, 'best.safetensors')).size / 4 + 4096);
+    const packed = readCheckpoint(join(shipped, 'best.safetensors'));
+    assert.equal(packed.meta.packed, 'float16');
+    assert.ok([...packed.tensors.keys()].every((k) => !k.startsWith('optimizer.')));
+    assert.ok([...packed.tensors.values()].every((t) => t.dataType === DataType.FLOAT));
+    const again = await evaluateRun(shipped);
+    assert.equal(again.step, test.step);
+    assert.ok(
+      Math.abs(again.metrics.loss! - test.metrics.loss!) < 0.01,
+      `${again.metrics.loss} vs ${test.metrics.loss}`,
+    );
+    copyFileSync(join(shipped, 'best.safetensors'), join(shipped, 'checkpoint.safetensors'));
+    await assert.rejects(runTraining({ ...config, out: shipped, maxSteps: 1600 }, { log: () => {} }, true), {
+      code: 'CHECKPOINT_FAILED',
+      message: /packed .*cannot resume/,
+    });
   });
 
   it('a resumed run continues the step count, the log and the time accounting', async () => {

@@ -11,6 +11,7 @@ export interface CompressFlags {
   out: string;
   recipe?: string[];
   evalData?: string;
+  evalTokens?: string;
   maxAccuracyDrop?: string;
   calibration: string;
   device: string;
@@ -35,8 +36,9 @@ export function addCompressOptions(command: Command, recipes: 'many' | 'one'): C
     )
     .option(
       '--eval-data <file>',
-      'score each variant: a text file for MLM accuracy (fill-mask models), or a source<TAB>target TSV for BLEU and chrF of greedy translations of its first 200 pairs (translation models)',
+      'score each variant: a text file for MLM accuracy and perplexity (fill-mask models), or a source<TAB>target TSV for BLEU and chrF of greedy translations of its first 200 pairs (translation models)',
     )
+    .option('--eval-tokens <n>', 'fill-mask: tokens of --eval-data to score per variant (default 16384)')
     .option(
       '--max-accuracy-drop <points>',
       'drop variants that fall more than this below fp32: accuracy points (0–100 scale) or BLEU points',
@@ -82,6 +84,7 @@ export async function runCompress(
     calibration: calibration as CalibrationKind,
     recipes: recipeTexts.map(parseRecipe),
     ...(flags.evalData !== undefined && { evalData: flags.evalData }),
+    ...(flags.evalTokens !== undefined && { evalTokens: positive(flags.evalTokens, '--eval-tokens') }),
     ...(drop !== undefined && { maxAccuracyDrop: drop }),
     device: flags.device as Device,
     threads: positive(flags.threads, '--threads'),
@@ -99,7 +102,10 @@ export function renderReport(report: CompressReport): string {
   const score = (v: CompressReport['variants'][number]) =>
     translation
       ? [v.bleu === undefined ? '' : v.bleu.toFixed(2), v.chrf === undefined ? '' : v.chrf.toFixed(2)]
-      : [v.accuracy === undefined ? '' : v.accuracy.toFixed(4)];
+      : [
+          v.accuracy === undefined ? '' : v.accuracy.toFixed(4),
+          v.perplexity === undefined ? '' : v.perplexity.toFixed(1),
+        ];
   const rows = report.variants.map((v) => [
     v.name,
     formatBytes(v.bytes),
@@ -120,7 +126,7 @@ export function renderReport(report: CompressReport): string {
     'sparsity',
     'cosine',
     'top-1',
-    ...(translation ? ['BLEU', 'chrF'] : ['accuracy']),
+    ...(translation ? ['BLEU', 'chrF'] : ['accuracy', 'perplexity']),
     'p50 ms',
     'p95 ms',
     'speed-up',
