@@ -9,6 +9,7 @@ import { type FillMaskItem, type FillMaskOutput, maskPositions } from '../runtim
 import type { TranslateItem } from '../runtime/tasks/translate-batch.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import { labelsOf, type ServerContext } from './context.js';
+import { filledSequences } from './filled-sequence.js';
 
 export interface Candidate {
   readonly score: number;
@@ -88,18 +89,15 @@ export async function fillMaskTexts(
   const outputs = await submitAll(context, model, variant, batcher, items);
   return outputs.map((perMask, i) => {
     const x = items[i]!;
-    return perMask.map((m, k) =>
-      m.ids.map((id, j) => {
-        const filled = Int32Array.from(x.ids);
-        filled[x.maskPositions![k]!] = id;
-        return {
-          score: m.scores[j]!,
-          token: id,
-          token_str: tokenizer.decode([id]),
-          sequence: tokenizer.decode(filled, { skipSpecialTokens: true }),
-        };
-      }),
-    );
+    return perMask.map((m, k) => {
+      const sequences = filledSequences(tokenizer, x.ids, x.maskPositions![k]!, m.ids);
+      return m.ids.map((id, j) => ({
+        score: m.scores[j]!,
+        token: id,
+        token_str: tokenizer.decode([id]),
+        sequence: sequences[j]!,
+      }));
+    });
   });
 }
 
