@@ -1,6 +1,6 @@
 /**
  * bench:server — the HTTP path under load, loopback only, bounded in time. Starts `tlc serve` as a child
- * process on a fill-mask model (default: the built model mlm-demo; `npm run models:build` makes it) with
+ * process on a fill-mask model (default: the built-in model mlm-large; `npm run models:build` makes it) with
  * batching on and then off, and drives POST /fill-mask with autocannon at concurrency 1, 8, 32 and 128,
  * while a prober checks that /v2/health/live stays responsive. Also measures the in-process runner (the same
  * registry, workers and batcher, no HTTP) at concurrency 1 for the HTTP overhead.
@@ -23,7 +23,7 @@ import { fillMaskTexts } from '../src/server/tasks.js';
 
 const { values: flags } = parseArgs({
   options: {
-    model: { type: 'string', default: '.cache/models/mlm-demo' },
+    model: { type: 'string', default: '.cache/models/mlm-large' },
     seconds: { type: 'string', default: '5' },
     threads: { type: 'string', default: '2' },
     variant: { type: 'string' },

@@ -24,7 +24,10 @@ for (const f of ['tokenizer.json', 'tokenizer_config.json', 'summary.json', 'log
 // The exact training command, as scripts/train-builtin.ts recorded it beside the run folder.
 const command = `${resolve(run)}.command`;
 if (existsSync(command)) copyFileSync(command, join(dest, 'train.command'));
-const bytes = packCheckpoint(join(run, BEST_FILE), join(dest, BEST_FILE));
+// The checkpoint's copy of the settings names the run folder too: the same relative path, no machine's paths.
+const bytes = packCheckpoint(join(run, BEST_FILE), join(dest, BEST_FILE), {
+  config: (config) => ({ ...(config as Record<string, unknown>), out: settings.out }),
+});
 const before = statSync(join(run, BEST_FILE)).size;
 process.stderr.write(
   `${dest}: ${BEST_FILE} ${(bytes / 2 ** 20).toFixed(1)} MiB (float16 parameters; the run's was ${(before / 2 ** 20).toFixed(1)} MiB)\n`,

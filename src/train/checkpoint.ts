@@ -88,10 +88,15 @@ export function readCheckpoint(path: string): { meta: CheckpointMeta; tensors: M
 
 /**
  * Writes the parameters of `source` as float16 to `dest`, without optimizer moments, keeping the metadata (step,
- * seed, configuration). Returns the bytes written. Values beyond float16's range (±65504) are refused rather
+ * seed, configuration; `options.config` may rewrite the configuration, e.g. to drop a machine's paths). Returns
+ * the bytes written. Values beyond float16's range (±65504) are refused rather
  * than silently turned into infinities.
  */
-export function packCheckpoint(source: string, dest: string): number {
+export function packCheckpoint(
+  source: string,
+  dest: string,
+  options: { config?: (config: unknown) => unknown } = {},
+): number {
   const { tensors, metadata } = readSafetensors(source);
   if (metadata.format !== CHECKPOINT_FORMAT)
     throw new TlcError('CHECKPOINT_FAILED', `${source}: not a TLC checkpoint`);
@@ -109,7 +114,10 @@ export function packCheckpoint(source: string, dest: string): number {
     }
     packed.push({ ...t, dataType: DataType.FLOAT16, data: toFloat16Array(values) });
   }
-  return writeSafetensors(dest, packed, { ...metadata, packed: 'float16' });
+  const written: Record<string, string> = { ...metadata, packed: 'float16' };
+  if (options.config !== undefined && metadata.config !== undefined)
+    written.config = JSON.stringify(options.config(JSON.parse(metadata.config)));
+  return writeSafetensors(dest, packed, written);
 }
 
 /** Loads parameters, optimizer moments and step into a trainer built for the same model. */
