@@ -68,6 +68,12 @@ const perTensorQdq: Rule = {
   },
 };
 
+/** A normalisation is position-wise over the last axis only (the default axis, -1). */
+const lastAxisNorm: Rule = {
+  activation: 0,
+  check: (n) => n.attributes.axis === undefined || intAttr(n, 'axis') === -1n,
+};
+
 const RULES: Readonly<Record<string, Rule>> = {
   MatMul: { activation: 0, check: (n, i) => i.constantValue(n.inputs[1] ?? '')?.dims.length !== 1 },
   Gemm: { activation: 0, check: (n) => n.attributes.transA === undefined || intAttr(n, 'transA') === 0n },
@@ -88,14 +94,8 @@ const RULES: Readonly<Record<string, Rule>> = {
   Sigmoid: unary,
   Cast: unary,
   Identity: unary,
-  LayerNormalization: {
-    activation: 0,
-    check: (n) => n.attributes.axis === undefined || intAttr(n, 'axis') === -1n,
-  },
-  'com.microsoft:SimplifiedLayerNormalization': {
-    activation: 0,
-    check: (n) => n.attributes.axis === undefined || intAttr(n, 'axis') === -1n,
-  },
+  LayerNormalization: lastAxisNorm,
+  'com.microsoft:SimplifiedLayerNormalization': lastAxisNorm,
   QuantizeLinear: perTensorQdq,
   DequantizeLinear: perTensorQdq,
 };
