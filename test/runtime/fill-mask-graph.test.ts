@@ -12,7 +12,7 @@ import { createSession, ortTensor, runSession } from '../../src/runtime/ort.js';
 import { findPositionwiseHead } from '../../src/runtime/positionwise-head.js';
 import { Rng } from '../../src/train/rng.js';
 
-const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'shared', 'fixtures');
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'torch');
 const BATCH = 3;
 const SEQ = 9;
 const TOP_K = 5;
