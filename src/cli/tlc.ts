@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** `tlc`: train large, then compress. One subcommand per file in ./commands. */
 import { Command } from 'commander';
+import { registerBench } from './commands/bench.js';
 import { registerCompress } from './commands/compress.js';
 import { registerConvert } from './commands/convert.js';
 import { registerEval } from './commands/eval.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerExport(program);
   registerCompress(program);
   registerServe(program);
+  registerBench(program);
   program.addHelpText(
     'after',
     '\nExamples:\n  tlc inspect model.onnx\n  tlc inspect model.onnx --json\n  tlc convert model.onnx out/model.onnx --external-data --cleanup\n',

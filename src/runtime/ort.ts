@@ -194,3 +194,8 @@ export async function runSession(
 export function ortTensor(type: OrtTensorType, data: OrtTensorData, dims: readonly number[]): OrtTensor {
   return new ort.Tensor(type, data, dims);
 }
+
+/** The onnxruntime-node version in use (for reports that state what produced their numbers). */
+export function ortVersion(): string {
+  return ort.env.versions?.common ?? 'unknown';
+}

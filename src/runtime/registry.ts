@@ -112,7 +112,7 @@ function readJson<T>(path: string): T {
 }
 
 /** tlc.json of a folder; a bare fill-mask export gets one made up from its files. */
-function folderTlc(dir: string): TlcModelJson {
+export function folderTlc(dir: string): TlcModelJson {
   if (existsSync(join(dir, 'tlc.json'))) return readJson<TlcModelJson>(join(dir, 'tlc.json'));
   const file = join('onnx', 'model.onnx');
   if (!existsSync(join(dir, file)))

@@ -1,0 +1,54 @@
+/** Timing of one workload: warm-up runs, then timed runs until a run count or a time limit, summarised. */
+import { percentile } from '../compress/validate/latency.js';
+
+export interface TimingOptions {
+  /** Untimed runs first (default 3). */
+  readonly warmup?: number;
+  /** Timed runs at least (default 5) … */
+  readonly minRuns?: number;
+  /** … and at most (default 200) … */
+  readonly maxRuns?: number;
+  /** … stopping once this many seconds of timed runs have passed after minRuns (default 2). */
+  readonly seconds?: number;
+}
+
+export interface LatencySummary {
+  readonly p50_ms: number;
+  readonly p90_ms: number;
+  readonly p95_ms: number;
+  readonly p99_ms: number;
+  readonly mean_ms: number;
+  readonly runs: number;
+  /** Inputs per second over the timed runs: batch × runs / their total time. */
+  readonly throughput: number;
+}
+
+/** Percentiles (linear interpolation between ranks, as numpy's default) of run times in ms. */
+export function summarise(times: readonly number[], batch: number): LatencySummary {
+  const sorted = [...times].sort((a, b) => a - b);
+  const total = sorted.reduce((s, t) => s + t, 0);
+  return {
+    p50_ms: percentile(sorted, 50),
+    p90_ms: percentile(sorted, 90),
+    p95_ms: percentile(sorted, 95),
+    p99_ms: percentile(sorted, 99),
+    mean_ms: sorted.length === 0 ? Number.NaN : total / sorted.length,
+    runs: sorted.length,
+    throughput: total === 0 ? Number.NaN : (batch * sorted.length * 1000) / total,
+  };
+}
+
+/** Runs `run` (warm-up first) and returns the timed runs' durations in milliseconds. */
+export async function timeRuns(run: () => Promise<void>, o: TimingOptions = {}): Promise<number[]> {
+  for (let i = 0; i < (o.warmup ?? 3); i++) await run();
+  const times: number[] = [];
+  const minRuns = o.minRuns ?? 5;
+  const maxRuns = Math.max(minRuns, o.maxRuns ?? 200);
+  const deadline = performance.now() + (o.seconds ?? 2) * 1000;
+  while (times.length < maxRuns && (times.length < minRuns || performance.now() < deadline)) {
+    const t0 = performance.now();
+    await run();
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
