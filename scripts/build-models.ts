@@ -13,8 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { mlmDocuments, translationPairs } from '../src/train/run/data.js';
-import { readRunConfig } from '../src/train/run/loop.js';
+import { writeTestSplit } from '../src/train/run/test-split.js';
 
 interface ManifestEntry {
   readonly name: string;
@@ -57,21 +56,6 @@ function sourceHash(entry: ManifestEntry, source: string | undefined): string {
       if (existsSync(join(source, f))) h.update(readFileSync(join(source, f)));
     }
   return h.digest('hex').slice(0, 16);
-}
-
-/** The run's test split as export-and-compress reads evaluation data: plain text (MLM) or a TSV of pairs. */
-async function writeTestSplit(runDir: string, base: string): Promise<{ file: string; task: string }> {
-  const config = readRunConfig(runDir);
-  mkdirSync(dirname(base), { recursive: true });
-  if (config.task === 'mlm') {
-    const docs = await mlmDocuments(config, 'test');
-    writeFileSync(`${base}.txt`, docs.map((d) => d.text).join('\n\n'));
-    return { file: `${base}.txt`, task: 'mlm' };
-  }
-  const pairs = await translationPairs(config, 'test');
-  const clean = (t: string) => t.replace(/[\t\n\r]+/g, ' ');
-  writeFileSync(`${base}.tsv`, pairs.map((p) => `${clean(p.source)}\t${clean(p.target)}`).join('\n'));
-  return { file: `${base}.tsv`, task: 'translation' };
 }
 
 for (const entry of manifest.models) {
