@@ -1,6 +1,6 @@
 /**
- * bench:quick — experiments A–D in quick mode (four presets trained for 20 s each, their variants compressed,
- * scored and timed) and `tlc bench` on a built-in model, in a few minutes; then checks that every plot shows
+ * bench:quick — experiments A–D in quick mode (four presets trained for 30 s each; B–D compress, score and time
+ * the shipped fill-mask pair) and `tlc bench` on a built-in model, in a few minutes; then checks that every plot shows
  * exactly its results' series and that no series is empty or constant. Results and plots go to
  * .cache/experiments/quick/results (or --out).
  */

@@ -261,7 +261,7 @@ export async function compressedVariants(
   const key = JSON.stringify({
     recipes,
     evalTokens: o.evalTokens,
-    run: readFileSync(join(run.dir, '.study'), 'utf8'),
+    run: runKey(run),
   });
   if (!stamped(folder, key)) {
     o.log(`${variantsName(run)}: export and compress (${recipes.join(', ')})`);
