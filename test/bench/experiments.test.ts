@@ -1,6 +1,6 @@
 /**
  * The experiments A–D end to end at a size a test can afford (two presets narrowed to width 32, trained for a
- * few seconds each on text whose masked words follow from their neighbours): every result JSON matches its
+ * 300 steps each on text whose masked words follow from their neighbours): every result JSON matches its
  * plots' data, no series is empty or constant, and the numbers hang together (A's curves run forward in time,
  * B's pruning lowers the non-zero count, C's int8 is the smallest, D's frontier is not dominated).
  */
@@ -50,7 +50,10 @@ describe('experiments A–D (micro study)', () => {
   const results: Record<string, ExperimentResult> = {};
   before(async () => {
     const data = join(dir, 'counting.txt');
-    writeFileSync(data, countingText(Rng.seeded(3), COMPASS, 400, () => 40));
+    writeFileSync(
+      data,
+      countingText(Rng.seeded(3), COMPASS, 400, () => 40),
+    );
     const out = join(dir, 'results');
     mkdirSync(out, { recursive: true });
     o = {
@@ -59,9 +62,10 @@ describe('experiments A–D (micro study)', () => {
       work: join(dir, 'work'),
       presets: ['tiny', 'small'],
       translationPresets: [],
-      budget: '5s',
-      translationBudget: '5s',
-      evalEvery: 15,
+      // A step budget (reached long before the time budget) keeps the runs, and so every score, deterministic.
+      budget: '5m',
+      translationBudget: '5m',
+      evalEvery: 20,
       warmup: 5,
       batchTokens: 512,
       trainEvalTokens: 1024,
@@ -69,7 +73,22 @@ describe('experiments A–D (micro study)', () => {
       pruneSweep: [0.5, 0.9],
       latencySeconds: 0.05,
       threads: 1,
-      trainArgs: ['--data', data, '--vocab-size', '300', '--max-length', '32', '--width', '32', '--heads', '2', '--ffn', '64'],
+      trainArgs: [
+        '--max-steps',
+        '300',
+        '--data',
+        data,
+        '--vocab-size',
+        '300',
+        '--max-length',
+        '32',
+        '--width',
+        '32',
+        '--heads',
+        '2',
+        '--ffn',
+        '64',
+      ],
       log: () => {},
     };
     results.a = await experimentA(o);
@@ -92,18 +111,24 @@ describe('experiments A–D (micro study)', () => {
       time.map((s) => s.name),
       ['tiny', 'small'],
     );
-    for (const s of time) for (let i = 1; i < s.points.length; i++) assert.ok(s.points[i]!.x > s.points[i - 1]!.x);
+    for (const s of time)
+      for (let i = 1; i < s.points.length; i++) assert.ok(s.points[i]!.x > s.points[i - 1]!.x);
     const rows = results.a!.tables.presets!;
     assert.equal(rows.length, 2);
     for (const r of rows) assert.ok((r.seconds_per_step as number) > 0 && (r.steps as number) > 0);
-    assert.match(results.a!.commands[0]!, /^tlc train --task mlm .*--preset tiny .*--time-budget 5s/);
+    assert.match(
+      results.a!.commands[0]!,
+      /^tlc train --task mlm .*--preset tiny .*--time-budget 5m .*--max-steps 300/,
+    );
   });
 
   it('B: pruning lowers the non-zero parameters; C: int8 is the smallest variant', () => {
     for (const s of results.b!.series) {
       assert.equal(s.points.length, 3, 'fp32 and two pruning levels');
       const byName = new Map(s.points.map((p) => [p.label, p.x]));
-      assert.ok(byName.get('pruned90')! < byName.get('pruned50')! && byName.get('pruned50')! < byName.get('fp32')!);
+      assert.ok(
+        byName.get('pruned90')! < byName.get('pruned50')! && byName.get('pruned50')! < byName.get('fp32')!,
+      );
     }
     for (const s of results.c!.series) {
       const smallest = s.points.reduce((a, b) => (b.x < a.x ? b : a));
@@ -118,7 +143,10 @@ describe('experiments A–D (micro study)', () => {
     const frontier = results.d!.series.find((s) => s.name === 'Pareto frontier')!;
     for (const f of frontier.points)
       for (const r of rows)
-        assert.ok(!((r.p50_ms as number) < f.x && (r.accuracy as number) > f.y), 'no variant beats a frontier point');
+        assert.ok(
+          !((r.p50_ms as number) < f.x && (r.accuracy as number) > f.y),
+          'no variant beats a frontier point',
+        );
     assert.equal(rows.filter((r) => r.on_frontier).length, frontier.points.length);
     const json = JSON.parse(readFileSync(join(o.out, 'd.json'), 'utf8')) as ExperimentResult;
     assert.equal(json.machine.cores > 0, true);
