@@ -107,13 +107,16 @@ export function mlmRecipes(o: StudyOptions): string[] {
 
 export const TRANSLATION_RECIPES = ['int8', 'q4', 'prune:0.5+int8'];
 
-/** Runs `tlc <args>` (the TypeScript sources, as the experiments run from a checkout) and returns its command. */
-export function tlc(o: StudyOptions, args: readonly string[]): string {
+/**
+ * Runs `tlc <args>` (the TypeScript sources, as the experiments run from a checkout) and returns its command;
+ * its standard output is shown with `show`, else dropped (progress and errors always reach stderr).
+ */
+export function tlc(o: StudyOptions, args: readonly string[], show = false): string {
   const command = `tlc ${args.map((a) => (a.startsWith(ROOT) ? relative(ROOT, a) : a)).join(' ')}`;
   o.log(`$ ${command}`);
   const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src', 'cli', 'tlc.ts'), ...args], {
     cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', show ? 'inherit' : 'ignore', 'inherit'],
   });
   if (r.status !== 0) throw new Error(`${command} failed (exit ${r.status ?? r.signal})`);
   return command;
