@@ -56,6 +56,7 @@ describe('experiments A–D (micro study)', () => {
     );
     const out = join(dir, 'results');
     mkdirSync(out, { recursive: true });
+    mkdirSync(join(dir, 'given'), { recursive: true });
     o = {
       quick: true,
       out,
@@ -135,6 +136,20 @@ describe('experiments A–D (micro study)', () => {
       assert.equal(smallest.label, 'int8');
       assert.deepEqual(s.points.map((p) => p.label).sort(), ['fp32', 'int8', 'q4', 'q8']);
     }
+  });
+
+  it('B–D take given run folders (the shipped pair in quick mode) and score them as their own preset runs', async () => {
+    const runs = ['tiny', 'small'].map((p) => join(o.work, 'runs', `mlm-${p}`));
+    const given = await experimentC({ ...o, out: join(dir, 'given'), mlmRuns: runs });
+    assert.deepEqual(
+      given.series.map((s) => s.name),
+      ['mlm-tiny', 'mlm-small'],
+    );
+    // Same checkpoints, same test split, same recipes: the same scores and sizes as from A's runs.
+    assert.deepEqual(
+      given.series.map((s) => s.points),
+      results.c!.series.map((s) => s.points),
+    );
   });
 
   it('D: every variant of every preset is timed and the frontier is not dominated', () => {
