@@ -31,6 +31,11 @@ export interface SessionOptions {
   readonly source?: string;
   /** External data files for a model given as bytes: path as written in the model → contents. */
   readonly externalData?: readonly { path: string; data: Uint8Array }[];
+  /**
+   * Keep freed memory in ORT's CPU arena for the next run (default true). Off for sessions that are many and
+   * large, such as training graphs kept per input shape: each arena keeps its peak working set for good.
+   */
+  readonly memoryArena?: boolean;
   /** Extra session config entries (ORT's `extra`), e.g. `{ session: { qdq_matmulnbits_accuracy_level: '0' } }`. */
   readonly extra?: Record<string, unknown>;
 }
@@ -46,6 +51,7 @@ function sessionOptions(
     executionMode: 'sequential',
     graphOptimizationLevel: options.optimizationLevel ?? 'all',
     logSeverityLevel: 3,
+    ...(options.memoryArena === false && { enableCpuMemArena: false }),
     ...(options.externalData && {
       externalData: options.externalData.map((e) => ({ path: e.path, data: e.data })),
     }),

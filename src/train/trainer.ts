@@ -45,6 +45,8 @@ export interface TrainerOptions {
   readonly fallbackToCpu?: boolean;
   /** Sessions kept for different input shapes (default 8). */
   readonly maxSessions?: number;
+  /** ORT's CPU memory arena per session (default true; off when many shapes each keep a session). */
+  readonly memoryArena?: boolean;
 }
 
 export interface StepResult {
@@ -76,6 +78,7 @@ class SessionCache {
     }
     const created = await createSessionOn(this.bytes, {
       threads: this.options.threads ?? 1,
+      memoryArena: this.options.memoryArena ?? true,
       source: this.source,
       ...(this.options.device !== undefined && { device: this.options.device }),
       ...(this.options.fallbackToCpu !== undefined && { fallbackToCpu: this.options.fallbackToCpu }),

@@ -225,6 +225,10 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
       device: run.device,
       fallbackToCpu: run.fallbackToCpu,
       maxSessions: run.task === 'translation' ? 32 : 8,
+      // Translation keeps a session per length bucket, and each CPU arena holds its peak for good: a 5 + 5 × 256
+      // model reached 21.8 GB in 90 s with arenas and 2.8 GB without (and trained faster, 1,440 vs 1,213 tok/s).
+      // MLM has two shapes and trains 22% faster with its arenas.
+      memoryArena: run.task !== 'translation',
     },
     task.evaluate,
   );
