@@ -41,8 +41,10 @@ export interface StudyOptions {
   /** Linear warm-up steps of the learning rate. */
   readonly warmup: number;
   readonly batchTokens: number;
-  /** More `tlc train` flags for every run (later flags win): e.g. your own --data, a smaller --max-length. */
+  /** More `tlc train` flags for every MLM run (later flags win): e.g. your own --data, a smaller --max-length. */
   readonly trainArgs?: readonly string[];
+  /** More `tlc train` flags for every translation run trained here. */
+  readonly translationTrainArgs?: readonly string[];
   /** Validation tokens per MLM evaluation during training. */
   readonly trainEvalTokens: number;
   /** Test-split tokens each variant is scored on. */
@@ -188,7 +190,7 @@ export function presetRuns(o: StudyOptions, task: 'mlm' | 'translation'): Preset
       String(o.threads),
       '--seed',
       '1',
-      ...(o.trainArgs ?? []),
+      ...((task === 'mlm' ? o.trainArgs : o.translationTrainArgs) ?? []),
       '--out',
       dir,
     ];

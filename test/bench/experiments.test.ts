@@ -13,12 +13,14 @@ import { experimentA } from '../../scripts/experiments/exp-a.js';
 import { experimentB } from '../../scripts/experiments/exp-b.js';
 import { experimentC } from '../../scripts/experiments/exp-c.js';
 import { experimentD } from '../../scripts/experiments/exp-d.js';
+import { experimentE } from '../../scripts/experiments/exp-e.js';
 import { paretoFrontier } from '../../scripts/experiments/plot.js';
 import { type ExperimentResult, resultProblems } from '../../scripts/experiments/results.js';
 import type { StudyOptions } from '../../scripts/experiments/study.js';
 import { Rng } from '../../src/train/rng.js';
 import { COMPASS } from '../helpers/fill-mask.js';
 import { countingText } from '../helpers/train.js';
+import { syntheticPairs, writeTsv } from '../helpers/translation.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tlc-exp-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,6 +52,8 @@ describe('experiments A–D (micro study)', () => {
   const results: Record<string, ExperimentResult> = {};
   before(async () => {
     const data = join(dir, 'counting.txt');
+    const pairs = join(dir, 'pairs.tsv');
+    writeTsv(pairs, syntheticPairs(1, 1500));
     writeFileSync(
       data,
       countingText(Rng.seeded(3), COMPASS, 400, () => 40),
@@ -62,7 +66,6 @@ describe('experiments A–D (micro study)', () => {
       out,
       work: join(dir, 'work'),
       presets: ['tiny', 'small'],
-      translationPresets: [],
       // A step budget (reached long before the time budget) keeps the runs, and so every score, deterministic.
       budget: '5m',
       translationBudget: '5m',
@@ -90,16 +93,39 @@ describe('experiments A–D (micro study)', () => {
         '--ffn',
         '64',
       ],
+      translationPresets: ['tiny', 'small'],
+      translationRuns: [],
+      translationTrainArgs: [
+        '--max-steps',
+        '450',
+        '--schedule',
+        'constant',
+        '--data',
+        pairs,
+        '--vocab-size',
+        '300',
+        '--max-length',
+        '32',
+        '--width',
+        '32',
+        '--heads',
+        '2',
+        '--ffn',
+        '64',
+        '--lr',
+        '2e-3',
+      ],
       log: () => {},
     };
     results.a = await experimentA(o);
     results.b = await experimentB(o);
     results.c = await experimentC(o);
     results.d = await experimentD(o);
+    results.e = await experimentE(o);
   });
 
   it('writes results whose plots show exactly their series, none empty or constant', () => {
-    for (const id of ['a', 'b', 'c', 'd'] as const) assert.deepEqual(resultProblems(o.out, id), [], id);
+    for (const id of ['a', 'b', 'c', 'd', 'e'] as const) assert.deepEqual(resultProblems(o.out, id), [], id);
     assert.deepEqual(
       results.a!.plots.map((p) => p.file),
       ['a-perplexity-time.svg', 'a-perplexity-steps.svg'],
@@ -136,6 +162,25 @@ describe('experiments A–D (micro study)', () => {
       assert.equal(smallest.label, 'int8');
       assert.deepEqual(s.points.map((p) => p.label).sort(), ['fp32', 'int8', 'q4', 'q8']);
     }
+  });
+
+  it('E: translation presets trained here, every variant scored by BLEU and timed', () => {
+    const rows = results.e!.tables.variants!;
+    assert.deepEqual(
+      rows.map((r) => `${r.preset} ${r.variant}`),
+      [
+        'tiny fp32',
+        'tiny int8',
+        'tiny q4',
+        'tiny pruned50_int8',
+        'small fp32',
+        'small int8',
+        'small q4',
+        'small pruned50_int8',
+      ],
+    );
+    for (const r of rows) assert.ok((r.bleu as number) >= 0 && (r.p50_ms as number) > 0);
+    assert.match(results.e!.commands[0]!, /^tlc train --task translation .*--preset tiny/);
   });
 
   it('B–D take given run folders (the shipped pair in quick mode) and score them as their own preset runs', async () => {
