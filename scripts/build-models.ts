@@ -9,7 +9,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -93,4 +93,17 @@ for (const entry of manifest.models) {
     ...entry.recipes.flatMap((r) => ['--recipe', r]),
   ]);
   writeFileSync(stamp, `${key}\n`);
+}
+
+// Folders this script built for models the manifest no longer lists (they carry its stamp) would still be served
+// by `tlc serve --models <cache>/models`: remove them. Folders without the stamp are someone else's and stay.
+if (flags.only === undefined && existsSync(join(cache, 'models'))) {
+  const listed = new Set(manifest.models.map((m) => m.name));
+  for (const name of readdirSync(join(cache, 'models'))) {
+    const dir = join(cache, 'models', name);
+    if (!listed.has(name) && existsSync(join(dir, '.tlc-source'))) {
+      process.stderr.write(`${name}: no longer in models/manifest.json; removing ${dir}\n`);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 }
