@@ -2,10 +2,11 @@
  * Experiment D: test-split MLM accuracy against served fill-mask latency (batch 1 × 128, top-5 in the graph)
  * for all variants of all presets, with the Pareto frontier: which model to deploy under a latency budget.
  */
+import { relative } from 'node:path';
 import { latencyFrontier } from './latency-frontier.js';
 import { mlmVariants } from './mlm-variants.js';
 import { type ExperimentResult, writeResult } from './results.js';
-import type { StudyOptions } from './study.js';
+import { ROOT, type StudyOptions } from './study.js';
 
 export async function experimentD(o: StudyOptions): Promise<ExperimentResult> {
   const t0 = performance.now();
@@ -30,7 +31,8 @@ export async function experimentD(o: StudyOptions): Promise<ExperimentResult> {
       commands: [
         ...presets.flatMap((p) => p.commands),
         ...presets.map(
-          (p) => `tlc bench ${p.variants.folder} --batches 1 --lengths 128 --threads ${o.threads}`,
+          (p) =>
+            `tlc bench ${relative(ROOT, p.variants.folder)} --batches 1 --lengths 128 --threads ${o.threads}`,
         ),
       ],
       series: [...series, frontier],

@@ -3,12 +3,14 @@
  * same time budget, compressed, scored by BLEU on the test split and timed as served (encoder + cached
  * decoder steps), with the Pareto frontier.
  */
+import { relative } from 'node:path';
 import { latencyFrontier } from './latency-frontier.js';
 import type { Series } from './plot.js';
 import { type ExperimentResult, writeResult } from './results.js';
 import {
   compressCommand,
   compressedVariants,
+  ROOT,
   type StudyOptions,
   TRANSLATION_RECIPES,
   translationStudyRuns,
@@ -47,7 +49,7 @@ export async function experimentE(o: StudyOptions): Promise<ExperimentResult> {
       commands: compressed.flatMap(({ run, variants }) => [
         run.command,
         compressCommand(o, run, TRANSLATION_RECIPES, variants.evalData),
-        `tlc bench ${variants.folder} --batches 1 --lengths 16 --threads ${o.threads}`,
+        `tlc bench ${relative(ROOT, variants.folder)} --batches 1 --lengths 16 --threads ${o.threads}`,
       ]),
       series: [...series, frontier, ...sizeSeries],
       tables: { variants: rows.map(({ score, ...r }) => ({ ...r, bleu: score })) },
