@@ -47,6 +47,9 @@ describe('paretoFrontier', () => {
   });
 });
 
+/** Every micro-study run: a small vocabulary, short sequences, width 32 whatever the preset's depth. */
+const NARROW = ['--vocab-size', '300', '--max-length', '32', '--width', '32', '--heads', '2', '--ffn', '64'];
+
 describe('experiments A–D (micro study)', () => {
   let o: StudyOptions;
   const results: Record<string, ExperimentResult> = {};
@@ -77,22 +80,7 @@ describe('experiments A–D (micro study)', () => {
       pruneSweep: [0.5, 0.9],
       latencySeconds: 0.05,
       threads: 1,
-      trainArgs: [
-        '--max-steps',
-        '300',
-        '--data',
-        data,
-        '--vocab-size',
-        '300',
-        '--max-length',
-        '32',
-        '--width',
-        '32',
-        '--heads',
-        '2',
-        '--ffn',
-        '64',
-      ],
+      trainArgs: ['--max-steps', '300', '--data', data, ...NARROW],
       translationPresets: ['tiny', 'small'],
       translationRuns: [],
       translationTrainArgs: [
@@ -102,16 +90,7 @@ describe('experiments A–D (micro study)', () => {
         'constant',
         '--data',
         pairs,
-        '--vocab-size',
-        '300',
-        '--max-length',
-        '32',
-        '--width',
-        '32',
-        '--heads',
-        '2',
-        '--ffn',
-        '64',
+        ...NARROW,
         '--lr',
         '2e-3',
       ],
