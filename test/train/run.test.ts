@@ -97,6 +97,11 @@ describe('tlc train / tlc eval', () => {
     assert.ok(test.metrics.accuracy! > 0.5, 'the test split is learned too');
     // The unigram baseline of the test tokens (under training frequencies) is reported beside the model's.
     assert.ok(test.metrics.perplexity! < test.metrics.unigram_perplexity! / 2);
+    // So is the neighbour-count baseline: in counting text a neighbour gives the word away, so it is far above
+    // chance (1 in 12 words) though below 1 (both neighbours masked or replaced by random tokens); misaligned
+    // positions would leave it near chance.
+    for (const neighbour of [test.metrics.neighbour_accuracy!, last.validation.neighbour_accuracy!])
+      assert.ok(neighbour > 0.5 && neighbour < 1, `neighbour baseline ${neighbour}`);
 
     // Packed for shipping: float16 parameters only, a quarter of the bytes or less, same metrics within rounding.
     const shipped = join(dir, 'shipped');

@@ -23,7 +23,6 @@ import {
   specialIdsOf,
   TOKENIZER_FILE,
   translationPairs,
-  unigramPerplexity,
 } from './data.js';
 import {
   type EvalRunner,
@@ -33,6 +32,7 @@ import {
 } from './evaluate.js';
 import { locateCheckpoint } from './locate.js';
 import { modelConfig, readRunConfig } from './loop.js';
+import { mlmBaselines } from './mlm-baselines.js';
 
 export interface EvalOptions {
   readonly split?: Split;
@@ -76,18 +76,21 @@ export async function evaluateRun(target: string, options: EvalOptions = {}): Pr
       if (options.maxTokens !== undefined)
         blocks = blocks.slice(0, Math.max(1, Math.floor(options.maxTokens / run.model.maxLength)));
       const batchSize = Math.max(1, Math.floor(run.batchTokens / run.model.maxLength));
-      const m = await evaluateMlm(
-        runner,
-        mlmEvalBatches(blocks, { sequenceLength: run.model.maxLength, batchSize, special, seed: run.seed }),
-      );
-      // The baseline to beat: the split's tokens under the training split's unigram frequencies.
+      const batches = mlmEvalBatches(blocks, {
+        sequenceLength: run.model.maxLength,
+        batchSize,
+        special,
+        seed: run.seed,
+      });
+      const m = await evaluateMlm(runner, batches);
+      // The baselines to beat, from the training split's counts, on the same masked tokens.
       const train = encodeDocuments(tokenizer, await mlmDocuments(run, 'train'));
       metrics = {
         loss: m.loss,
         perplexity: m.perplexity,
         accuracy: m.accuracy,
         tokens: m.tokens,
-        unigram_perplexity: unigramPerplexity(train, docs, tokenizer.tokens.length),
+        ...mlmBaselines(train, docs, batches, special, run.model.maxLength),
       };
     } else {
       const raw = await translationPairs(run, split);

@@ -25,11 +25,11 @@ import {
   runTokenizer,
   specialIdsOf,
   translationPairs,
-  unigramPerplexity,
 } from './data.js';
 import { evaluateMlm, evaluateTranslationLoss, evaluateTranslationQuality } from './evaluate.js';
 import { BEST_FILE, CHECKPOINT_FILE } from './locate.js';
 import { appendLog, type LogRow } from './log.js';
+import { mlmBaselines } from './mlm-baselines.js';
 
 export const RUN_FILE = 'run.json';
 export const LOG_FILE = 'log.jsonl';
@@ -109,7 +109,7 @@ async function mlmTask(
       const m = await evaluateMlm((b, outs) => trainer.evaluateOutputs(b, outs), evalBatches);
       return { loss: m.loss, perplexity: m.perplexity, accuracy: m.accuracy };
     },
-    baseline: { unigram_perplexity: unigramPerplexity(train, validation, tokenizer.tokens.length) },
+    baseline: { ...mlmBaselines(train, validation, evalBatches, special, length) },
   };
 }
 
