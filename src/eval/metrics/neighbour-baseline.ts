@@ -6,7 +6,7 @@
  *
  * It answers "has the model learnt more than local word statistics?": a Transformer that scores below it has
  * not yet learnt to read its neighbours well. Counting sorts one float64 key per training token (context ×
- * vocabulary + word), so it needs no hash map of maps: about a second for two million tokens.
+ * vocabulary + word), so it needs no hash map of maps: under two seconds for 2.4 million tokens here.
  */
 import type { TokenIds } from './mlm.js';
 
