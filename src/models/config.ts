@@ -3,6 +3,15 @@ import { TlcError } from '../errors/index.js';
 
 export type Activation = 'gelu' | 'gelu_tanh' | 'relu';
 
+/**
+ * How attention learns where tokens are. 'learned': a trained [maxLength, D] table added to the token
+ * embeddings (BERT / RoBERTa / Marian). 'alibi': no table; each head adds −m·|i − j| to its attention logits
+ * (Press et al. 2022, symmetric for the bidirectional encoder; causal self-attention only sees j ≤ i, and
+ * cross-attention has no position bias), with the geometric slopes m of positions.ts.
+ */
+export type PositionScheme = 'learned' | 'alibi';
+export const POSITION_SCHEMES: readonly PositionScheme[] = ['learned', 'alibi'];
+
 export interface TransformerConfig {
   readonly vocabSize: number;
   readonly maxLength: number;
@@ -19,6 +28,7 @@ export interface TransformerConfig {
   readonly attentionDropout: number;
   /** Pre-LayerNorm (norm before each sub-layer, plus a final norm) or post-LayerNorm (BERT / RoBERTa). */
   readonly preLayerNorm: boolean;
+  readonly positions: PositionScheme;
   readonly activation: Activation;
   readonly layerNormEpsilon: number;
   /** float32 for training and serving; float64 for gradient checks. */
@@ -30,6 +40,9 @@ export const DEFAULT_CONFIG: Omit<TransformerConfig, 'vocabSize' | 'dModel' | 'l
   dropout: 0.1,
   attentionDropout: 0.1,
   preLayerNorm: false,
+  // The structural default (old run settings and configs that do not say): new runs choose theirs in
+  // train/run/recipe.ts.
+  positions: 'learned',
   activation: 'gelu',
   layerNormEpsilon: 1e-5,
   dtype: 'float32',
@@ -51,6 +64,12 @@ export function validateConfig(c: TransformerConfig): void {
   }
   if (c.dModel % c.heads !== 0) {
     throw new TlcError('CONFIG_INVALID', `dModel ${c.dModel} must be divisible by heads ${c.heads}`);
+  }
+  if (!POSITION_SCHEMES.includes(c.positions)) {
+    throw new TlcError(
+      'CONFIG_INVALID',
+      `positions must be one of ${POSITION_SCHEMES.join(', ')}, got ${String(c.positions)}`,
+    );
   }
   for (const key of ['dropout', 'attentionDropout'] as const) {
     if (!(c[key] >= 0 && c[key] < 1))

@@ -12,6 +12,7 @@ import type { TransformerConfig } from './config.js';
 import { createModelContext, type DropoutSite, type ModelContext, type ParamInfo } from './context.js';
 import { activation, encoderLayer, layerNorm, linear } from './layers.js';
 import { crossEntropy } from './loss.js';
+import { selfDistances } from './positions.js';
 
 export const IGNORE_INDEX = -100;
 
@@ -29,17 +30,20 @@ export function wordEmbedding(m: ModelContext): string {
 }
 
 /**
- * Token + learned position embeddings (and their norm for post-LN), then dropout; returns [B, T, D].
- * `prefix` names the position table and norm (`embeddings.` for the encoder-only model); `length` names the
- * sequence dimension of the dropout mask.
+ * Token embeddings, plus learned position embeddings when the config uses them (ALiBi adds its positions in
+ * attention instead), and their norm for post-LN, then dropout; returns [B, T, D]. `prefix` names the position
+ * table and norm (`embeddings.` for the encoder-only model); `length` names the sequence dimension of the
+ * dropout mask.
  */
 export function embed(m: ModelContext, ids: string, word: string, prefix: string, length: string): string {
   const { maxLength: l, dModel: d } = m.config;
   const b = m.b;
-  const position = m.param(`${prefix}position`, [l, d], 'embedding', { std: 0.02 });
-  const size = b.op('Gather', [b.op('Shape', [ids]), m.int64s([1])], { axis: attr.int(0) });
-  const positions = b.op('Slice', [position, m.int64s([0]), size, m.int64s([0])]);
-  let x = b.op('Add', [b.op('Gather', [word, ids], { axis: attr.int(0) }), positions]);
+  let x = b.op('Gather', [word, ids], { axis: attr.int(0) });
+  if (m.config.positions === 'learned') {
+    const position = m.param(`${prefix}position`, [l, d], 'embedding', { std: 0.02 });
+    const size = b.op('Gather', [b.op('Shape', [ids]), m.int64s([1])], { axis: attr.int(0) });
+    x = b.op('Add', [x, b.op('Slice', [position, m.int64s([0]), size, m.int64s([0])])]);
+  }
   if (!m.config.preLayerNorm) x = layerNorm(m, x, `${prefix}norm`);
   return m.dropout(x, m.config.dropout, ['batch', length, d], `${prefix}dropout`);
 }
@@ -59,8 +63,9 @@ export function attentionBias(m: ModelContext, mask: string): string {
 export function encode(m: ModelContext, ids: string, mask: string, word: string, prefix = ''): string {
   let x = embed(m, ids, word, `${prefix}embeddings.`, 'sequence');
   const bias = attentionBias(m, mask);
+  const alibi = m.config.positions === 'alibi' ? selfDistances(m, ids) : undefined;
   for (let i = 0; i < m.config.layers; i++) {
-    x = m.b.scope(`${prefix}layer${i}`, () => encoderLayer(m, x, bias, i, `${prefix}layers`));
+    x = m.b.scope(`${prefix}layer${i}`, () => encoderLayer(m, x, bias, alibi, i, `${prefix}layers`));
   }
   return m.config.preLayerNorm ? layerNorm(m, x, `${prefix}final_norm`) : x;
 }

@@ -2,6 +2,7 @@
 import { attr } from '../onnx/attributes.js';
 import { MS_DOMAIN } from '../onnx/builder.js';
 import type { ModelContext } from './context.js';
+import { alibiBias } from './positions.js';
 
 const INIT_STD = 0.02;
 
@@ -63,6 +64,8 @@ export interface AttentionSpec {
   readonly memory?: string;
   /** Additive bias broadcastable to [B, H, T, S]. */
   readonly bias: string;
+  /** ALiBi distances [1, T, S] (positions.ts); this layer adds −slope_h · distance per head. */
+  readonly alibi?: string;
   readonly queryLength: string;
   readonly keyLength: string;
   /** Unique dropout-site name. */
@@ -107,7 +110,9 @@ export function attention(m: ModelContext, x: string, name: string, spec: Attent
   const qh = splitHeads(m, b.op('Mul', [q, m.scalar(1 / Math.sqrt(d / h))]), [0, 2, 1, 3]);
   const kt = splitHeads(m, k, [0, 2, 3, 1]);
   const vh = splitHeads(m, v, [0, 2, 1, 3]);
-  const scores = b.op('Add', [b.op('MatMul', [qh, kt], {}, { name: `${name}/scores` }), spec.bias]);
+  let scores = b.op('MatMul', [qh, kt], {}, { name: `${name}/scores` });
+  if (spec.alibi !== undefined) scores = b.op('Add', [scores, alibiBias(m, spec.alibi, name)]);
+  scores = b.op('Add', [scores, spec.bias]);
   let probs = b.op('Softmax', [scores], { axis: attr.int(-1) });
   probs = m.dropout(
     probs,
@@ -150,12 +155,14 @@ export function encoderLayer(
   m: ModelContext,
   x: string,
   maskBias: string,
+  alibi: string | undefined,
   i: number,
   prefix = 'layers',
 ): string {
   const p = `${prefix}.${i}`;
   const self: AttentionSpec = {
     bias: maskBias,
+    ...(alibi !== undefined && { alibi }),
     queryLength: 'sequence',
     keyLength: 'sequence',
     site: `${p}.self`,

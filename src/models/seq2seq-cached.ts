@@ -16,6 +16,7 @@ import type { TransformerConfig } from './config.js';
 import { createModelContext, type ModelContext } from './context.js';
 import { attentionBias, type BuiltModel, wordEmbedding } from './encoder.js';
 import { feedForward, layerNorm, linear, residual, splitHeads } from './layers.js';
+import { alibiBias, alibiDistances, dimension } from './positions.js';
 
 interface Cache {
   readonly key: string;
@@ -32,12 +33,15 @@ function attend(
   value: string,
   bias: string,
   name: string,
+  alibi?: string,
 ): string {
   const { dModel: d, heads: h } = m.config;
   const b = m.b;
   const qh = splitHeads(m, b.op('Mul', [query, m.scalar(1 / Math.sqrt(d / h))]), HEADS);
   const kt = b.op('Transpose', [key], { perm: attr.ints([0, 1, 3, 2]) });
-  const probs = b.op('Softmax', [b.op('Add', [b.op('MatMul', [qh, kt]), bias])], { axis: attr.int(-1) });
+  let scores = b.op('MatMul', [qh, kt]);
+  if (alibi !== undefined) scores = b.op('Add', [scores, alibiBias(m, alibi, name)]);
+  const probs = b.op('Softmax', [b.op('Add', [scores, bias])], { axis: attr.int(-1) });
   const context = b.op('Transpose', [b.op('MatMul', [probs, value])], { perm: attr.ints(HEADS) });
   return linear(m, b.op('Reshape', [context, m.int64s([0, 0, d])]), `${name}.out`, d, d);
 }
@@ -88,13 +92,17 @@ export function buildCachedDecoder(
     ? b.op('Gather', [b.op('Shape', [past[0]!.self.key]), m.int64s([2])], { axis: attr.int(0) })
     : m.int64s([0]);
 
-  // Embeddings at absolute positions past … past + T.
-  const position = m.param('decoder.embeddings.position', [config.maxLength, d], 'embedding', { std: 0 });
-  const t = b.op('Gather', [b.op('Shape', [ids]), m.int64s([1])], { axis: attr.int(0) });
-  const positions = b.op('Slice', [position, pastLength, b.op('Add', [pastLength, t]), m.int64s([0])]);
-  let x = b.op('Add', [b.op('Gather', [word, ids], { axis: attr.int(0) }), positions]);
+  let x = b.op('Gather', [word, ids], { axis: attr.int(0) });
+  let alibi: string | undefined;
+  if (config.positions === 'learned') {
+    // Embeddings at absolute positions past … past + T.
+    const position = m.param('decoder.embeddings.position', [config.maxLength, d], 'embedding', { std: 0 });
+    const t = b.op('Gather', [b.op('Shape', [ids]), m.int64s([1])], { axis: attr.int(0) });
+    x = b.op('Add', [x, b.op('Slice', [position, pastLength, b.op('Add', [pastLength, t]), m.int64s([0])])]);
+  }
   if (!config.preLayerNorm) x = layerNorm(m, x, 'decoder.embeddings.norm');
 
+  const pastScalar = b.op('Reshape', [pastLength, m.int64s([])]);
   const selfBias = causalBiasWithPast(m, ids, pastLength);
   const crossBias = attentionBias(m, encoderMask);
   for (let i = 0; i < layers; i++) {
@@ -114,7 +122,11 @@ export function buildCachedDecoder(
       }
       b.op('Identity', [key], {}, { outputs: [`present.${i}.decoder.key`] });
       b.op('Identity', [value], {}, { outputs: [`present.${i}.decoder.value`] });
-      return attend(m, q!, key, value, selfBias, `${p}.self`);
+      // The new queries sit at past … past + T − 1; the keys (cached and new) at 0 … past + T − 1.
+      if (config.positions === 'alibi' && alibi === undefined) {
+        alibi = alibiDistances(m, dimension(m, ids, 1), dimension(m, key, 2), pastScalar);
+      }
+      return attend(m, q!, key, value, selfBias, `${p}.self`, alibi);
     });
     x = residual(m, x, `${p}.cross_norm`, 'target', `${p}.cross_out`, (y) => {
       const q = linear(m, y, `${p}.cross.q`, d, d);

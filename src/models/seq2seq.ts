@@ -1,6 +1,6 @@
 /**
  * The encoder-decoder Transformer for translation: shared source/target vocabulary, one token embedding tied to
- * the output projection, learned positions, post- or pre-LayerNorm, label-smoothed cross-entropy.
+ * the output projection, learned or ALiBi positions, post- or pre-LayerNorm, label-smoothed cross-entropy.
  * Heads: 'loss' (training: logits only at target positions that carry a label), 'next-token' (greedy
  * decoding without a cache: the arg-max token after the last decoder position), 'logits'.
  */
@@ -13,6 +13,7 @@ import { createModelContext, type ModelContext } from './context.js';
 import { attentionBias, type BuiltModel, embed, encode, IGNORE_INDEX, wordEmbedding } from './encoder.js';
 import { attention, feedForward, layerNorm, residual } from './layers.js';
 import { crossEntropy } from './loss.js';
+import { selfDistances } from './positions.js';
 
 export interface Seq2SeqOptions {
   readonly rng: Rng;
@@ -45,12 +46,14 @@ function decoderLayer(
   memory: string,
   selfBias: string,
   crossBias: string,
+  alibi: string | undefined,
   i: number,
 ): string {
   const p = `decoder.layers.${i}`;
   let h = residual(m, x, `${p}.self_norm`, 'target', `${p}.self_out`, (y) =>
     attention(m, y, `${p}.self`, {
       bias: selfBias,
+      ...(alibi !== undefined && { alibi }),
       queryLength: 'target',
       keyLength: 'target',
       site: `${p}.self`,
@@ -78,8 +81,10 @@ export function decode(
   word: string,
 ): string {
   let x = embed(m, ids, word, 'decoder.embeddings.', 'target');
+  // ALiBi on causal self-attention only (keys j ≤ i, so −m·(i − j)); cross-attention has no position bias.
+  const alibi = m.config.positions === 'alibi' ? selfDistances(m, ids) : undefined;
   for (let i = 0; i < m.config.layers; i++)
-    x = m.b.scope(`decoder.layer${i}`, () => decoderLayer(m, x, memory, selfBias, crossBias, i));
+    x = m.b.scope(`decoder.layer${i}`, () => decoderLayer(m, x, memory, selfBias, crossBias, alibi, i));
   return m.config.preLayerNorm ? layerNorm(m, x, 'decoder.final_norm') : x;
 }
 

@@ -52,8 +52,11 @@ describe('export to a Hugging Face model folder', () => {
     const config = JSON.parse(readFileSync(join(modelDir, 'config.json'), 'utf8')) as Record<string, unknown>;
     assert.equal(config.model_type, 'roberta');
     assert.equal(config.num_hidden_layers, 2);
+    // The default recipe's ALiBi positions: no position table in the graph, the scheme named in config.json.
+    assert.equal(config.position_embedding_type, 'alibi');
     const tlc = JSON.parse(readFileSync(join(modelDir, 'tlc.json'), 'utf8')) as TlcModelJson;
     assert.equal(tlc.task, 'fill-mask');
+    assert.equal(tlc.architecture.positions, 'alibi');
     assert.equal(tlc.training?.step, 150);
     assert.equal(tlc.variants[0]?.files[0], 'onnx/model.onnx');
     assert.deepEqual(tlc, result.tlc);

@@ -8,8 +8,13 @@ import type { Model, Tensor } from '../../src/onnx/ir.js';
 import { Rng } from '../../src/train/rng.js';
 import { assertClose, i64, runModel } from '../helpers/ort.js';
 
-for (const preLayerNorm of [false, true]) {
-  describe(`cached decoder (${preLayerNorm ? 'pre' : 'post'}-LN)`, () => {
+for (const [preLayerNorm, positions] of [
+  [false, 'learned'],
+  [true, 'learned'],
+  [false, 'alibi'],
+  [true, 'alibi'],
+] as const) {
+  describe(`cached decoder (${preLayerNorm ? 'pre' : 'post'}-LN, ${positions} positions)`, () => {
     it('matches full recomputation at every step', async () => {
       const config = makeConfig({
         vocabSize: 50,
@@ -21,6 +26,7 @@ for (const preLayerNorm of [false, true]) {
         dropout: 0,
         attentionDropout: 0,
         preLayerNorm,
+        positions,
       });
       const reference = buildSeq2Seq(config, { rng: Rng.seeded(7), head: 'logits', dropout: false });
       // Perturb the biases and norms too, so that every parameter matters.

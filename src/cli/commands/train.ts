@@ -1,10 +1,12 @@
 /** `tlc train`: train an MLM encoder or a translation encoder-decoder under a wall-clock and/or step budget. */
 import type { Command } from 'commander';
 import { TlcError } from '../../errors/index.js';
+import { POSITION_SCHEMES } from '../../models/config.js';
 import { findPreset, PRESETS } from '../../models/presets.js';
 import type { Device } from '../../runtime/ort.js';
 import { RUN_DEFAULTS, type RunConfig, type Task, validateRunConfig } from '../../train/run/config.js';
 import { readRunConfig, runTraining } from '../../train/run/loop.js';
+import { defaultRecipe } from '../../train/run/recipe.js';
 import type { DecayKind } from '../../train/schedule.js';
 import { parseDuration } from '../duration.js';
 import { action } from '../errors.js';
@@ -21,6 +23,8 @@ interface TrainFlags {
   dropout: string;
   attentionDropout?: string;
   preLn?: boolean;
+  postLn?: boolean;
+  positions?: string;
   activation: string;
   corpus?: string;
   data?: string[];
@@ -30,12 +34,12 @@ interface TrainFlags {
   maxSteps?: string;
   batchTokens: string;
   accumulate: string;
-  lr: string;
-  warmup: string;
+  lr?: string;
+  warmup?: string;
   schedule: string;
   weightDecay: string;
   clipNorm: string;
-  labelSmoothing: string;
+  labelSmoothing?: string;
   evalEvery: string;
   evalTokens: string;
   evalSentences: string;
@@ -75,6 +79,9 @@ export function runConfigFromFlags(f: TrainFlags): RunConfig {
       ? num(f.heads, '--heads', true)
       : (preset?.heads ?? Math.max(1, Math.round(dModel / 64)));
   const dropout = num(f.dropout, '--dropout');
+  const layers = f.layers !== undefined ? num(f.layers, '--layers', true) : (preset?.layers ?? 4);
+  if (f.preLn && f.postLn) throw new TlcError('CLI_USAGE', 'give --pre-ln or --post-ln, not both');
+  const recipe = defaultRecipe(task, { layers, dModel });
   return validateRunConfig({
     task,
     corpus: f.corpus ?? (task === 'mlm' ? 'english' : 'en-fr'),
@@ -82,14 +89,16 @@ export function runConfigFromFlags(f: TrainFlags): RunConfig {
     model: {
       ...(preset !== undefined && { preset: preset.name }),
       dModel,
-      layers: f.layers !== undefined ? num(f.layers, '--layers', true) : (preset?.layers ?? 4),
+      layers,
       heads,
       ffn: f.ffn !== undefined ? num(f.ffn, '--ffn', true) : (preset?.ffn ?? 4 * dModel),
       maxLength: num(f.maxLength, '--max-length', true),
       dropout,
       attentionDropout:
         f.attentionDropout === undefined ? dropout : num(f.attentionDropout, '--attention-dropout'),
-      preLayerNorm: f.preLn ?? false,
+      preLayerNorm: f.preLn ? true : f.postLn ? false : recipe.preLayerNorm,
+      positions:
+        f.positions === undefined ? recipe.positions : oneOf(f.positions, POSITION_SCHEMES, '--positions'),
       activation: oneOf(f.activation, ['gelu', 'gelu_tanh', 'relu'], '--activation'),
     },
     vocabSize: num(f.vocabSize, '--vocab-size', true),
@@ -98,12 +107,13 @@ export function runConfigFromFlags(f: TrainFlags): RunConfig {
     ...(f.maxSteps !== undefined && { maxSteps: num(f.maxSteps, '--max-steps', true) }),
     batchTokens: num(f.batchTokens, '--batch-tokens', true),
     accumulate: num(f.accumulate, '--accumulate', true),
-    lr: num(f.lr, '--lr'),
-    warmupSteps: num(f.warmup, '--warmup', true),
+    lr: f.lr === undefined ? recipe.lr : num(f.lr, '--lr'),
+    warmupSteps: f.warmup === undefined ? recipe.warmupSteps : num(f.warmup, '--warmup', true),
     schedule: oneOf<DecayKind>(f.schedule, ['linear', 'cosine', 'inverse_sqrt', 'constant'], '--schedule'),
     weightDecay: num(f.weightDecay, '--weight-decay'),
     clipNorm: num(f.clipNorm, '--clip-norm'),
-    labelSmoothing: num(f.labelSmoothing, '--label-smoothing'),
+    labelSmoothing:
+      f.labelSmoothing === undefined ? recipe.labelSmoothing : num(f.labelSmoothing, '--label-smoothing'),
     evalEvery: num(f.evalEvery, '--eval-every', true),
     evalTokens: num(f.evalTokens, '--eval-tokens', true),
     evalSentences: num(f.evalSentences, '--eval-sentences', true),
@@ -130,7 +140,12 @@ export function registerTrain(program: Command): void {
     .option('--max-length <n>', 'tokens per sequence', '128')
     .option('--dropout <p>', 'dropout probability', '0.1')
     .option('--attention-dropout <p>', 'dropout on attention probabilities (default: --dropout)')
-    .option('--pre-ln', 'pre-LayerNorm blocks (default post-LN, as BERT/RoBERTa)')
+    .option('--pre-ln', 'pre-LayerNorm blocks (default: the recipe, pre-LN from 5 layers)')
+    .option('--post-ln', 'post-LayerNorm blocks, as BERT / RoBERTa (default: the recipe, below 5 layers)')
+    .option(
+      '--positions <scheme>',
+      'alibi (a per-head distance bias in attention, no table; the default) | learned (a position table, as BERT)',
+    )
     .option('--activation <name>', 'gelu | gelu_tanh | relu', 'gelu')
     .option('--corpus <name>', 'mlm: english | sotu | moby-dick; translation: en-fr | en-es')
     .option(
@@ -150,8 +165,8 @@ export function registerTrain(program: Command): void {
     .option('--max-steps <n>', 'stop after this many optimizer steps')
     .option('--batch-tokens <n>', 'tokens per batch', String(RUN_DEFAULTS.batchTokens))
     .option('--accumulate <n>', 'micro-batches per optimizer step', String(RUN_DEFAULTS.accumulate))
-    .option('--lr <rate>', 'peak learning rate', String(RUN_DEFAULTS.lr))
-    .option('--warmup <steps>', 'linear warm-up steps', String(RUN_DEFAULTS.warmupSteps))
+    .option('--lr <rate>', 'peak learning rate (default: the recipe, scaled by √(128 / width))')
+    .option('--warmup <steps>', 'linear warm-up steps (default: the recipe)')
     .option(
       '--schedule <kind>',
       'decay after warm-up: linear | cosine | inverse_sqrt | constant (over the budget)',
@@ -163,7 +178,7 @@ export function registerTrain(program: Command): void {
       String(RUN_DEFAULTS.weightDecay),
     )
     .option('--clip-norm <n>', 'global gradient-norm clipping (0: off)', String(RUN_DEFAULTS.clipNorm))
-    .option('--label-smoothing <e>', 'translation label smoothing', '0.1')
+    .option('--label-smoothing <e>', 'translation label smoothing (default: the recipe, 0.1)')
     .option('--eval-every <steps>', 'validate every N steps (and at the end)', String(RUN_DEFAULTS.evalEvery))
     .option('--eval-tokens <n>', 'validation tokens per MLM evaluation', String(RUN_DEFAULTS.evalTokens))
     .option(

@@ -58,6 +58,7 @@ function architecture(c: TransformerConfig, family: 'roberta' | 'marian'): TlcMo
     maxLength: c.maxLength,
     vocabSize: c.vocabSize,
     preLayerNorm: c.preLayerNorm,
+    positions: c.positions,
     activation: c.activation,
   };
 }

@@ -14,6 +14,15 @@ const ACTIVATIONS: Readonly<Record<TransformerConfig['activation'], string>> = {
   relu: 'relu',
 };
 
+/**
+ * Hugging Face's `position_embedding_type` ('absolute' is BERT's learned table); 'alibi' is TLC's: no table,
+ * the ONNX graphs add the per-head distance bias themselves, so loaders that run the graphs need nothing else.
+ */
+const POSITION_TYPES: Readonly<Record<TransformerConfig['positions'], string>> = {
+  learned: 'absolute',
+  alibi: 'alibi',
+};
+
 export function robertaConfig(c: TransformerConfig, special: SpecialIds): Record<string, unknown> {
   return {
     architectures: ['RobertaForMaskedLM'],
@@ -27,6 +36,7 @@ export function robertaConfig(c: TransformerConfig, special: SpecialIds): Record
     hidden_dropout_prob: c.dropout,
     attention_probs_dropout_prob: c.attentionDropout,
     max_position_embeddings: c.maxLength,
+    position_embedding_type: POSITION_TYPES[c.positions],
     type_vocab_size: 1,
     layer_norm_eps: c.layerNormEpsilon,
     bos_token_id: special.bos,
@@ -55,6 +65,7 @@ export function marianConfig(c: TransformerConfig, special: SpecialIds): Record<
     dropout: c.dropout,
     attention_dropout: c.attentionDropout,
     max_position_embeddings: c.maxLength,
+    position_embedding_type: POSITION_TYPES[c.positions],
     max_length: c.maxLength,
     num_beams: 1,
     bos_token_id: special.bos,

@@ -29,6 +29,8 @@ export interface TlcModelJson {
     readonly maxLength: number;
     readonly vocabSize: number;
     readonly preLayerNorm: boolean;
+    /** Absent in folders written before position schemes existed (learned). */
+    readonly positions?: TransformerConfig['positions'];
     readonly activation: TransformerConfig['activation'];
   };
   readonly parameters: { readonly total: number; readonly nonEmbedding: number };

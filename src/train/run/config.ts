@@ -3,7 +3,7 @@
  * Saved as `run.json` in the output folder so that `--resume` and `tlc eval` rebuild the same run.
  */
 import { TlcError } from '../../errors/index.js';
-import type { Activation } from '../../models/config.js';
+import type { Activation, PositionScheme } from '../../models/config.js';
 import type { Device } from '../../runtime/ort.js';
 import type { DecayKind } from '../schedule.js';
 
@@ -25,6 +25,7 @@ export interface RunConfig {
     readonly dropout: number;
     readonly attentionDropout: number;
     readonly preLayerNorm: boolean;
+    readonly positions: PositionScheme;
     readonly activation: Activation;
   };
   readonly vocabSize: number;

@@ -339,5 +339,7 @@ export function readRunConfig(dir: string): RunConfig {
   const path = join(dir, RUN_FILE);
   if (!existsSync(path))
     throw new TlcError('CHECKPOINT_FAILED', `${dir}: not a TLC run folder (no ${RUN_FILE})`);
-  return JSON.parse(readFileSync(path, 'utf8')) as RunConfig;
+  const saved = JSON.parse(readFileSync(path, 'utf8')) as RunConfig;
+  // Runs saved before position schemes existed used learned positions.
+  return { ...saved, model: { ...saved.model, positions: saved.model.positions ?? 'learned' } };
 }

@@ -118,8 +118,9 @@ describe('structuredPrune on TLC encoders', () => {
     { activation: 'gelu' as const, preLayerNorm: false },
     { activation: 'gelu_tanh' as const, preLayerNorm: true },
     { activation: 'relu' as const, preLayerNorm: false },
+    { activation: 'gelu' as const, preLayerNorm: true, positions: 'alibi' as const },
   ]) {
-    it(`removing zeroed heads and neurons keeps outputs identical (${variant.activation}, ${variant.preLayerNorm ? 'pre' : 'post'}-LN)`, async () => {
+    it(`removing zeroed heads and neurons keeps outputs identical (${variant.activation}, ${variant.preLayerNorm ? 'pre' : 'post'}-LN, ${variant.positions ?? 'learned'} positions)`, async () => {
       const model = tinyEncoder(variant, 3);
       let g = zeroTlcHead(model.graph, 'layers.0.attn', 1, 32, 8);
       g = zeroTlcHead(g, 'layers.1.attn', 3, 32, 8);
@@ -137,31 +138,39 @@ describe('structuredPrune on TLC encoders', () => {
         'layers.1.attn.qkv.weight: 3',
         'layers.1.ffn.up.weight: 40..47',
       ]);
+      if (variant.positions === 'alibi') {
+        // Each layer keeps the slopes of its kept heads (−m for m = ¼, 1/16, 1/64, 1/256).
+        const slopes = (name: string) => tensorToNumbers(init(graph, name));
+        assert.deepEqual(slopes('layers.0.attn.alibi_slopes'), [-1 / 4, -1 / 64, -1 / 256]);
+        assert.deepEqual(slopes('layers.1.attn.alibi_slopes'), [-1 / 4, -1 / 16, -1 / 64]);
+        assert.deepEqual(init(graph, 'layers.1.attn.alibi_slopes').dims, [3, 1, 1]);
+      }
       const diff = maxDiff(await logits(withGraph(model, graph)), await logits(zeroed));
       assert.ok(diff <= 1e-5, `max |Δlogit| ${diff}`);
     });
   }
 
-  it('prunes self- and cross-attention heads of the encoder-decoder with identical outputs', async () => {
-    const model = tinySeq2Seq({}, 2);
-    let g = model.graph;
-    g = zeroTlcHead(g, 'encoder.layers.0.attn', 0, 32, 8);
-    g = zeroTlcHead(g, 'encoder.layers.1.attn', 2, 32, 8);
-    g = zeroTlcHead(g, 'decoder.layers.0.self', 1, 32, 8);
-    g = zeroTlcHead(g, 'decoder.layers.1.self', 3, 32, 8);
-    g = zeroTlcHead(g, 'decoder.layers.0.cross', 2, 32, 8, true);
-    g = zeroTlcHead(g, 'decoder.layers.1.cross', 0, 32, 8, true);
-    const { graph, changes } = structuredPrune(g, { heads: 0.25 });
-    assert.equal(applied(changes).length, 6);
-    assert.deepEqual(init(graph, 'decoder.layers.0.cross.q.weight').dims, [32, 24]);
-    assert.deepEqual(init(graph, 'decoder.layers.0.cross.kv.weight').dims, [32, 48]);
-    assert.deepEqual(init(graph, 'decoder.layers.0.cross.out.weight').dims, [24, 32]);
-    const diff = maxDiff(
-      await logits(withGraph(model, graph), true),
-      await logits(withGraph(model, g), true),
-    );
-    assert.ok(diff <= 1e-5, `max |Δlogit| ${diff}`);
-  });
+  for (const positions of ['learned', 'alibi'] as const)
+    it(`prunes self- and cross-attention heads of the encoder-decoder with identical outputs (${positions} positions)`, async () => {
+      const model = tinySeq2Seq({ positions }, 2);
+      let g = model.graph;
+      g = zeroTlcHead(g, 'encoder.layers.0.attn', 0, 32, 8);
+      g = zeroTlcHead(g, 'encoder.layers.1.attn', 2, 32, 8);
+      g = zeroTlcHead(g, 'decoder.layers.0.self', 1, 32, 8);
+      g = zeroTlcHead(g, 'decoder.layers.1.self', 3, 32, 8);
+      g = zeroTlcHead(g, 'decoder.layers.0.cross', 2, 32, 8, true);
+      g = zeroTlcHead(g, 'decoder.layers.1.cross', 0, 32, 8, true);
+      const { graph, changes } = structuredPrune(g, { heads: 0.25 });
+      assert.equal(applied(changes).length, 6);
+      assert.deepEqual(init(graph, 'decoder.layers.0.cross.q.weight').dims, [32, 24]);
+      assert.deepEqual(init(graph, 'decoder.layers.0.cross.kv.weight').dims, [32, 48]);
+      assert.deepEqual(init(graph, 'decoder.layers.0.cross.out.weight').dims, [24, 32]);
+      const diff = maxDiff(
+        await logits(withGraph(model, graph), true),
+        await logits(withGraph(model, g), true),
+      );
+      assert.ok(diff <= 1e-5, `max |Δlogit| ${diff}`);
+    });
 
   it('composes: structured, then magnitude pruning, then sparse encoding', async () => {
     const model = tinyEncoder();

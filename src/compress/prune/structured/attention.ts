@@ -39,8 +39,19 @@ export interface HeadPath {
   readonly values: readonly string[];
 }
 
+/** A constant with a head axis that biases the scores per head (ALiBi slopes: Mul(distances, slopes[H,1,1])). */
+export interface HeadConstant {
+  readonly node: Node;
+  readonly index: number;
+  readonly tensor: Tensor;
+  /** The head axis, counted from the end (−3 for [H, T, S]-shaped biases). */
+  readonly axis: number;
+}
+
 export interface AttentionBlock {
   readonly scores: Node;
+  /** Per-head constants on the scores path, sliced with the heads. */
+  readonly headConstants: readonly HeadConstant[];
   readonly context: Node;
   readonly paths: readonly [HeadPath, HeadPath, HeadPath];
   readonly merge: ShapeSpec;
@@ -223,13 +234,41 @@ function headShapedInput(level: Level, value: string, heads: number): string | u
   return undefined;
 }
 
+/**
+ * `value` = Mul(x, c) (either order) with c a constant [H, 1, 1] (or [1, H, 1, 1]) read by that Mul alone, and
+ * the product read by `reader` alone: a per-head bias such as ALiBi's −m_h·|i − j|. undefined when `value`
+ * is not such a product; a reason when it is one but cannot be sliced safely.
+ */
+function headBias(
+  level: Level,
+  value: string,
+  reader: Node,
+  heads: number,
+): HeadConstant | string | undefined {
+  const p = level.producer(value)?.node;
+  if (p === undefined || !opIs(p, 'Mul')) return undefined;
+  const index = level.constant(p.inputs[1] ?? '') !== undefined ? 1 : 0;
+  const tensor = level.constant(p.inputs[index] ?? '');
+  if (tensor === undefined || tensor.dims.length < 3) return undefined;
+  const dims = tensor.dims;
+  const h = dims[dims.length - 3]!;
+  if (h === 1) return undefined;
+  if (h !== heads || dims.some((d, i) => i !== dims.length - 3 && d !== 1))
+    return `${describe(p)} multiplies by constant "${tensor.name}" [${dims}], not one value per head of ${heads}`;
+  if (level.soleConsumer(value) !== reader) return `${describe(p)}: ${level.describeConsumers(value)}`;
+  if (level.soleConsumer(tensor.name) !== p)
+    return `${describe(p)}: its per-head constant "${tensor.name}" is shared (${level.describeConsumers(tensor.name)})`;
+  return { node: p, index, tensor, axis: -3 };
+}
+
 function scoresChain(
   level: Level,
   scores: Node,
   heads: number,
-): { context: Node; values: string[]; nodes: Node[] } | string {
+): { context: Node; values: string[]; nodes: Node[]; headConstants: HeadConstant[] } | string {
   const values: string[] = [];
   const nodes: Node[] = [];
+  const headConstants: HeadConstant[] = [];
   let v = scores.outputs[0]!;
   let sawSoftmax = false;
   for (;;) {
@@ -239,7 +278,7 @@ function scoresChain(
     if (opIs(next, 'MatMul')) {
       if (next.inputs[0] !== v) return `scores reach ${describe(next)} as its second input`;
       if (!sawSoftmax) return `no Softmax between ${describe(scores)} and ${describe(next)}`;
-      return { context: next, values, nodes };
+      return { context: next, values, nodes, headConstants };
     }
     if (opIs(next, 'Softmax')) {
       const axis = getInt(next, 'axis', -1);
@@ -254,6 +293,15 @@ function scoresChain(
       // Additive masks are computed; a computed factor is a dropout mask or a gate, which may have a head axis.
       if (c === undefined && (next.opType === 'Mul' || next.opType === 'Div')) {
         return `${describe(next)} scales the attention by a computed value ("${other}", a dropout mask?) that may have a head axis`;
+      }
+      if (c === undefined && next.opType === 'Add') {
+        const bias = headBias(level, other, next, heads);
+        if (typeof bias === 'string') return bias;
+        if (bias !== undefined) {
+          headConstants.push(bias);
+          nodes.push(bias.node);
+          values.push(other);
+        }
       }
       const input = headShapedInput(level, other, heads);
       if (input !== undefined)
@@ -394,6 +442,7 @@ export function matchAttention(level: Level, scores: Node): Match<AttentionBlock
     ok: true,
     block: {
       scores,
+      headConstants: chain.headConstants,
       context,
       paths: [q, k, v],
       merge: mergeShape,

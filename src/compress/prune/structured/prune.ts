@@ -17,7 +17,7 @@ import { type AttentionBlock, matchAttention } from './attention.js';
 import { type FfnBlock, matchFfn } from './ffn.js';
 import { describe, isOp, Level, LevelEdit, NameAllocator } from './level.js';
 import { int64s, setShapeEntry } from './shape-spec.js';
-import { columnSquares, keepHighest, rowSquares, selectLast, selectRows } from './slicing.js';
+import { columnSquares, keepHighest, rowSquares, selectAxis, selectLast, selectRows } from './slicing.js';
 
 const PASS = 'structured-prune';
 
@@ -134,6 +134,8 @@ function rewriteAttention(edit: LevelEdit, block: AttentionBlock, kept: readonly
   const rows: number[] = [];
   for (const h of kept) for (let j = 0; j < dv; j++) rows.push(h * dv + j);
   edit.setConstant(block.out.matmul, 1, selectRows(block.out.weight, rows));
+  // Per-head biases (ALiBi slopes) keep the kept heads' entries.
+  for (const c of block.headConstants) edit.setConstant(c.node, c.index, selectAxis(c.tensor, c.axis, kept));
   edit.invalidate(block.values);
 }
 

@@ -28,6 +28,25 @@ export function selectLast(t: Tensor, keep: readonly number[]): Tensor {
   return makeTensor(t.name, t.dataType, [...t.dims.slice(0, -1), keep.length], out);
 }
 
+/** Entries `keep` along `axis` (negative: from the end) of a tensor of any rank. */
+export function selectAxis(t: Tensor, axis: number, keep: readonly number[]): Tensor {
+  const a = axis < 0 ? t.dims.length + axis : axis;
+  const outer = t.dims.slice(0, a).reduce((x, y) => x * y, 1);
+  const size = t.dims[a]!;
+  const inner = t.dims.slice(a + 1).reduce((x, y) => x * y, 1);
+  const src = t.data as Float32Array;
+  const out = storage(t, outer * keep.length * inner) as Float32Array;
+  for (let o = 0; o < outer; o++) {
+    keep.forEach((k, i) => {
+      const from = (o * size + k) * inner;
+      out.set(src.subarray(from, from + inner), (o * keep.length + i) * inner);
+    });
+  }
+  const dims = [...t.dims];
+  dims[a] = keep.length;
+  return makeTensor(t.name, t.dataType, dims, out);
+}
+
 /** Rows `keep` of a 2-D matrix. */
 export function selectRows(t: Tensor, keep: readonly number[]): Tensor {
   const [, cols] = t.dims as [number, number];
