@@ -23,13 +23,29 @@ const { values: flags } = parseArgs({
 
 /** The pairs: shared settings per task, then the two sizes. */
 const PAIRS: Record<string, { shared: string[]; models: Record<string, string[]> }> = {
+  // The recipe's settings (src/train/run/recipe.ts, docs/training.md) written out, so that the commands the
+  // model cards quote stay what was run if the defaults change.
   mlm: {
-    shared: ['--task', 'mlm', '--corpus', 'english', '--max-length', '128', '--lr', '1e-3', '--dropout', '0'],
+    shared: [
+      '--task',
+      'mlm',
+      '--corpus',
+      'english',
+      '--max-length',
+      '128',
+      '--dropout',
+      '0',
+      '--positions',
+      'alibi',
+      '--post-ln',
+      '--warmup',
+      '100',
+    ],
     models: {
       // 2 × 128: 0.42M non-embedding parameters.
-      'mlm-small': ['--preset', 'tiny'],
+      'mlm-small': ['--preset', 'tiny', '--lr', '2e-3'],
       // 6 × 256: 4.8M non-embedding parameters (11×).
-      'mlm-large': ['--layers', '6', '--width', '256', '--heads', '4', '--ffn', '1024'],
+      'mlm-large': ['--layers', '6', '--width', '256', '--heads', '4', '--ffn', '1024', '--lr', '1.4e-3'],
     },
   },
   translation: {

@@ -40,8 +40,8 @@ def read_safetensors(path: Path) -> dict:
     return out
 
 
-def alibi_slopes(heads: int) -> list:
-    """The ALiBi paper's geometric slopes (src/models/positions.ts)."""
+def paper_slopes(heads: int) -> list:
+    """The ALiBi paper's geometric slopes."""
 
     def power_of_two(n: int) -> list:
         start = 2 ** (-8 / n)
@@ -51,7 +51,12 @@ def alibi_slopes(heads: int) -> list:
     if log.is_integer():
         return power_of_two(heads)
     closest = 2 ** math.floor(log)
-    return power_of_two(closest) + alibi_slopes(2 * closest)[0::2][: heads - closest]
+    return power_of_two(closest) + paper_slopes(2 * closest)[0::2][: heads - closest]
+
+
+def alibi_slopes(heads: int) -> list:
+    """TLC's slopes (src/models/positions.ts): the first `heads` of the 8-head series below 8 heads."""
+    return paper_slopes(max(heads, 8))[:heads]
 
 
 def activation(name: str, x: torch.Tensor) -> torch.Tensor:

@@ -140,8 +140,8 @@ export function registerTrain(program: Command): void {
     .option('--max-length <n>', 'tokens per sequence', '128')
     .option('--dropout <p>', 'dropout probability', '0.1')
     .option('--attention-dropout <p>', 'dropout on attention probabilities (default: --dropout)')
-    .option('--pre-ln', 'pre-LayerNorm blocks (default: the recipe, pre-LN from 5 layers)')
-    .option('--post-ln', 'post-LayerNorm blocks, as BERT / RoBERTa (default: the recipe, below 5 layers)')
+    .option('--pre-ln', 'pre-LayerNorm blocks (default: the recipe, pre-LN above 6 layers)')
+    .option('--post-ln', 'post-LayerNorm blocks, as BERT / RoBERTa (default: the recipe, up to 6 layers)')
     .option(
       '--positions <scheme>',
       'alibi (a per-head distance bias in attention, no table; the default) | learned (a position table, as BERT)',
@@ -201,7 +201,7 @@ export function registerTrain(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nExamples:\n  tlc train --task mlm --preset tiny --time-budget 10m --out runs/mlm-tiny\n  tlc train --task translation --preset small --time-budget 15m --out runs/enfr-small\n  tlc train --resume --out runs/mlm-tiny --time-budget 20m\n',
+      '\nSettings not given (positions, LayerNorm placement, --lr, --warmup, --label-smoothing) come from the\nrecipe for the task and size that docs/training.md measures.\n\nExamples:\n  tlc train --task mlm --preset tiny --time-budget 10m --out runs/mlm-tiny\n  tlc train --task translation --preset small --time-budget 15m --out runs/enfr-small\n  tlc train --resume --out runs/mlm-tiny --time-budget 20m\n',
     )
     .action(
       action(async (flags: TrainFlags) => {

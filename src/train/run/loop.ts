@@ -197,7 +197,7 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
       : await translationTask(run, tokenizer, special, hooks.log);
   const parameters = countParameters(task.train);
   hooks.log(
-    `model: ${run.model.layers} layers × ${run.model.dModel}, ${(parameters.nonEmbedding / 1e6).toFixed(2)}M non-embedding parameters (${(parameters.total / 1e6).toFixed(2)}M in all)`,
+    `model: ${run.model.layers} layers × ${run.model.dModel}, ${(parameters.nonEmbedding / 1e6).toFixed(2)}M non-embedding parameters (${(parameters.total / 1e6).toFixed(2)}M in all), ${run.model.positions} positions, ${run.model.preLayerNorm ? 'pre' : 'post'}-LN, peak lr ${run.lr} after ${run.warmupSteps} warm-up steps`,
   );
 
   let seconds = 0;

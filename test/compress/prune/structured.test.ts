@@ -139,10 +139,10 @@ describe('structuredPrune on TLC encoders', () => {
         'layers.1.ffn.up.weight: 40..47',
       ]);
       if (variant.positions === 'alibi') {
-        // Each layer keeps the slopes of its kept heads (−m for m = ¼, 1/16, 1/64, 1/256).
+        // Each layer keeps the slopes of its kept heads (−m for m = ½, ¼, ⅛, 1/16).
         const slopes = (name: string) => tensorToNumbers(init(graph, name));
-        assert.deepEqual(slopes('layers.0.attn.alibi_slopes'), [-1 / 4, -1 / 64, -1 / 256]);
-        assert.deepEqual(slopes('layers.1.attn.alibi_slopes'), [-1 / 4, -1 / 16, -1 / 64]);
+        assert.deepEqual(slopes('layers.0.attn.alibi_slopes'), [-1 / 2, -1 / 8, -1 / 16]);
+        assert.deepEqual(slopes('layers.1.attn.alibi_slopes'), [-1 / 2, -1 / 4, -1 / 8]);
         assert.deepEqual(init(graph, 'layers.1.attn.alibi_slopes').dims, [3, 1, 1]);
       }
       const diff = maxDiff(await logits(withGraph(model, graph)), await logits(zeroed));
