@@ -3,7 +3,9 @@
  * at 2048 tokens per step, and its model-FLOPs utilisation:
  *   MFU = 6 × (non-embedding parameters + vocabulary projection) × tokens/s ÷ fp32 MatMul FLOP/s,
  * where the MatMul throughput is measured in the same run on one large MatMul in ONNX Runtime.
- * Flags: --steps N (10), --threads N (2), --dropout P (0.1), --batch B (16), --seq T (128), --vocab V (8000).
+ * Flags: --steps N (10), --threads N (2), --dropout P (0.1), --batch B (16), --seq T (128), --vocab V (8000),
+ * --positions alibi|learned|compare (alibi; compare: both models in one process, steps alternating, and the
+ * time ratio of ALiBi's bias to the learned table's lookup).
  */
 import { parseArgs } from 'node:util';
 import { makeConfig } from '../src/models/config.js';
@@ -25,6 +27,7 @@ const { values: flags } = parseArgs({
     batch: { type: 'string', default: '16' },
     seq: { type: 'string', default: '128' },
     vocab: { type: 'string', default: '8000' },
+    positions: { type: 'string', default: 'alibi' },
   },
 });
 const steps = Number(flags.steps);
@@ -90,7 +93,12 @@ function randomBatch(rng: Rng): Batch {
   };
 }
 
+if (!['alibi', 'learned', 'compare'].includes(flags.positions!)) {
+  console.error('--positions must be alibi, learned or compare');
+  process.exit(2);
+}
 const config = makeConfig({
+  positions: flags.positions === 'learned' ? 'learned' : 'alibi',
   vocabSize: vocab,
   dModel: 512,
   layers: 8,
@@ -127,6 +135,36 @@ let loss = 0;
 for (const b of data.slice(2)) loss = (await trainer.trainStep([b])).loss;
 const seconds = (performance.now() - start) / 1000;
 await trainer.dispose();
+let positionsRow: [string, string] | undefined;
+if (flags.positions === 'compare') {
+  // The same steps on both schemes, alternating so that the machine's drift falls on both alike.
+  const learned = buildMlmEncoder(
+    { ...config, positions: 'learned' },
+    { rng: Rng.seeded(1), head: 'loss', dropout: dropout > 0 },
+  );
+  const make = (b: typeof built) =>
+    Trainer.create(b, {
+      seed: 1,
+      schedule: makeSchedule({ peak: 5e-4, warmupSteps: 100, decay: 'constant' }),
+      clipNorm: 1,
+      threads,
+    });
+  const pair = [await make(built), await make(learned)] as const;
+  const spent = [0, 0];
+  for (const t of pair) for (const b of data.slice(0, 2)) await t.trainStep([b]);
+  for (const b of data.slice(2)) {
+    for (const [i, t] of pair.entries()) {
+      const t0 = performance.now();
+      await t.trainStep([b]);
+      spent[i]! += performance.now() - t0;
+    }
+  }
+  for (const t of pair) await t.dispose();
+  positionsRow = [
+    'ALiBi ÷ learned step time',
+    `${(spent[0]! / spent[1]!).toFixed(3)} (${(spent[0]! / steps).toFixed(0)} ms against ${(spent[1]! / steps).toFixed(0)} ms per step, alternating)`,
+  ];
+}
 const tokensPerSecond = (steps * batch * seq) / seconds;
 const flops = Math.max(flopsBefore, await matmulThroughput());
 const mfu = (6 * (nonEmbedding + projection) * tokensPerSecond) / flops;
@@ -138,7 +176,7 @@ const peakRss = process.resourceUsage().maxRSS / 1024;
 const rows: [string, string][] = [
   [
     'model',
-    `${config.layers} layers × ${config.dModel}, FFN ${config.ffn}, ${config.heads} heads, vocab ${vocab}, dropout ${dropout}`,
+    `${config.layers} layers × ${config.dModel}, FFN ${config.ffn}, ${config.heads} heads, vocab ${vocab}, dropout ${dropout}, ${config.positions} positions`,
   ],
   [
     'parameters',
@@ -159,6 +197,7 @@ const rows: [string, string][] = [
     `${mfu.toFixed(3)} (counting the projection at masked positions only: ${mfuMaskedOnly.toFixed(3)})`,
   ],
   ['peak RSS', `${peakRss.toFixed(0)} MiB`],
+  ...(positionsRow === undefined ? [] : [positionsRow]),
 ];
 const width = Math.max(...rows.map(([k]) => k.length));
 console.log('bench:train');

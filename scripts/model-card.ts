@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import type { TlcModelJson } from '../src/models/export/tlc-json.js';
 import { evaluateRun } from '../src/train/run/eval-run.js';
 import { readRunConfig } from '../src/train/run/loop.js';
+import { cardExamples } from './model-card-examples.js';
 
 const { values: flags, positionals } = parseArgs({
   allowPositionals: true,
@@ -42,6 +43,8 @@ const built = (n: string) =>
 const tlc = built(name);
 process.stderr.write(`${name}: tlc eval on the test split…\n`);
 const test = (await evaluateRun(dir)).metrics;
+process.stderr.write(`${name}: examples through the server…\n`);
+const examples = await cardExamples(name, run.task, resolve(flags.cache!, 'models'));
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
 const pct = (x: number | undefined) => (x === undefined ? '' : `${(x * 100).toFixed(1)}%`);
@@ -103,7 +106,7 @@ ${data}
 
 ## Architecture
 
-${mlm ? 'RoBERTa-style encoder (post-LayerNorm, GELU), MLM head tied to the token embedding' : 'Transformer encoder-decoder (Marian layout), shared source/target vocabulary, tied embeddings, label smoothing 0.1'}: ${m.layers} layers${mlm ? '' : ' each side'} × width ${m.dModel}, ${m.heads} heads, FFN ${m.ffn}, max length ${m.maxLength}, byte-level BPE vocabulary of ${run.vocabSize}. Parameters: ${(summary.parameters.nonEmbedding / 1e6).toFixed(2)}M non-embedding, ${(summary.parameters.total / 1e6).toFixed(2)}M in all.
+${mlm ? 'RoBERTa-style encoder (GELU), MLM head tied to the token embedding' : 'Transformer encoder-decoder (Marian layout), shared source/target vocabulary, tied embeddings, label smoothing 0.1'}, ${m.preLayerNorm ? 'pre' : 'post'}-LayerNorm, ${m.positions === 'alibi' ? 'ALiBi positions (a per-head distance bias in attention, no position table; docs/training.md)' : 'learned position embeddings'}: ${m.layers} layers${mlm ? '' : ' each side'} × width ${m.dModel}, ${m.heads} heads, FFN ${m.ffn}, max length ${m.maxLength}, byte-level BPE vocabulary of ${run.vocabSize}. Parameters: ${(summary.parameters.nonEmbedding / 1e6).toFixed(2)}M non-embedding, ${(summary.parameters.total / 1e6).toFixed(2)}M in all.
 
 ## Training
 
@@ -119,6 +122,7 @@ The shipped checkpoint (\`best.safetensors\`) holds the parameters as float16 (t
 
 \`tlc eval models/${name}\` on the held-out test split (never used for training or model selection): ${testLine}.
 
+${examples}
 ## Variants
 
 Built by \`npm run models:build\` (\`export-and-compress\`), scored on the test split${mlm ? ' (MLM accuracy and perplexity of masked tokens, one fixed masking)' : ' (first 200 verses, greedy)'}; latency: ${latencyNote}, on the machine that built this card.
