@@ -1,9 +1,9 @@
 /**
  * ALiBi position biases (Press, Smith & Lewis, "Train Short, Test Long", ICLR 2022): attention head h adds
  * −m_h·|i − j| to the logit of query i on key j, so nearby tokens are preferred from the first step and the
- * model needs no position table. Measured on TLC's MLM data (docs/training.md): with learned positions the
- * attention on the two neighbouring tokens stayed at 1/64 (uniform) for 5,000 steps; with this bias it rose to
- * 0.32 and masked-token accuracy passed the neighbour-count baseline within 3,000 steps.
+ * model needs no position table. In a PyTorch study on TLC's MLM data, with learned positions the attention on
+ * the two neighbouring tokens stayed at 1/64 (uniform) for 5,000 steps; with this bias it rose to 0.32, and TLC's
+ * tiny model passes 29% masked-token accuracy by step 1,500 (docs/training.md).
  *
  * The distances are computed once per graph from the sequence lengths ([1, T, S]); each attention layer holds
  * its own constant [H, 1, 1] of negated slopes (`<layer>.alibi_slopes`, not trained) so that structured

@@ -102,7 +102,6 @@ export function buildCachedDecoder(
   }
   if (!config.preLayerNorm) x = layerNorm(m, x, 'decoder.embeddings.norm');
 
-  const pastScalar = b.op('Reshape', [pastLength, m.int64s([])]);
   const selfBias = causalBiasWithPast(m, ids, pastLength);
   const crossBias = attentionBias(m, encoderMask);
   for (let i = 0; i < layers; i++) {
@@ -124,7 +123,8 @@ export function buildCachedDecoder(
       b.op('Identity', [value], {}, { outputs: [`present.${i}.decoder.value`] });
       // The new queries sit at past … past + T − 1; the keys (cached and new) at 0 … past + T − 1.
       if (config.positions === 'alibi' && alibi === undefined) {
-        alibi = alibiDistances(m, dimension(m, ids, 1), dimension(m, key, 2), pastScalar);
+        const past = b.op('Reshape', [pastLength, m.int64s([])]);
+        alibi = alibiDistances(m, dimension(m, ids, 1), dimension(m, key, 2), past);
       }
       return attend(m, q!, key, value, selfBias, `${p}.self`, alibi);
     });
