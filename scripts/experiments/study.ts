@@ -170,8 +170,7 @@ export function presetRuns(o: StudyOptions, task: 'mlm' | 'translation'): Preset
       preset,
       '--max-length',
       '128',
-      '--lr',
-      '1e-3',
+      // Positions, LayerNorm placement and the learning rate come from the recipe for each preset's size.
       '--dropout',
       task === 'mlm' ? '0' : '0.1',
       '--warmup',

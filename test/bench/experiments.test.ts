@@ -82,7 +82,7 @@ describe('experiments A–D (micro study)', () => {
       threads: 1,
       // Learned positions: with ALiBi the counting text is learnt perfectly in 300 steps, and a study whose
       // every variant scores 100% has constant series (fewer steps leave the pruning sweep constant instead).
-      trainArgs: ['--max-steps', '300', '--data', data, ...NARROW, '--positions', 'learned'],
+      trainArgs: ['--max-steps', '300', '--data', data, ...NARROW, '--positions', 'learned', '--lr', '1e-3'],
       translationPresets: ['tiny', 'small'],
       translationRuns: [],
       translationTrainArgs: [
