@@ -235,6 +235,19 @@ describe('structuredPrune on TLC encoders', () => {
     assert.equal(none.changes.filter((ch) => /no feed-forward block recognised/.test(ch.detail)).length, 1);
   });
 
+  it('declines attention whose ALiBi slopes another layer shares, naming the constant', () => {
+    const model = tinyEncoder({ positions: 'alibi' }, 4);
+    const nodes = model.graph.nodes.map((n) =>
+      n.name.endsWith('layers.1.attn/alibi')
+        ? { ...n, inputs: n.inputs.map((i) => i.replace('layers.1.', 'layers.0.')) }
+        : n,
+    );
+    const { changes } = structuredPrune({ ...model.graph, nodes }, { heads: 0.25 });
+    const reasons = changes.filter((c) => c.kind === 'declined').map((c) => c.detail);
+    assert.equal(reasons.length, 2, JSON.stringify(reasons));
+    for (const r of reasons) assert.match(r, /per-head constant "layers\.0\.attn\.alibi_slopes" is shared/);
+  });
+
   it('prunes a feed-forward block inside an If branch', async () => {
     const b = GraphBuilder.create();
     const x = b.input('x', DataType.FLOAT, [2, 8]);
