@@ -93,7 +93,7 @@ Same data, same wall-clock budget, side by side on the same machine. ${verdict}
 }
 
 const testLine = mlm
-  ? `MLM accuracy **${pct(test.accuracy)}**, perplexity **${num(test.perplexity, 1)}**, over ${test.tokens} masked tokens. Baselines: the split's unigram perplexity ${num(test.unigram_perplexity, 1)} (training-split frequencies); on the same masked tokens, a count model that predicts each one from its two neighbours (the commonest word between them in the training split) reaches ${pct(test.neighbour_accuracy)} accuracy${test.accuracy! < test.neighbour_accuracy! ? ', more than this model: it has not yet learnt to read its neighbours as well as simple counts do, so its answers are mostly frequent words' : ''}`
+  ? `MLM accuracy **${pct(test.accuracy)}**, perplexity **${num(test.perplexity, 1)}**, over ${test.tokens} masked tokens. Baselines: the split's unigram perplexity ${num(test.unigram_perplexity, 1)} (training-split frequencies); on the same masked tokens, a count model that predicts each one from its two neighbours (the commonest word between them in the training split) reaches ${pct(test.neighbour_accuracy)} accuracy${test.accuracy! < test.neighbour_accuracy! ? ', more than this model: it has not yet learnt to read its neighbours as well as simple counts do, so its answers are mostly frequent words' : `; this model is ${((test.accuracy! - test.neighbour_accuracy!) * 100).toFixed(1)} points above it`}`
   : `BLEU **${num(test.bleu, 2)}**, chrF **${num(test.chrf, 2)}** (greedy decoding, sacreBLEU 13a tokenisation, corpus level), perplexity ${num(test.perplexity, 1)}, over ${test.sentences} verses`;
 
 const card = `# ${name}

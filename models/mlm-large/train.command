@@ -1,1 +1,1 @@
-tlc train --task mlm --corpus english --max-length 128 --lr 1e-3 --dropout 0 --layers 6 --width 256 --heads 4 --ffn 1024 --time-budget 60m --eval-every 500 --threads 1 --seed 1 --out runs/builtin/mlm-large
+tlc train --task mlm --corpus english --max-length 128 --dropout 0 --positions alibi --post-ln --warmup 100 --layers 6 --width 256 --heads 4 --ffn 1024 --lr 1.4e-3 --time-budget 60m --eval-every 500 --threads 1 --seed 1 --out runs/builtin/mlm-large
