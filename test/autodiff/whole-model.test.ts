@@ -1,7 +1,7 @@
 /** A 2-layer Transformer encoder with MLM loss: every parameter's gradient matches finite differences. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { makeConfig } from '../../src/models/config.js';
+import { makeConfig, type TransformerConfig } from '../../src/models/config.js';
 import { buildMlmEncoder } from '../../src/models/encoder.js';
 import { buildSeq2Seq } from '../../src/models/seq2seq.js';
 import { encodeModel } from '../../src/onnx/io.js';
@@ -9,6 +9,20 @@ import { createSession, type OrtFeeds, ortTensor, runSession } from '../../src/r
 import { Rng } from '../../src/train/rng.js';
 import { buildTrainable } from '../../src/train/trainable.js';
 import { i64 } from '../helpers/ort.js';
+
+/** 2 layers × 8, 2 heads, no dropout: small enough for central differences on every parameter. */
+function gradCheckConfig(settings: Pick<TransformerConfig, 'vocabSize'> & Partial<TransformerConfig>) {
+  return makeConfig({
+    dModel: 8,
+    layers: 2,
+    heads: 2,
+    ffn: 12,
+    maxLength: 8,
+    dropout: 0,
+    attentionDropout: 0,
+    ...settings,
+  });
+}
 
 for (const variant of [
   { dtype: 'float64', activation: 'gelu_tanh', preLayerNorm: false, eps: 1e-6, limit: 1e-6, gain: 10 },
@@ -37,15 +51,8 @@ for (const variant of [
   const positions = 'positions' in variant ? variant.positions : 'learned';
   describe(`2-layer encoder, MLM loss (${variant.dtype}, ${variant.activation}, ${variant.preLayerNorm ? 'pre' : 'post'}-LN, ${positions} positions)`, () => {
     it('gradient of every parameter matches central differences on sampled entries', async () => {
-      const config = makeConfig({
+      const config = gradCheckConfig({
         vocabSize: 23,
-        dModel: 8,
-        layers: 2,
-        heads: 2,
-        ffn: 12,
-        maxLength: 8,
-        dropout: 0,
-        attentionDropout: 0,
         activation: variant.activation,
         preLayerNorm: variant.preLayerNorm,
         positions,
@@ -127,16 +134,9 @@ for (const variant of [
 for (const positions of ['learned', 'alibi'] as const)
   describe(`2-layer encoder-decoder, label-smoothed loss (float64, gelu_tanh, ${positions} positions)`, () => {
     it('gradient of every parameter matches central differences on sampled entries', async () => {
-      const config = makeConfig({
+      const config = gradCheckConfig({
         positions,
         vocabSize: 17,
-        dModel: 8,
-        layers: 2,
-        heads: 2,
-        ffn: 12,
-        maxLength: 8,
-        dropout: 0,
-        attentionDropout: 0,
         activation: 'gelu_tanh',
         dtype: 'float64',
       });

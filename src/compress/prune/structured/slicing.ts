@@ -49,13 +49,7 @@ export function selectAxis(t: Tensor, axis: number, keep: readonly number[]): Te
 
 /** Rows `keep` of a 2-D matrix. */
 export function selectRows(t: Tensor, keep: readonly number[]): Tensor {
-  const [, cols] = t.dims as [number, number];
-  const src = t.data as Numeric;
-  const out = storage(t, keep.length * cols);
-  keep.forEach((r, i) => {
-    (out as Float32Array).set((src as Float32Array).subarray(r * cols, (r + 1) * cols), i * cols);
-  });
-  return makeTensor(t.name, t.dataType, [keep.length, cols], out);
+  return selectAxis(t, 0, keep);
 }
 
 /** Σ w² per column of a 2-D float matrix, over columns [from, from + count). */
