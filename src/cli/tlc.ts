@@ -9,6 +9,7 @@ import { registerExport } from './commands/export.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
+import { relaunch, tunedEnvironment } from './malloc-tuning.js';
 import { packageVersion } from './version.js';
 
 export function buildProgram(): Command {
@@ -34,4 +35,8 @@ export function buildProgram(): Command {
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
+// Training relaunches itself once with glibc malloc settings that keep freed memory for the next step
+// (malloc-tuning.ts: up to 10× faster translation steps).
+const tuned = process.argv[2] === 'train' ? tunedEnvironment(process.env, process.platform) : undefined;
+if (tuned !== undefined) process.exitCode = await relaunch(tuned);
+else await buildProgram().parseAsync(process.argv);

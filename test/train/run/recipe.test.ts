@@ -18,8 +18,14 @@ describe('default training recipe', () => {
     assert.equal(defaultRecipe('mlm', { layers: 6, dModel: 256 }).preLayerNorm, false);
     assert.equal(defaultRecipe('mlm', { layers: 12, dModel: 256 }).preLayerNorm, true);
     assert.equal(defaultRecipe('mlm', { layers: 8, dModel: 512 }).lr, 1e-3);
-    assert.equal(defaultRecipe('translation', { layers: 2, dModel: 128 }).lr, 1e-3);
-    assert.equal(defaultRecipe('translation', { layers: 2, dModel: 128 }).positions, 'learned');
+    assert.deepEqual(defaultRecipe('translation', { layers: 2, dModel: 128 }), {
+      positions: 'alibi',
+      preLayerNorm: false,
+      lr: 1.4e-3,
+      warmupSteps: 100,
+      labelSmoothing: 0.1,
+    });
+    assert.equal(defaultRecipe('translation', { layers: 5, dModel: 256 }).lr, 1e-3);
   });
 
   it('fills what the command line leaves out, and the command line wins', () => {
