@@ -15,15 +15,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { applyRecipe } from '../src/compress/apply-recipe.js';
 import { parseRecipe } from '../src/compress/recipe.js';
-import { percentile } from '../src/compress/validate/latency.js';
 import { sampleFeeds } from '../src/compress/validate/sample-inputs.js';
 import { buildMlmEncoder } from '../src/models/encoder.js';
 import { presetConfig } from '../src/models/presets.js';
 import { loadModel, saveModel } from '../src/onnx/io.js';
 import type { Model } from '../src/onnx/ir.js';
-import { fillMaskServingGraph } from '../src/runtime/fill-mask-graph.js';
-import { createSession, type OrtFeeds, type OrtSession, ortTensor, runSession } from '../src/runtime/ort.js';
-import { Rng } from '../src/train/rng.js';
+import { createSession, type OrtFeeds, type OrtSession, ortTensor, runSession } from '../src/ort/session.js';
+import { fillMaskServingGraph } from '../src/tasks/fill-mask/fill-mask-graph.js';
+import { percentile } from '../src/util/percentile.js';
+import { Rng } from '../src/util/rng.js';
 
 const { values: flags } = parseArgs({
   options: {

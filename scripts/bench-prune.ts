@@ -13,8 +13,8 @@ import { encodeSparseWeights, magnitudePrune, structuredPrune } from '../src/com
 import { buildMlmEncoder } from '../src/models/encoder.js';
 import { presetConfig } from '../src/models/presets.js';
 import { encodeModel, type Model, numel, saveModel } from '../src/onnx/index.js';
-import { createSession, type OrtFeeds, type OrtSession, ortTensor, runSession } from '../src/runtime/ort.js';
-import { Rng } from '../src/train/rng.js';
+import { createSession, type OrtFeeds, type OrtSession, ortTensor, runSession } from '../src/ort/session.js';
+import { Rng } from '../src/util/rng.js';
 
 const ROUNDS = Number(process.argv[2] ?? 7);
 const THREADS = 2;

@@ -19,8 +19,8 @@ import {
 import { makeConfig } from '../src/models/config.js';
 import { buildMlmEncoder } from '../src/models/encoder.js';
 import { encodeModel, type Model } from '../src/onnx/index.js';
-import { createSession, type OrtFeeds, type OrtSession, ortTensor, runSession } from '../src/runtime/ort.js';
-import { Rng } from '../src/train/rng.js';
+import { createSession, type OrtFeeds, type OrtSession, ortTensor, runSession } from '../src/ort/session.js';
+import { Rng } from '../src/util/rng.js';
 
 const THREADS = 2;
 const BATCH = 8;

@@ -14,10 +14,10 @@ import { GraphBuilder } from '../src/onnx/builder.js';
 import { DataType } from '../src/onnx/dtype.js';
 import { encodeModel } from '../src/onnx/io.js';
 import { float32Tensor } from '../src/onnx/tensor.js';
-import { createSession, ortTensor, runSession } from '../src/runtime/ort.js';
-import { Rng } from '../src/train/rng.js';
+import { createSession, ortTensor, runSession } from '../src/ort/session.js';
 import { makeSchedule } from '../src/train/schedule.js';
 import { type Batch, Trainer } from '../src/train/trainer.js';
+import { Rng } from '../src/util/rng.js';
 
 const { values: flags } = parseArgs({
   options: {

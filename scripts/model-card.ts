@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { TlcModelJson } from '../src/models/export/tlc-json.js';
+import type { TlcModelJson } from '../src/model-folder/tlc-json.js';
 import { evaluateRun } from '../src/train/run/eval-run.js';
 import { readRunConfig } from '../src/train/run/loop.js';
 import { cardExamples } from './model-card-examples.js';

@@ -1,7 +1,7 @@
 /** The compressed MLM variants of every preset run, with their test-split accuracy, size and non-zero parameters. */
 import { join } from 'node:path';
 import { countParameters } from '../../src/bench/nonzero.js';
-import type { VariantEntry } from '../../src/models/export/tlc-json.js';
+import type { VariantEntry } from '../../src/model-folder/tlc-json.js';
 import { loadModel } from '../../src/onnx/io.js';
 import {
   compressCommand,

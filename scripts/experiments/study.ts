@@ -11,7 +11,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compress } from '../../src/compress/compress.js';
 import { parseRecipe } from '../../src/compress/recipe.js';
-import type { TlcModelJson } from '../../src/models/export/tlc-json.js';
+import type { TlcModelJson } from '../../src/model-folder/tlc-json.js';
 import { writeTestSplit } from '../../src/train/run/test-split.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

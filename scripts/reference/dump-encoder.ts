@@ -14,13 +14,13 @@ import { buildMlmEncoder, IGNORE_INDEX } from '../../src/models/encoder.js';
 import { encodeModel } from '../../src/onnx/io.js';
 import type { Tensor } from '../../src/onnx/ir.js';
 import { float32Tensor, int64Tensor } from '../../src/onnx/tensor.js';
-import { createSession, type OrtFeeds, ortTensor, runSession } from '../../src/runtime/ort.js';
+import { createSession, type OrtFeeds, ortTensor, runSession } from '../../src/ort/session.js';
 import { MlmBatcher, makeBlocks } from '../../src/train/batching/mlm.js';
-import { Rng } from '../../src/train/rng.js';
 import { encodeDocuments, mlmDocuments, runTokenizer, specialIdsOf } from '../../src/train/run/data.js';
 import { modelConfig, readRunConfig } from '../../src/train/run/loop.js';
 import { writeSafetensors } from '../../src/train/safetensors.js';
 import { buildTrainable } from '../../src/train/trainable.js';
+import { Rng } from '../../src/util/rng.js';
 
 const { values: flags } = parseArgs({
   options: {

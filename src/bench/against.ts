@@ -6,7 +6,7 @@
  * Pure: reads two ModelBench results.
  */
 import { TlcError } from '../errors/index.js';
-import type { Device } from '../runtime/ort.js';
+import type { Device } from '../ort/session.js';
 import type { ModelBench, VariantBench } from './bench-model.js';
 
 export interface ComparePoint {

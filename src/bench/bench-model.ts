@@ -8,13 +8,13 @@ import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
 import { evaluateVariant } from '../compress/evaluate-variant.js';
 import { TlcError } from '../errors/index.js';
-import type { ModelTask, VariantEntry } from '../models/export/tlc-json.js';
+import type { ModelTask, VariantEntry } from '../model-folder/tlc-json.js';
 import { loadModel } from '../onnx/io.js';
-import { type Device, ortVersion } from '../runtime/ort.js';
+import { type Device, ortVersion } from '../ort/session.js';
+import { type LatencySummary, summarise, type TimingOptions, timeRuns } from '../ort/timing.js';
 import { folderTlc } from '../runtime/registry.js';
 import { countParameters } from './nonzero.js';
 import { PROBES } from './probes.js';
-import { type LatencySummary, summarise, type TimingOptions, timeRuns } from './time-runs.js';
 
 export interface BenchOptions {
   /** ONNX Runtime intra-op threads per session. */

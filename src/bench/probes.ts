@@ -9,9 +9,8 @@
  * words, and every variant gets the same ones.
  */
 import { join } from 'node:path';
-import type { ModelTask, TlcModelJson, VariantEntry } from '../models/export/tlc-json.js';
+import type { ModelTask, TlcModelJson, VariantEntry } from '../model-folder/tlc-json.js';
 import { encodeModel, loadModel } from '../onnx/io.js';
-import { FILL_MASK_INPUTS, fillMaskServingGraph } from '../runtime/fill-mask-graph.js';
 import {
   createSessionOn,
   type Device,
@@ -19,12 +18,13 @@ import {
   type OrtSession,
   ortTensor,
   runSession,
-} from '../runtime/ort.js';
-import { DecoderCache } from '../runtime/tasks/decoder-cache.js';
-import { encodeSources } from '../runtime/tasks/encode-sources.js';
-import { argmax } from '../runtime/tasks/greedy-search.js';
-import { readTranslationModel, variantFiles } from '../runtime/tasks/translation-model.js';
-import { Rng } from '../train/rng.js';
+} from '../ort/session.js';
+import { FILL_MASK_INPUTS, fillMaskServingGraph } from '../tasks/fill-mask/fill-mask-graph.js';
+import { DecoderCache } from '../tasks/translation/decoder-cache.js';
+import { encodeSources } from '../tasks/translation/encode-sources.js';
+import { argmax } from '../tasks/translation/greedy-search.js';
+import { readTranslationModel, variantFiles } from '../tasks/translation/translation-model.js';
+import { Rng } from '../util/rng.js';
 
 export interface ProbeOptions {
   readonly threads: number;

@@ -5,7 +5,7 @@
  * columns are 0. Inferences/Second counts inputs (batch × runs per second), as perf_analyzer counts batch
  * entries.
  */
-import { formatBytes, formatCount, table } from '../cli/format.js';
+import { formatBytes, formatCount, table } from '../util/format.js';
 import type { Comparison } from './against.js';
 import type { LatencyPoint, ModelBench, VariantBench } from './bench-model.js';
 

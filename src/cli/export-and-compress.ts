@@ -4,6 +4,7 @@
  * (model_int8.onnx, model_pruned50_int8.onnx, model_q4.onnx, …), each validated and measured, plus report.json.
  */
 import { Command } from 'commander';
+import { packageVersion } from '../util/version.js';
 import {
   addCompressOptions,
   type CompressFlags,
@@ -12,7 +13,6 @@ import {
 } from './commands/compress-options.js';
 import { action } from './errors.js';
 import { ProgressBar } from './progress.js';
-import { packageVersion } from './version.js';
 
 const program = addCompressOptions(
   new Command('export-and-compress')

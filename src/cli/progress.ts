@@ -2,7 +2,7 @@
  * A one-line progress bar on stderr: redrawn in place on a terminal, printed every few seconds otherwise
  * (so logs of non-interactive runs stay readable).
  */
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../util/duration.js';
 
 export interface ProgressState {
   /** 0…1 */

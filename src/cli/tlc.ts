@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** `tlc`: train large, then compress. One subcommand per file in ./commands. */
 import { Command } from 'commander';
+import { packageVersion } from '../util/version.js';
 import { registerBench } from './commands/bench.js';
 import { registerCompress } from './commands/compress.js';
 import { registerConvert } from './commands/convert.js';
@@ -10,7 +11,6 @@ import { registerInspect } from './commands/inspect.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
 import { relaunch, tunedEnvironment } from './malloc-tuning.js';
-import { packageVersion } from './version.js';
 
 export function buildProgram(): Command {
   const program = new Command('tlc')

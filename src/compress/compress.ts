@@ -17,17 +17,17 @@ import {
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TlcError } from '../errors/index.js';
-import { exportRun } from '../models/export/export-run.js';
-import { bareFillMaskTlc, type TlcModelJson, type VariantEntry } from '../models/export/tlc-json.js';
+import { exportRun } from '../export/export-run.js';
+import { bareFillMaskTlc, type TlcModelJson, type VariantEntry } from '../model-folder/tlc-json.js';
 import { loadModel, saveModel } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
-import { createSession, type Device, type OrtFeeds, type OrtSession, runSession } from '../runtime/ort.js';
+import { createSession, type Device, type OrtFeeds, type OrtSession, runSession } from '../ort/session.js';
+import { type Latency, measureLatency } from '../ort/timing.js';
 import { applyRecipe } from './apply-recipe.js';
 import { evaluateVariant, pointsLost, type VariantScores } from './evaluate-variant.js';
 import { type CalibrationKind, calibrate } from './quantize/calibrate.js';
 import { type Recipe, variantFileName } from './recipe.js';
 import { type Drift, DriftAccumulator } from './validate/drift.js';
-import { type Latency, measureLatency } from './validate/latency.js';
 import { sampleFeeds } from './validate/sample-inputs.js';
 import { modelStats } from './validate/stats.js';
 

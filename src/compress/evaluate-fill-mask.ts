@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { messageOf, TlcError } from '../errors/index.js';
-import { createSession, runSession } from '../runtime/ort.js';
+import { createSession, runSession } from '../ort/session.js';
 import { encodeWithMerges } from '../tokenizer/encode.js';
 import { readTokenizerModel } from '../tokenizer/tokenizer-files.js';
 import { makeBlocks, mlmEvalBatches } from '../train/batching/mlm.js';

@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import { loadTsvPairs } from '../data/tsv-pairs.js';
 import { corpusBleu } from '../eval/metrics/bleu.js';
 import { corpusChrf } from '../eval/metrics/chrf.js';
-import { createSession, type Device, type OrtSession } from '../runtime/ort.js';
-import { translateIds } from '../runtime/tasks/translate.js';
+import { createSession, type Device, type OrtSession } from '../ort/session.js';
+import { translateIds } from '../tasks/translation/translate.js';
 import {
   readTranslationModel,
   type TranslationFiles,
   variantFiles,
-} from '../runtime/tasks/translation-model.js';
+} from '../tasks/translation/translation-model.js';
 import { encodeWithMerges } from '../tokenizer/encode.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { readTokenizerModel } from '../tokenizer/tokenizer-files.js';

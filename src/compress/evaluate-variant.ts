@@ -3,7 +3,7 @@
  * fill-mask models (points on the 0–100 scale), BLEU and chrF for translation models (BLEU points).
  */
 import { join } from 'node:path';
-import type { ModelTask } from '../models/export/tlc-json.js';
+import type { ModelTask } from '../model-folder/tlc-json.js';
 import { evaluateFillMask } from './evaluate-fill-mask.js';
 import { evaluateTranslation } from './evaluate-translation.js';
 

@@ -3,7 +3,7 @@
  * the arg-max next token (run once per generated position, on the whole prefix: no key/value cache here; the
  * exported serving graphs have one).
  */
-import { type OrtSession, ortTensor, runSession } from '../runtime/ort.js';
+import { type OrtSession, ortTensor, runSession } from '../ort/session.js';
 
 export interface GreedyOptions {
   readonly bos: number;

@@ -7,7 +7,7 @@ import { GraphBuilder } from '../onnx/builder.js';
 import { DataType } from '../onnx/dtype.js';
 import type { Dim } from '../onnx/ir.js';
 import { tensorFromNumbers } from '../onnx/tensor.js';
-import type { Rng } from '../train/rng.js';
+import type { Rng } from '../util/rng.js';
 import type { TransformerConfig } from './config.js';
 
 export type ParamRole = 'weight' | 'bias' | 'norm' | 'embedding';

@@ -7,7 +7,7 @@
 import { attr } from '../onnx/attributes.js';
 import { DataType } from '../onnx/dtype.js';
 import type { Model } from '../onnx/ir.js';
-import type { Rng } from '../train/rng.js';
+import type { Rng } from '../util/rng.js';
 import type { TransformerConfig } from './config.js';
 import { createModelContext, type DropoutSite, type ModelContext, type ParamInfo } from './context.js';
 import { activation, encoderLayer, layerNorm, linear } from './layers.js';

@@ -11,7 +11,7 @@
 import { attr } from '../onnx/attributes.js';
 import { DataType } from '../onnx/dtype.js';
 import { tensorFromNumbers } from '../onnx/tensor.js';
-import type { Rng } from '../train/rng.js';
+import type { Rng } from '../util/rng.js';
 import type { TransformerConfig } from './config.js';
 import { createModelContext, type ModelContext } from './context.js';
 import { attentionBias, type BuiltModel, wordEmbedding } from './encoder.js';

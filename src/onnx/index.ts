@@ -68,4 +68,3 @@ export {
 export { tensorToFloat32, tensorToNumbers } from './tensor-values.js';
 export { isTopologicallySorted, topologicalOrder } from './topo.js';
 export { allNodes, hasSubgraphs, mapNodeSubgraphs, walkGraphs } from './traverse.js';
-export { type ValidateOptions, validate } from './validate.js';

@@ -1,4 +1,4 @@
-import { percentile } from '../compress/validate/latency.js';
+import { percentile } from '../util/percentile.js';
 
 /** The most recent N latencies of a variant, for percentiles of recent traffic (variant=auto). */
 export class LatencyWindow {

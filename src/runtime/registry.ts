@@ -8,14 +8,18 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { messageOf, TlcError } from '../errors/index.js';
-import { bareFillMaskTlc, type TlcModelJson, type VariantEntry } from '../models/export/tlc-json.js';
+import { bareFillMaskTlc, type TlcModelJson, type VariantEntry } from '../model-folder/tlc-json.js';
+import type { Device } from '../ort/session.js';
+import {
+  type GenerationIds,
+  readTranslationModel,
+  variantFiles,
+} from '../tasks/translation/translation-model.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { type BatcherOptions, DynamicBatcher } from './batcher.js';
 import { LatencyWindow } from './latency-window.js';
-import type { Device } from './ort.js';
 import { type FillMaskItem, type FillMaskOutput, runFillMaskBatch } from './tasks/fill-mask.js';
 import { runTranslateBatch, type TranslateItem } from './tasks/translate-batch.js';
-import { readTranslationModel, type TranslationModelInfo, variantFiles } from './tasks/translation-model.js';
 import { WorkerPool } from './worker/pool.js';
 import type { VariantKind } from './worker/protocol.js';
 
@@ -66,7 +70,6 @@ export class LoadedVariant {
 }
 
 /** What generation needs from a translation folder (read by readTranslationModel). */
-export type GenerationIds = Pick<TranslationModelInfo, 'bos' | 'eos' | 'pad' | 'decoderStart' | 'maxLength'>;
 
 export class ModelHandle {
   status: ModelStatus = 'loading';

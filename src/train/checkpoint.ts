@@ -11,7 +11,7 @@ import { TlcError } from '../errors/index.js';
 import { DataType } from '../onnx/dtype.js';
 import { fromFloat16Array, toFloat16Array } from '../onnx/float16.js';
 import type { Tensor } from '../onnx/ir.js';
-import type { RngState } from './rng.js';
+import type { RngState } from '../util/rng.js';
 import { readSafetensors, writeSafetensors } from './safetensors.js';
 import type { Trainer } from './trainer.js';
 

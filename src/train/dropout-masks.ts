@@ -5,7 +5,7 @@
  */
 import { TlcError } from '../errors/index.js';
 import type { DropoutSite } from '../models/context.js';
-import { Rng } from './rng.js';
+import { Rng } from '../util/rng.js';
 
 /** Resolves a site's symbolic shape against the batch's dimension sizes. */
 export function siteShape(site: DropoutSite, dims: Readonly<Record<string, number>>): number[] {

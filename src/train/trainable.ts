@@ -9,7 +9,7 @@ import { attr } from '../onnx/attributes.js';
 import { GraphBuilder } from '../onnx/builder.js';
 import type { Model, Tensor, ValueInfo } from '../onnx/ir.js';
 import { removeDeadNodes } from '../onnx/passes/dead-nodes.js';
-import { inferShapes } from '../runtime/shape-inference.js';
+import { inferShapes } from '../ort/shape-inference.js';
 
 export interface TrainableGraph {
   /** Forward + backward; inputs: the data inputs, then every parameter. Outputs: the loss, then the gradients. */

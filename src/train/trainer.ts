@@ -18,7 +18,7 @@ import {
   type OrtTensor,
   ortTensor,
   runSession,
-} from '../runtime/ort.js';
+} from '../ort/session.js';
 import { AdamW, type AdamWOptions, clipScale, DEFAULT_ADAMW, globalNorm } from './adamw.js';
 import { stepMasks } from './dropout-masks.js';
 import type { Schedule } from './schedule.js';

@@ -17,8 +17,8 @@ import {
   type OrtSession,
   ortTensor,
   runSession,
-} from '../../src/runtime/ort.js';
-import { inferShapes } from '../../src/runtime/shape-inference.js';
+} from '../../src/ort/session.js';
+import { inferShapes } from '../../src/ort/shape-inference.js';
 
 export type FloatType = typeof DataType.FLOAT | typeof DataType.DOUBLE;
 

@@ -7,7 +7,7 @@ import { attr } from '../../src/onnx/attributes.js';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { DataType } from '../../src/onnx/dtype.js';
 import { tensorFromNumbers } from '../../src/onnx/tensor.js';
-import { inferShapes } from '../../src/runtime/shape-inference.js';
+import { inferShapes } from '../../src/ort/shape-inference.js';
 import { assertClose, f32, i64, runModel } from '../helpers/ort.js';
 import { checkGradient, type FloatType, type GradCase } from './check-gradient.js';
 

@@ -5,9 +5,9 @@ import { makeConfig, type TransformerConfig } from '../../src/models/config.js';
 import { buildMlmEncoder } from '../../src/models/encoder.js';
 import { buildSeq2Seq } from '../../src/models/seq2seq.js';
 import { encodeModel } from '../../src/onnx/io.js';
-import { createSession, type OrtFeeds, ortTensor, runSession } from '../../src/runtime/ort.js';
-import { Rng } from '../../src/train/rng.js';
+import { createSession, type OrtFeeds, ortTensor, runSession } from '../../src/ort/session.js';
 import { buildTrainable } from '../../src/train/trainable.js';
+import { Rng } from '../../src/util/rng.js';
 import { i64 } from '../helpers/ort.js';
 
 /** 2 layers × 8, 2 heads, no dropout: small enough for central differences on every parameter. */

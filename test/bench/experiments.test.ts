@@ -17,7 +17,7 @@ import { experimentE } from '../../scripts/experiments/exp-e.js';
 import { paretoFrontier } from '../../scripts/experiments/plot.js';
 import { type ExperimentResult, resultProblems } from '../../scripts/experiments/results.js';
 import type { StudyOptions } from '../../scripts/experiments/study.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { COMPASS } from '../helpers/fill-mask.js';
 import { countingText } from '../helpers/train.js';
 import { syntheticPairs, writeTsv } from '../helpers/translation.js';

@@ -13,7 +13,7 @@ import { parseRecipe } from '../../src/compress/recipe.js';
 import { buildMlmEncoder } from '../../src/models/encoder.js';
 import { presetConfig } from '../../src/models/presets.js';
 import { DataType, float32Tensor, GraphBuilder, type Model } from '../../src/onnx/index.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { f32, runModel } from '../helpers/ort.js';
 
 const [K, N] = [40, 24];

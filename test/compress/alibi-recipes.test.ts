@@ -13,7 +13,7 @@ import { ALIBI_SLOPES_SUFFIX, alibiSlopes } from '../../src/models/positions.js'
 import { DataType } from '../../src/onnx/dtype.js';
 import type { Model, Tensor } from '../../src/onnx/ir.js';
 import { tensorToFloat32 } from '../../src/onnx/tensor-values.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { runModel } from '../helpers/ort.js';
 import { floatData, logitAgreement, tokenFeeds } from './quantize/helpers.js';
 

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { renderReport } from '../../src/cli/commands/compress-options.js';
 import { type CompressReport, compress } from '../../src/compress/compress.js';
 import { parseRecipe } from '../../src/compress/recipe.js';
-import type { TlcModelJson } from '../../src/models/export/tlc-json.js';
+import type { TlcModelJson } from '../../src/model-folder/tlc-json.js';
 import type { Tensor } from '../../src/onnx/ir.js';
 import { encodeWithMerges } from '../../src/tokenizer/encode.js';
 import { readTokenizerModel } from '../../src/tokenizer/tokenizer-files.js';

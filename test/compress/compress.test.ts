@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { compress } from '../../src/compress/compress.js';
 import { parseRecipe } from '../../src/compress/recipe.js';
-import type { TlcModelJson } from '../../src/models/export/tlc-json.js';
+import type { TlcModelJson } from '../../src/model-folder/tlc-json.js';
 import { summarize } from '../../src/onnx/inspect.js';
 import { loadModel } from '../../src/onnx/io.js';
-import { Rng } from '../../src/train/rng.js';
 import { runTraining } from '../../src/train/run/loop.js';
+import { Rng } from '../../src/util/rng.js';
 import { countingText, tinyRun } from '../helpers/train.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tlc-compress-'));

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { NeighbourCounts, neighbourBaselineAccuracy } from '../../src/eval/metrics/neighbour-baseline.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 
 // Specials as in TLC's tokenizers: <s> 0, </s> 1, <pad> 2, <mask> 3; regular words from 4.
 const PAD = 2;

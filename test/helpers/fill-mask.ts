@@ -6,8 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compress } from '../../src/compress/compress.js';
 import { parseRecipe } from '../../src/compress/recipe.js';
-import { Rng } from '../../src/train/rng.js';
 import { runTraining } from '../../src/train/run/loop.js';
+import { Rng } from '../../src/util/rng.js';
 import { countingText, tinyRun } from './train.js';
 
 export const COMPASS = ['north', 'east', 'south', 'west', 'up', 'down', 'left', 'right', 'in', 'out'];

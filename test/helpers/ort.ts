@@ -8,7 +8,7 @@ import {
   type OrtTensor,
   ortTensor,
   runSession,
-} from '../../src/runtime/ort.js';
+} from '../../src/ort/session.js';
 
 export { ortTensor };
 

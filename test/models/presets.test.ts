@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { buildMlmEncoder } from '../../src/models/encoder.js';
 import { PRESETS, presetConfig } from '../../src/models/presets.js';
 import { buildSeq2Seq } from '../../src/models/seq2seq.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 
 function nonEmbedding(params: readonly { shape: readonly number[]; role: string }[]): number {
   return params

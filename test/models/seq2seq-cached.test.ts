@@ -5,7 +5,7 @@ import { buildSeq2Seq } from '../../src/models/seq2seq.js';
 import { buildCachedDecoder } from '../../src/models/seq2seq-cached.js';
 import { withWeights } from '../../src/models/weights.js';
 import type { Model, Tensor } from '../../src/onnx/ir.js';
-import { Rng } from '../../src/train/rng.js';
+import { Rng } from '../../src/util/rng.js';
 import { assertClose, i64, runModel } from '../helpers/ort.js';
 
 for (const [preLayerNorm, positions] of [

@@ -22,7 +22,7 @@ import {
   type PType,
   type PValueInfo,
 } from '../../src/onnx/proto/codec.js';
-import type { OrtFeeds } from '../../src/runtime/ort.js';
+import type { OrtFeeds } from '../../src/ort/session.js';
 import { assertSameOutputs, f32, ortTensor, runModelFile } from '../helpers/ort.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tlc-zoo-'));

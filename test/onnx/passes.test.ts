@@ -33,7 +33,7 @@ import {
   renameValues,
   sortTopologically,
 } from '../../src/onnx/passes/index.js';
-import type { OrtFeeds, OrtTensor } from '../../src/runtime/ort.js';
+import type { OrtFeeds, OrtTensor } from '../../src/ort/session.js';
 import { branch, nodeNamed } from '../helpers/graph.js';
 import { assertSameOutputs, boolScalar, f32, runModel } from '../helpers/ort.js';
 

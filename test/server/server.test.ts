@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { ERROR_CATALOG } from '../../src/errors/catalog.js';
-import { createSession, ortTensor, runSession } from '../../src/runtime/ort.js';
+import { createSession, ortTensor, runSession } from '../../src/ort/session.js';
 import { type RunningServer, startServer } from '../../src/server/server.js';
 import { Tokenizer } from '../../src/tokenizer/tokenizer.js';
 import { trainTinyFillMask } from '../helpers/fill-mask.js';

@@ -8,10 +8,10 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createSession } from '../../src/runtime/ort.js';
-import { translateIds } from '../../src/runtime/tasks/translate.js';
-import { readTranslationModel } from '../../src/runtime/tasks/translation-model.js';
+import { createSession } from '../../src/ort/session.js';
 import { type RunningServer, startServer } from '../../src/server/server.js';
+import { translateIds } from '../../src/tasks/translation/translate.js';
+import { readTranslationModel } from '../../src/tasks/translation/translation-model.js';
 import { Tokenizer } from '../../src/tokenizer/tokenizer.js';
 import { syntheticPairs, trainTinyTranslation } from '../helpers/translation.js';
 

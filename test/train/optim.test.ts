@@ -7,9 +7,9 @@ import { after, describe, it } from 'node:test';
 import { DataType } from '../../src/onnx/dtype.js';
 import { float16Tensor, float32Tensor, int64Tensor } from '../../src/onnx/tensor.js';
 import { AdamW, clipScale, globalNorm } from '../../src/train/adamw.js';
-import { Rng } from '../../src/train/rng.js';
 import { readSafetensors, writeSafetensors } from '../../src/train/safetensors.js';
 import { makeSchedule } from '../../src/train/schedule.js';
+import { Rng } from '../../src/util/rng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tlc-optim-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

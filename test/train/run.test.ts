@@ -10,11 +10,11 @@ import { after, describe, it } from 'node:test';
 import { runConfigFromFlags } from '../../src/cli/commands/train.js';
 import { DataType } from '../../src/onnx/dtype.js';
 import { packCheckpoint, readCheckpoint } from '../../src/train/checkpoint.js';
-import { Rng } from '../../src/train/rng.js';
 import { RUN_DEFAULTS } from '../../src/train/run/config.js';
 import { evaluateRun } from '../../src/train/run/eval-run.js';
 import { readLog } from '../../src/train/run/log.js';
 import { runTraining } from '../../src/train/run/loop.js';
+import { Rng } from '../../src/util/rng.js';
 import { countingText, tinyFlags } from '../helpers/train.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tlc-run-'));

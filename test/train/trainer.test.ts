@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { buildMlmEncoder } from '../../src/models/encoder.js';
 import { readCheckpoint, restoreCheckpoint, saveCheckpoint } from '../../src/train/checkpoint.js';
-import { Rng } from '../../src/train/rng.js';
 import { makeSchedule } from '../../src/train/schedule.js';
 import { Trainer, type TrainerOptions } from '../../src/train/trainer.js';
+import { Rng } from '../../src/util/rng.js';
 import { copyBatch, toyConfig } from './toy.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tlc-trainer-'));

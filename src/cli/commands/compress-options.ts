@@ -4,8 +4,8 @@ import { type CompressReport, compress } from '../../compress/compress.js';
 import type { CalibrationKind } from '../../compress/quantize/calibrate.js';
 import { parseRecipe } from '../../compress/recipe.js';
 import { TlcError } from '../../errors/index.js';
-import type { Device } from '../../runtime/ort.js';
-import { formatBytes, table } from '../format.js';
+import type { Device } from '../../ort/session.js';
+import { formatBytes, table } from '../../util/format.js';
 
 export interface CompressFlags {
   out: string;

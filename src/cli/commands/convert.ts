@@ -4,9 +4,9 @@ import { TlcError } from '../../errors/index.js';
 import { loadModel, saveModel } from '../../onnx/io.js';
 import { cleanup } from '../../onnx/passes/cleanup.js';
 import { applyToModel } from '../../onnx/passes/pass.js';
-import { createSession } from '../../runtime/ort.js';
+import { createSession } from '../../ort/session.js';
+import { formatBytes } from '../../util/format.js';
 import { action } from '../errors.js';
-import { formatBytes } from '../format.js';
 
 interface ConvertOptions {
   externalData?: boolean;

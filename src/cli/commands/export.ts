@@ -1,6 +1,6 @@
 /** `tlc export <run> --out DIR`: a trained run as a Hugging Face / Optimum model folder. */
 import type { Command } from 'commander';
-import { exportRun } from '../../models/export/export-run.js';
+import { exportRun } from '../../export/export-run.js';
 import { action } from '../errors.js';
 
 export function registerExport(program: Command): void {

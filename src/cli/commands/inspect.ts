@@ -2,8 +2,8 @@
 import type { Command } from 'commander';
 import { type ModelSummary, summarize, type ValueSummary } from '../../onnx/inspect.js';
 import { loadModel } from '../../onnx/io.js';
+import { formatBytes, formatCount, table } from '../../util/format.js';
 import { action } from '../errors.js';
-import { formatBytes, formatCount, table } from '../format.js';
 
 function shapeText(v: ValueSummary): string {
   return v.shape === undefined

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { TlcError } from '../../errors/index.js';
-import type { Device } from '../../runtime/ort.js';
+import type { Device } from '../../ort/session.js';
 import { DEFAULT_BATCHING, startServer } from '../../server/server.js';
 import { action } from '../errors.js';
 

@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import { TlcError } from '../../errors/index.js';
 import { POSITION_SCHEMES } from '../../models/config.js';
 import { findPreset, PRESETS } from '../../models/presets.js';
-import type { Device } from '../../runtime/ort.js';
+import type { Device } from '../../ort/session.js';
 import { RUN_DEFAULTS, type RunConfig, type Task, validateRunConfig } from '../../train/run/config.js';
 import { readRunConfig, runTraining } from '../../train/run/loop.js';
 import { defaultRecipe } from '../../train/run/recipe.js';
 import type { DecayKind } from '../../train/schedule.js';
-import { parseDuration } from '../duration.js';
+import { parseDuration } from '../../util/duration.js';
 import { action } from '../errors.js';
 import { ProgressBar } from '../progress.js';
 

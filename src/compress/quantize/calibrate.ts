@@ -9,7 +9,7 @@ import { TlcError } from '../../errors/index.js';
 import { GraphIndex } from '../../onnx/graph-index.js';
 import { encodeModel } from '../../onnx/io.js';
 import type { Graph, Model, ValueInfo } from '../../onnx/ir.js';
-import { createSession, type OrtFeeds, type OrtSession, runSession } from '../../runtime/ort.js';
+import { createSession, type OrtFeeds, type OrtSession, runSession } from '../../ort/session.js';
 import { compileSelection, type NodeSelection } from '../common/selection.js';
 import { entropyRange, Histogram, percentileRange, RangeTracker } from './histogram.js';
 import type { Ranges, TensorRange } from './options.js';

@@ -3,7 +3,7 @@
  * mean per-position cosine similarity over the last axis, top-1 agreement, and how often the original top-1
  * stays in the variant's top-5.
  */
-import type { OrtTensor } from '../../runtime/ort.js';
+import type { OrtTensor } from '../../ort/session.js';
 
 export interface Drift {
   readonly maxAbs: number;

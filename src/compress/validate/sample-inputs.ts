@@ -3,9 +3,9 @@
  * ids below the vocabulary size, `*mask*` inputs ones, float inputs standard normal values; symbolic dims take
  * the batch size for the first axis and the sequence length for the others.
  */
-import type { OrtFeeds, OrtSession } from '../../runtime/ort.js';
-import { ortTensor } from '../../runtime/ort.js';
-import { Rng } from '../../train/rng.js';
+import type { OrtFeeds, OrtSession } from '../../ort/session.js';
+import { ortTensor } from '../../ort/session.js';
+import { Rng } from '../../util/rng.js';
 
 export interface SampleOptions {
   readonly batch: number;

@@ -2,7 +2,7 @@
  * Translation batches on the main thread's side: items that share generation settings go to a worker
  * together (the worker runs the encoder once and the cached decoder once per generated token).
  */
-import type { GenerationIds } from '../registry.js';
+import type { GenerationIds } from '../../tasks/translation/translation-model.js';
 import type { WorkerPool } from '../worker/pool.js';
 import type { TranslateResult } from '../worker/protocol.js';
 

@@ -3,7 +3,7 @@
  * buffers transferred, not copied); errors travel as `{ code, message }` and become TlcErrors again.
  */
 import type { ErrorCode } from '../../errors/index.js';
-import type { Device } from '../ort.js';
+import type { Device } from '../../ort/session.js';
 
 /** A tensor as plain data: ORT type name, values, shape. */
 export interface WireTensor {

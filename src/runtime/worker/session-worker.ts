@@ -6,9 +6,19 @@
 import { parentPort } from 'node:worker_threads';
 import { isTlcError, messageOf } from '../../errors/index.js';
 import { encodeModel, loadModel } from '../../onnx/io.js';
-import { FILL_MASK_INPUTS, FILL_MASK_OUTPUTS, fillMaskServingGraph } from '../fill-mask-graph.js';
-import { createSessionOn, type OrtSession, type OrtTensor, ortTensor, runSession } from '../ort.js';
-import { translateIds } from '../tasks/translate.js';
+import {
+  createSessionOn,
+  type OrtSession,
+  type OrtTensor,
+  ortTensor,
+  runSession,
+} from '../../ort/session.js';
+import {
+  FILL_MASK_INPUTS,
+  FILL_MASK_OUTPUTS,
+  fillMaskServingGraph,
+} from '../../tasks/fill-mask/fill-mask-graph.js';
+import { translateIds } from '../../tasks/translation/translate.js';
 import type {
   FillMaskRequest,
   FillMaskResult,

@@ -4,10 +4,10 @@
  * tensors run the variant's first graph as written (for fill-mask, the served graph with top-k).
  */
 
-import { packageVersion } from '../../cli/version.js';
 import { TlcError } from '../../errors/index.js';
 import type { LoadedVariant, ModelHandle } from '../../runtime/registry.js';
 import type { TensorSignature, WireTensor } from '../../runtime/worker/protocol.js';
+import { packageVersion } from '../../util/version.js';
 import { labelsOf, resolveTarget, type ServerContext, textInputs } from '../context.js';
 import { fillMaskTexts, translateParameters, translateTexts } from '../tasks.js';
 import type { Route } from './route.js';

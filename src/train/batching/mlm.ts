@@ -5,10 +5,10 @@
  * All randomness comes from (seed, step), so any step's batch can be rebuilt exactly (resume).
  */
 import { TlcError } from '../../errors/index.js';
-import { ortTensor } from '../../runtime/ort.js';
-import { Rng } from '../rng.js';
+import { ortTensor } from '../../ort/session.js';
+import type { SpecialIds } from '../../tokenizer/special-ids.js';
+import { Rng } from '../../util/rng.js';
 import type { Batch } from '../trainer.js';
-import type { SpecialIds } from './special.js';
 
 export interface MlmBatchOptions {
   readonly sequenceLength: number;

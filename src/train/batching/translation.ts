@@ -4,10 +4,10 @@
  * multiple of 8 so that few distinct shapes reach the runtime (one session per shape).
  */
 import { TlcError } from '../../errors/index.js';
-import { ortTensor } from '../../runtime/ort.js';
-import { Rng } from '../rng.js';
+import { ortTensor } from '../../ort/session.js';
+import type { SpecialIds } from '../../tokenizer/special-ids.js';
+import { Rng } from '../../util/rng.js';
 import type { Batch } from '../trainer.js';
-import type { SpecialIds } from './special.js';
 
 export interface TokenPair {
   readonly source: Int32Array;

@@ -4,7 +4,7 @@
  */
 import { TlcError } from '../../errors/index.js';
 import type { Activation, PositionScheme } from '../../models/config.js';
-import type { Device } from '../../runtime/ort.js';
+import type { Device } from '../../ort/session.js';
 import type { DecayKind } from '../schedule.js';
 
 export type Task = 'mlm' | 'translation';

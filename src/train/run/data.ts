@@ -19,9 +19,9 @@ import {
 import { TlcError } from '../../errors/index.js';
 import { encodeWithMerges } from '../../tokenizer/encode.js';
 import type { BpeModel } from '../../tokenizer/model.js';
+import type { SpecialIds } from '../../tokenizer/special-ids.js';
 import { readTokenizerModel, writeTokenizerFiles } from '../../tokenizer/tokenizer-files.js';
 import { trainBpe } from '../../tokenizer/train.js';
-import type { SpecialIds } from '../batching/special.js';
 import type { TokenPair } from '../batching/translation.js';
 import type { RunConfig } from './config.js';
 

@@ -9,12 +9,12 @@ import { buildSeq2Seq } from '../../models/seq2seq.js';
 import { withWeights } from '../../models/weights.js';
 import { encodeModel } from '../../onnx/io.js';
 import type { Tensor } from '../../onnx/ir.js';
-import { createSession, runSession } from '../../runtime/ort.js';
+import { createSession, runSession } from '../../ort/session.js';
 import { readTokenizerModel } from '../../tokenizer/tokenizer-files.js';
+import { Rng } from '../../util/rng.js';
 import { makeBlocks, mlmEvalBatches } from '../batching/mlm.js';
 import { translationEvalBatches } from '../batching/translation.js';
 import { readCheckpoint } from '../checkpoint.js';
-import { Rng } from '../rng.js';
 import type { RunConfig } from './config.js';
 import {
   encodeDocuments,

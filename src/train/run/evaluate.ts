@@ -11,11 +11,11 @@ import { buildSeq2Seq } from '../../models/seq2seq.js';
 import { withWeights } from '../../models/weights.js';
 import { encodeModel } from '../../onnx/io.js';
 import type { Tensor } from '../../onnx/ir.js';
-import { createSession, type Device, type OrtTensor } from '../../runtime/ort.js';
+import { createSession, type Device, type OrtTensor } from '../../ort/session.js';
 import type { BpeModel } from '../../tokenizer/model.js';
+import type { SpecialIds } from '../../tokenizer/special-ids.js';
 import { Tokenizer } from '../../tokenizer/tokenizer.js';
-import type { SpecialIds } from '../batching/special.js';
-import { Rng } from '../rng.js';
+import { Rng } from '../../util/rng.js';
 import type { Batch } from '../trainer.js';
 
 /** Runs the evaluation graph on a batch and returns the named outputs. */

@@ -4,8 +4,8 @@
  * (src/eval/metrics/neighbour-baseline.ts). A model below the second has not yet learnt local word statistics.
  */
 import { NeighbourCounts, neighbourBaselineAccuracy } from '../../eval/metrics/neighbour-baseline.js';
+import type { SpecialIds } from '../../tokenizer/special-ids.js';
 import { makeBlocks } from '../batching/mlm.js';
-import type { SpecialIds } from '../batching/special.js';
 import type { Batch } from '../trainer.js';
 import { unigramPerplexity } from './data.js';
 

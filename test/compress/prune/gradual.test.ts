@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cubicSparsity, GradualPruner } from '../../../src/compress/prune/index.js';
 import { buildMlmEncoder } from '../../../src/models/encoder.js';
-import { Rng } from '../../../src/train/rng.js';
 import { makeSchedule } from '../../../src/train/schedule.js';
 import { Trainer } from '../../../src/train/trainer.js';
+import { Rng } from '../../../src/util/rng.js';
 import { copyBatch, toyConfig } from '../../train/toy.js';
 
 describe('cubic sparsity schedule', () => {

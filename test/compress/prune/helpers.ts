@@ -6,8 +6,8 @@ import { buildSeq2Seq } from '../../../src/models/seq2seq.js';
 import type { Graph, Model, Node, Tensor } from '../../../src/onnx/ir.js';
 import type { PassChange } from '../../../src/onnx/passes/pass.js';
 import { allNodes } from '../../../src/onnx/traverse.js';
-import type { OrtFeeds } from '../../../src/runtime/ort.js';
-import { Rng } from '../../../src/train/rng.js';
+import type { OrtFeeds } from '../../../src/ort/session.js';
+import { Rng } from '../../../src/util/rng.js';
 import { i64 } from '../../helpers/ort.js';
 
 export function tinyConfig(overrides: Partial<TransformerConfig> = {}): TransformerConfig {

@@ -32,7 +32,7 @@ import {
   type Tensor,
   tensorBytes,
 } from '../../../src/onnx/index.js';
-import { createSession, type OrtFeeds, runSession } from '../../../src/runtime/ort.js';
+import { createSession, type OrtFeeds, runSession } from '../../../src/ort/session.js';
 import { assertSameOutputs, boolScalar, f32, runModel } from '../../helpers/ort.js';
 import { declinedFor, histogram, init, randomFloats, textFeeds, tinyEncoder, withGraph } from './helpers.js';
 

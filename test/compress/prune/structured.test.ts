@@ -19,7 +19,7 @@ import {
   type Model,
   tensorToNumbers,
 } from '../../../src/onnx/index.js';
-import { Rng } from '../../../src/train/rng.js';
+import { Rng } from '../../../src/util/rng.js';
 import { boolScalar, f32, runModel } from '../../helpers/ort.js';
 import {
   applied,

@@ -22,8 +22,8 @@ import {
   toFloat16Array,
 } from '../../../src/onnx/index.js';
 import { applyToModel } from '../../../src/onnx/passes/pass.js';
-import { ortTensor } from '../../../src/runtime/ort.js';
-import { Rng } from '../../../src/train/rng.js';
+import { ortTensor } from '../../../src/ort/session.js';
+import { Rng } from '../../../src/util/rng.js';
 import { boolScalar, runModel } from '../../helpers/ort.js';
 import {
   compareModels,

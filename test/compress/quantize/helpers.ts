@@ -12,8 +12,8 @@ import {
   type Tensor,
 } from '../../../src/onnx/index.js';
 import type { PassChange } from '../../../src/onnx/passes/pass.js';
-import { type OrtFeeds, type OrtTensor, ortTensor } from '../../../src/runtime/ort.js';
-import type { Rng } from '../../../src/train/rng.js';
+import { type OrtFeeds, type OrtTensor, ortTensor } from '../../../src/ort/session.js';
+import type { Rng } from '../../../src/util/rng.js';
 import { runModel } from '../../helpers/ort.js';
 
 export const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'torch');

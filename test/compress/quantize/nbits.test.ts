@@ -16,8 +16,8 @@ import {
 } from '../../../src/compress/quantize/index.js';
 import { TlcError } from '../../../src/errors/index.js';
 import { attr, DataType, float32Tensor, GraphBuilder, getInt, type Model } from '../../../src/onnx/index.js';
-import { ortTensor } from '../../../src/runtime/ort.js';
-import { Rng } from '../../../src/train/rng.js';
+import { ortTensor } from '../../../src/ort/session.js';
+import { Rng } from '../../../src/util/rng.js';
 import { runModel } from '../../helpers/ort.js';
 import {
   applied,

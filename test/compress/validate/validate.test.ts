@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DriftAccumulator } from '../../../src/compress/validate/drift.js';
-import { percentile } from '../../../src/compress/validate/latency.js';
 import { sampleFeeds } from '../../../src/compress/validate/sample-inputs.js';
 import { modelStats } from '../../../src/compress/validate/stats.js';
 import { GraphBuilder } from '../../../src/onnx/builder.js';
 import { DataType } from '../../../src/onnx/dtype.js';
 import { float32Tensor } from '../../../src/onnx/tensor.js';
-import { createSession } from '../../../src/runtime/ort.js';
+import { createSession } from '../../../src/ort/session.js';
+import { percentile } from '../../../src/util/percentile.js';
 import { f32 } from '../../helpers/ort.js';
 
 describe('drift', () => {

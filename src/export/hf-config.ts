@@ -5,8 +5,8 @@
  * sizes and special token ids.
  */
 
-import type { SpecialIds } from '../../train/batching/special.js';
-import type { TransformerConfig } from '../config.js';
+import type { TransformerConfig } from '../models/config.js';
+import type { SpecialIds } from '../tokenizer/special-ids.js';
 
 const ACTIVATIONS: Readonly<Record<TransformerConfig['activation'], string>> = {
   gelu: 'gelu',

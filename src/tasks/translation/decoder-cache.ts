@@ -7,7 +7,7 @@
  */
 import { TlcError } from '../../errors/index.js';
 import { fromFloat16Array } from '../../onnx/float16.js';
-import { type OrtSession, type OrtTensor, ortTensor, runSession } from '../ort.js';
+import { type OrtSession, type OrtTensor, ortTensor, runSession } from '../../ort/session.js';
 
 export interface DecoderSessions {
   readonly decoder: OrtSession;

@@ -2,9 +2,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSession } from '../runtime/ort.js';
-import { encodeModel, INLINE_LIMIT_BYTES, saveModel, tensorDataBytes } from './io.js';
-import type { Model } from './ir.js';
+import { encodeModel, INLINE_LIMIT_BYTES, saveModel, tensorDataBytes } from '../onnx/io.js';
+import type { Model } from '../onnx/ir.js';
+import { createSession } from './session.js';
 
 export interface ValidateOptions {
   /** Named in the error message. */

@@ -4,14 +4,14 @@ import { describe, it } from 'node:test';
 import { GraphBuilder } from '../../src/onnx/builder.js';
 import { DataType } from '../../src/onnx/dtype.js';
 import { encodeModel } from '../../src/onnx/io.js';
-import { validate } from '../../src/onnx/validate.js';
 import {
   createSession,
   createSessionOn,
   ortTensor,
   providersFor,
   runSession,
-} from '../../src/runtime/ort.js';
+} from '../../src/ort/session.js';
+import { validate } from '../../src/ort/validate.js';
 
 describe('onnxruntime-node', () => {
   it('runs a session and returns typed arrays of this realm', async () => {

@@ -1,5 +1,9 @@
-/** Timing of one workload: warm-up runs, then timed runs until a run count or a time limit, summarised. */
-import { percentile } from '../compress/validate/latency.js';
+/**
+ * The one timing harness (compression reports, `tlc bench`, benchmarks): warm-up runs, then timed runs until a
+ * run count or a time limit, summarised as percentiles.
+ */
+import { percentile } from '../util/percentile.js';
+import { type OrtFeeds, type OrtSession, runSession } from './session.js';
 
 export interface TimingOptions {
   /** Untimed runs first (default 3). */
@@ -51,4 +55,36 @@ export async function timeRuns(run: () => Promise<void>, o: TimingOptions = {}):
     times.push(performance.now() - t0);
   }
   return times;
+}
+
+/** Latency of one session on fixed feeds, in milliseconds. */
+export interface Latency {
+  readonly p50: number;
+  readonly p95: number;
+  readonly mean: number;
+  readonly runs: number;
+}
+
+/**
+ * Milliseconds per run of `session` on `feeds`: `warmup` untimed runs (default 3), then at least 3 and at most
+ * `runs` (default 20) timed ones, stopping early once `maxSeconds` (default 20) have passed.
+ */
+export async function measureLatency(
+  session: OrtSession,
+  feeds: OrtFeeds,
+  options: { warmup?: number; runs?: number; maxSeconds?: number } = {},
+): Promise<Latency> {
+  const times = await timeRuns(
+    async () => {
+      await runSession(session, feeds);
+    },
+    {
+      warmup: options.warmup ?? 3,
+      minRuns: 3,
+      maxRuns: options.runs ?? 20,
+      seconds: options.maxSeconds ?? 20,
+    },
+  );
+  const s = summarise(times, 1);
+  return { p50: s.p50_ms, p95: s.p95_ms, mean: s.mean_ms, runs: s.runs };
 }

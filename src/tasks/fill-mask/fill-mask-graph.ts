@@ -16,12 +16,12 @@
  * (int64) the number of candidates. Every other node stays as written, so the rewrite applies to TLC's own
  * exports, their compressed variants and foreign exports alike.
  */
-import { TlcError } from '../errors/index.js';
-import { attr } from '../onnx/attributes.js';
-import { GraphBuilder } from '../onnx/builder.js';
-import { DataType } from '../onnx/dtype.js';
-import type { Model, Node } from '../onnx/ir.js';
-import { removeDeadNodes, removeUnusedInitializers } from '../onnx/passes/index.js';
+import { TlcError } from '../../errors/index.js';
+import { attr } from '../../onnx/attributes.js';
+import { GraphBuilder } from '../../onnx/builder.js';
+import { DataType } from '../../onnx/dtype.js';
+import type { Model, Node } from '../../onnx/ir.js';
+import { removeDeadNodes, removeUnusedInitializers } from '../../onnx/passes/index.js';
 import { findPositionwiseHead } from './positionwise-head.js';
 
 export const FILL_MASK_INPUTS = { rows: 'mask_rows', topK: 'top_k' } as const;

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { messageOf, TlcError } from '../../errors/index.js';
-import type { TlcModelJson, VariantEntry } from '../../models/export/tlc-json.js';
+import type { TlcModelJson, VariantEntry } from '../../model-folder/tlc-json.js';
 
 export interface TranslationFiles {
   readonly encoder: string;
@@ -25,6 +25,9 @@ export interface TranslationModelInfo {
   /** Absolute (folder-joined) paths of the variant's graphs. */
   readonly files: TranslationFiles;
 }
+
+/** The token ids and length limit that generation needs. */
+export type GenerationIds = Pick<TranslationModelInfo, 'bos' | 'eos' | 'pad' | 'decoderStart' | 'maxLength'>;
 
 type Json = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 /** Writing a model folder atomically: everything goes to a temporary sibling folder that is renamed at the end. */
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { messageOf, TlcError } from '../../errors/index.js';
+import { messageOf, TlcError } from '../errors/index.js';
 
 /**
  * Runs `write(tmpDir)` and then moves the result to `dir`. An interrupted or failed export leaves no

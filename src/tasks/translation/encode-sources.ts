@@ -1,6 +1,6 @@
 /** The encoder step of translation: token-id sources padded into one batch and run through encoder_model once. */
 import { TlcError } from '../../errors/index.js';
-import { type OrtSession, ortTensor, runSession } from '../ort.js';
+import { type OrtSession, ortTensor, runSession } from '../../ort/session.js';
 import type { EncodedSources } from './decoder-cache.js';
 
 /** Pads `sources` with `pad` to the longest (at least one position) and runs the encoder on the batch. */

@@ -1,5 +1,5 @@
 /** `tlc.json`: what TLC knows about a model folder beyond the Hugging Face files. */
-import type { TransformerConfig } from '../config.js';
+import type { TransformerConfig } from '../models/config.js';
 
 export const TLC_MODEL_FORMAT = 'tlc-model/1';
 

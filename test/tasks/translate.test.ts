@@ -13,25 +13,25 @@ import { buildSeq2Seq } from '../../src/models/seq2seq.js';
 import { withWeights } from '../../src/models/weights.js';
 import { encodeModel } from '../../src/onnx/io.js';
 import type { Tensor } from '../../src/onnx/ir.js';
-import { createSession, type OrtSession, ortTensor, runSession } from '../../src/runtime/ort.js';
-import { gatherRows } from '../../src/runtime/tasks/decoder-cache.js';
+import { createSession, type OrtSession, ortTensor, runSession } from '../../src/ort/session.js';
+import { gatherRows } from '../../src/tasks/translation/decoder-cache.js';
 import {
   beamSearchIds,
   type TranslateOptions,
   type TranslationSessions,
   translateIds,
-} from '../../src/runtime/tasks/translate.js';
+} from '../../src/tasks/translation/translate.js';
 import {
   readTranslationModel,
   type TranslationModelInfo,
-} from '../../src/runtime/tasks/translation-model.js';
+} from '../../src/tasks/translation/translation-model.js';
 import { encodeWithMerges } from '../../src/tokenizer/encode.js';
 import { Tokenizer } from '../../src/tokenizer/tokenizer.js';
 import { readTokenizerModel } from '../../src/tokenizer/tokenizer-files.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
-import { Rng } from '../../src/train/rng.js';
 import { locateCheckpoint } from '../../src/train/run/locate.js';
 import { modelConfig, readRunConfig } from '../../src/train/run/loop.js';
+import { Rng } from '../../src/util/rng.js';
 import { syntheticPairs, type TinyTranslation, trainTinyTranslation } from '../helpers/translation.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tlc-translate-'));

@@ -7,11 +7,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { exportRun } from '../../src/models/export/export-run.js';
-import type { TlcModelJson } from '../../src/models/export/tlc-json.js';
+import { exportRun } from '../../src/export/export-run.js';
+import type { TlcModelJson } from '../../src/model-folder/tlc-json.js';
 import { Tokenizer } from '../../src/tokenizer/tokenizer.js';
-import { Rng } from '../../src/train/rng.js';
 import { runTraining } from '../../src/train/run/loop.js';
+import { Rng } from '../../src/util/rng.js';
 import { i64, runModelFile } from '../helpers/ort.js';
 import { countingText, tinyRun } from '../helpers/train.js';
 

@@ -7,7 +7,7 @@
 import { type DataType, dataTypeFromOrtType } from '../onnx/dtype.js';
 import { encodeModel } from '../onnx/io.js';
 import type { Dim, Model, ValueInfo } from '../onnx/ir.js';
-import { createSession } from './ort.js';
+import { createSession } from './session.js';
 
 export interface InferredValue {
   /** undefined for types onnxruntime-node has no name for (bfloat16, float8). */

@@ -11,8 +11,8 @@
  * last layers behind the gather).
  */
 
-import { type GraphIndex, indexGraph } from '../onnx/graph-index.js';
-import type { Graph, Node, Tensor } from '../onnx/ir.js';
+import { type GraphIndex, indexGraph } from '../../onnx/graph-index.js';
+import type { Graph, Node, Tensor } from '../../onnx/ir.js';
 
 export interface PositionwiseHead {
   /** The value whose rows feed the head ([..., D], rows in batch-major order). */

@@ -7,10 +7,10 @@ import { buildMlmEncoder } from '../../src/models/encoder.js';
 import { presetConfig } from '../../src/models/presets.js';
 import { encodeModel, loadModel } from '../../src/onnx/io.js';
 import type { Model } from '../../src/onnx/ir.js';
-import { fillMaskServingGraph } from '../../src/runtime/fill-mask-graph.js';
-import { createSession, ortTensor, runSession } from '../../src/runtime/ort.js';
-import { findPositionwiseHead } from '../../src/runtime/positionwise-head.js';
-import { Rng } from '../../src/train/rng.js';
+import { createSession, ortTensor, runSession } from '../../src/ort/session.js';
+import { fillMaskServingGraph } from '../../src/tasks/fill-mask/fill-mask-graph.js';
+import { findPositionwiseHead } from '../../src/tasks/fill-mask/positionwise-head.js';
+import { Rng } from '../../src/util/rng.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'torch');
 const BATCH = 3;

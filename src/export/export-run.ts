@@ -7,25 +7,25 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { saveModel } from '../../onnx/io.js';
-import type { Model, Tensor } from '../../onnx/ir.js';
-import { renameValues } from '../../onnx/passes/rename.js';
-import { readTokenizerModel } from '../../tokenizer/tokenizer-files.js';
-import { readCheckpoint } from '../../train/checkpoint.js';
-import { Rng } from '../../train/rng.js';
-import type { RunConfig } from '../../train/run/config.js';
-import { specialIdsOf, TOKENIZER_FILE } from '../../train/run/data.js';
-import { locateCheckpoint } from '../../train/run/locate.js';
-import { modelConfig, readRunConfig, SUMMARY_FILE } from '../../train/run/loop.js';
-import type { TransformerConfig } from '../config.js';
-import type { ParamInfo } from '../context.js';
-import { buildMlmEncoder } from '../encoder.js';
-import { buildSeq2Seq } from '../seq2seq.js';
-import { buildCachedDecoder } from '../seq2seq-cached.js';
-import { withWeights } from '../weights.js';
+import { TLC_MODEL_FORMAT, type TlcModelJson } from '../model-folder/tlc-json.js';
+import type { TransformerConfig } from '../models/config.js';
+import type { ParamInfo } from '../models/context.js';
+import { buildMlmEncoder } from '../models/encoder.js';
+import { buildSeq2Seq } from '../models/seq2seq.js';
+import { buildCachedDecoder } from '../models/seq2seq-cached.js';
+import { withWeights } from '../models/weights.js';
+import { saveModel } from '../onnx/io.js';
+import type { Model, Tensor } from '../onnx/ir.js';
+import { renameValues } from '../onnx/passes/rename.js';
+import { readTokenizerModel } from '../tokenizer/tokenizer-files.js';
+import { readCheckpoint } from '../train/checkpoint.js';
+import type { RunConfig } from '../train/run/config.js';
+import { specialIdsOf, TOKENIZER_FILE } from '../train/run/data.js';
+import { locateCheckpoint } from '../train/run/locate.js';
+import { modelConfig, readRunConfig, SUMMARY_FILE } from '../train/run/loop.js';
+import { Rng } from '../util/rng.js';
 import { writeFolderAtomically } from './folder.js';
 import { marianConfig, robertaConfig } from './hf-config.js';
-import { TLC_MODEL_FORMAT, type TlcModelJson } from './tlc-json.js';
 
 export interface ExportOptions {
   /** Replace an existing folder. */

@@ -5,7 +5,7 @@
  * thread that owns the sessions can call them.
  */
 import { TlcError } from '../../errors/index.js';
-import type { OrtSession } from '../ort.js';
+import type { OrtSession } from '../../ort/session.js';
 import { beamSearch } from './beam-search.js';
 import { DecoderCache } from './decoder-cache.js';
 import { encodeSources } from './encode-sources.js';

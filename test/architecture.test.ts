@@ -1,0 +1,208 @@
+/**
+ * The shape of src/, read from the source itself: layers that only import downwards, no import cycles, files and
+ * functions of a readable size. The layer order below is the one place it is written; docs/design.md explains it.
+ */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import ts from 'typescript';
+
+/**
+ * Top-level folders of src/, lowest first. A file may import from its own folder and from folders on earlier
+ * rows; folders on one row are peers that must not import each other.
+ */
+const LAYERS: readonly (readonly string[])[] = [
+  ['errors'],
+  ['util'],
+  ['onnx', 'tokenizer', 'data'],
+  ['ort'],
+  ['autodiff', 'models'],
+  ['eval', 'model-folder'],
+  ['tasks'],
+  ['train'],
+  ['export'],
+  ['compress'],
+  ['runtime'],
+  ['bench', 'server'],
+  ['cli'],
+];
+
+/** Edges (`importing file → imported folder`) allowed to break the order; it is empty and should stay so. */
+const KNOWN_UPWARD: readonly string[] = [];
+
+const MAX_FILE_LINES = 400;
+const MAX_FUNCTION_LINES = 80;
+/** Files and functions over the limits today, as `path` or `path:name`; the list only shrinks. */
+const KNOWN_LONG: readonly string[] = [
+  'autodiff/gradient.ts:gradient',
+  'bench/against.ts:compareAgainst',
+  'cli/commands/bench.ts:registerBench',
+  'cli/commands/serve.ts:registerServe',
+  'cli/commands/train.ts:registerTrain',
+  'compress/compress.ts:compress',
+  'compress/prune/sparse-encode.ts:encodeSparseWeights',
+  'compress/prune/structured/attention.ts',
+  'compress/prune/structured/attention.ts:matchAttention',
+  'compress/prune/structured/ffn.ts:matchFfn',
+  'compress/prune/structured/prune.ts:structuredPrune',
+  'compress/quantize/float16.ts:convert',
+  'export/export-run.ts:exportRun',
+  'models/seq2seq-cached.ts:buildCachedDecoder',
+  'onnx/decode.ts',
+  'tokenizer/train.ts:mergeWords',
+  'train/run/loop.ts:runTraining',
+];
+
+const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
+const srcDir = join(root, 'src');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+interface SourceFacts {
+  readonly path: string; // relative to src/, with .ts
+  readonly imports: readonly string[]; // resolved, relative to src/, with .ts
+  readonly lines: number;
+  readonly functions: readonly { name: string; lines: number }[];
+}
+
+function functionName(node: ts.Node, sf: ts.SourceFile): string {
+  if ((ts.isFunctionDeclaration(node) || ts.isMethodDeclaration(node)) && node.name)
+    return node.name.getText(sf);
+  if (ts.isConstructorDeclaration(node)) return 'constructor';
+  const parent = node.parent;
+  if (parent && ts.isVariableDeclaration(parent)) return parent.name.getText(sf);
+  if (parent && ts.isPropertyAssignment(parent)) return parent.name.getText(sf);
+  return `(anonymous at line ${sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1})`;
+}
+
+function readFacts(file: string): SourceFacts {
+  const text = readFileSync(file, 'utf8');
+  const sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true);
+  const imports: string[] = [];
+  const functions: { name: string; lines: number }[] = [];
+  const addImport = (spec: string): void => {
+    if (!spec.startsWith('.')) return;
+    imports.push(relative(srcDir, resolve(dirname(file), spec)).replace(/\.js$/, '.ts'));
+  };
+  const visit = (node: ts.Node): void => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) {
+      if (ts.isStringLiteral(node.moduleSpecifier)) addImport(node.moduleSpecifier.text);
+    }
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
+      const arg = node.arguments[0];
+      if (arg && ts.isStringLiteral(arg)) addImport(arg.text);
+    }
+    if (
+      ts.isFunctionDeclaration(node) ||
+      ts.isMethodDeclaration(node) ||
+      ts.isConstructorDeclaration(node) ||
+      ts.isArrowFunction(node) ||
+      ts.isFunctionExpression(node)
+    ) {
+      const start = sf.getLineAndCharacterOfPosition(node.getStart(sf)).line;
+      const end = sf.getLineAndCharacterOfPosition(node.getEnd()).line;
+      functions.push({ name: functionName(node, sf), lines: end - start + 1 });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return { path: relative(srcDir, file), imports, lines: text.split('\n').length - 1, functions };
+}
+
+const facts = sourceFiles(srcDir).map(readFacts);
+const layerOf = new Map(LAYERS.flatMap((row, i) => row.map((folder) => [folder, i] as const)));
+const folderOf = (path: string): string => (path.includes('/') ? path.slice(0, path.indexOf('/')) : '');
+
+describe('architecture', () => {
+  it('places every top-level folder of src/ in the layer table', () => {
+    const folders = new Set(facts.map((f) => folderOf(f.path)).filter((f) => f !== ''));
+    assert.deepEqual([...folders].filter((f) => !layerOf.has(f)).sort(), []);
+    assert.deepEqual(
+      facts.filter((f) => folderOf(f.path) === '').map((f) => f.path),
+      [],
+      'every source file lives in a layer folder',
+    );
+  });
+
+  it('imports only downwards (or within a folder)', () => {
+    const upward = new Set<string>();
+    for (const f of facts) {
+      const from = folderOf(f.path);
+      for (const target of f.imports) {
+        const to = folderOf(target);
+        if (to === from) continue;
+        if ((layerOf.get(to) ?? Number.POSITIVE_INFINITY) >= (layerOf.get(from) ?? -1)) {
+          upward.add(`${f.path} → ${to}`);
+        }
+      }
+    }
+    const known = new Set(KNOWN_UPWARD);
+    assert.deepEqual(
+      [...upward].filter((e) => !known.has(e)).sort(),
+      [],
+      'upward or sideways imports; move the shared code down a layer',
+    );
+    assert.deepEqual(
+      KNOWN_UPWARD.filter((e) => !upward.has(e)),
+      [],
+      'fixed edges: remove them from KNOWN_UPWARD',
+    );
+  });
+
+  it('has no import cycles between files', () => {
+    const graph = new Map(facts.map((f) => [f.path, f.imports] as const));
+    // Tarjan's strongly connected components; any component of two or more files is a cycle.
+    let index = 0;
+    const order = new Map<string, number>();
+    const low = new Map<string, number>();
+    const stack: string[] = [];
+    const onStack = new Set<string>();
+    const cycles: string[][] = [];
+    const connect = (v: string): void => {
+      order.set(v, index);
+      low.set(v, index);
+      index++;
+      stack.push(v);
+      onStack.add(v);
+      for (const w of graph.get(v) ?? []) {
+        if (!graph.has(w)) continue;
+        if (!order.has(w)) {
+          connect(w);
+          low.set(v, Math.min(low.get(v)!, low.get(w)!));
+        } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, order.get(w)!));
+      }
+      if (low.get(v) === order.get(v)) {
+        const component: string[] = [];
+        let w: string;
+        do {
+          w = stack.pop()!;
+          onStack.delete(w);
+          component.push(w);
+        } while (w !== v);
+        if (component.length > 1) cycles.push(component.sort());
+      }
+    };
+    for (const v of graph.keys()) if (!order.has(v)) connect(v);
+    assert.deepEqual(cycles, []);
+  });
+
+  it(`keeps files under ${MAX_FILE_LINES} lines and functions under ${MAX_FUNCTION_LINES}`, () => {
+    const long = new Set<string>();
+    for (const f of facts) {
+      if (f.lines > MAX_FILE_LINES) long.add(f.path);
+      for (const fn of f.functions) if (fn.lines > MAX_FUNCTION_LINES) long.add(`${f.path}:${fn.name}`);
+    }
+    const known = new Set(KNOWN_LONG);
+    assert.deepEqual([...long].filter((e) => !known.has(e)).sort(), [], 'split these');
+    assert.deepEqual(
+      KNOWN_LONG.filter((e) => !long.has(e)),
+      [],
+      'now within limits: remove them from KNOWN_LONG',
+    );
+  });
+});
