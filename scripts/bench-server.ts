@@ -19,7 +19,7 @@ import autocannon from 'autocannon';
 import { ModelRegistry } from '../src/runtime/registry.js';
 import { DEFAULT_LIMITS, type ServerContext } from '../src/server/context.js';
 import { ServerMetrics } from '../src/server/metrics.js';
-import { fillMaskTexts } from '../src/server/tasks.js';
+import { requestIo } from '../src/server/tasks.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -209,7 +209,11 @@ async function inProcessRunner(): Promise<Runner> {
   const variant = model.variant(variantName);
   return {
     once: async () => {
-      await fillMaskTexts(context, model, variant, [TEXT], 5);
+      await variant.runner.v1(
+        { inputs: TEXT, parameters: { top_k: 5 } },
+        [TEXT],
+        requestIo(context, model, variant),
+      );
     },
     close: () => registry.close(),
   };

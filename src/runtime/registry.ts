@@ -10,18 +10,12 @@ import { join } from 'node:path';
 import { messageOf, TlcError } from '../errors/index.js';
 import { bareFillMaskTlc, type TlcModelJson, type VariantEntry } from '../model-folder/tlc-json.js';
 import type { Device } from '../ort/session.js';
-import {
-  type GenerationIds,
-  readTranslationModel,
-  variantFiles,
-} from '../tasks/translation/translation-model.js';
+import { taskSpec } from '../tasks/index.js';
+import type { BatcherFactory, ServedModel, VariantRunner, WorkerCall } from '../tasks/spec.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { type BatcherOptions, DynamicBatcher } from './batcher.js';
 import { LatencyWindow } from './latency-window.js';
-import { type FillMaskItem, type FillMaskOutput, runFillMaskBatch } from './tasks/fill-mask.js';
-import { runTranslateBatch, type TranslateItem } from './tasks/translate-batch.js';
 import { WorkerPool } from './worker/pool.js';
-import type { VariantKind } from './worker/protocol.js';
 
 export interface RegistryOptions {
   readonly device: Device;
@@ -47,9 +41,8 @@ export class LoadedVariant {
   constructor(
     readonly entry: VariantEntry,
     readonly pool: WorkerPool,
-    readonly batcher:
-      | DynamicBatcher<FillMaskItem, FillMaskOutput>
-      | DynamicBatcher<TranslateItem, Int32Array>,
+    /** The task's text-in, JSON-out side over this variant's batcher and workers. */
+    readonly runner: VariantRunner,
     readonly provider: string,
   ) {}
 
@@ -64,19 +57,18 @@ export class LoadedVariant {
 
   /** Stops after answering everything already queued or running (new requests go to the new handle). */
   async close(): Promise<void> {
-    await this.batcher.idle();
+    await this.runner.idle();
     await this.pool.close();
   }
 }
-
-/** What generation needs from a translation folder (read by readTranslationModel). */
 
 export class ModelHandle {
   status: ModelStatus = 'loading';
   error?: string;
   tlc?: TlcModelJson;
   tokenizer?: Tokenizer;
-  generation?: GenerationIds;
+  /** What the task read from the folder; it makes each variant's runner. */
+  served?: ServedModel;
   variants = new Map<string, LoadedVariant>();
 
   constructor(
@@ -221,84 +213,42 @@ export class ModelRegistry {
 
   private async open(handle: ModelHandle): Promise<void> {
     const tlc = folderTlc(handle.dir);
-    if (tlc.task !== 'fill-mask' && tlc.task !== 'translation')
-      throw new TlcError('MODEL_INVALID', `${handle.dir}: unknown task "${String(tlc.task)}"`);
+    const spec = taskSpec(String(tlc.task), handle.dir);
     handle.tlc = tlc;
     const tokenizer = await Tokenizer.fromFile(join(handle.dir, 'tokenizer.json'));
     handle.tokenizer = tokenizer;
-    if (tlc.task === 'fill-mask' && tokenizer.specialIds.mask === undefined)
-      throw new TlcError('MODEL_INVALID', `${handle.dir}: the tokenizer has no mask token`);
-    if (tlc.task === 'translation') handle.generation = readTranslationModel(handle.dir);
-    const kind: VariantKind = tlc.task;
-    const expected = kind === 'fill-mask' ? 1 : 3;
+    const served = spec.serving.open(handle.dir, tokenizer, tlc.architecture.maxLength || 512);
+    handle.served = served;
     for (const entry of tlc.variants) {
-      if (entry.files.length !== expected)
-        throw new TlcError(
-          'MODEL_INVALID',
-          `${handle.dir}: variant ${entry.name} lists ${entry.files.length} files; a ${kind} variant has ${expected}`,
-        );
-      // Translation graphs go to the worker as encoder, decoder, decoder with past, whatever the listed order.
-      const graphs =
-        kind === 'translation' ? variantFiles(entry.files, `${handle.dir} variant ${entry.name}`) : undefined;
-      const listed = graphs ? [graphs.encoder, graphs.decoder, graphs.decoderWithPast] : entry.files;
+      const listed = served.variantFiles(entry.files, `${handle.dir}: variant ${entry.name}`);
       const files = listed.map((f) => join(handle.dir, f));
       for (const f of files) if (!existsSync(f)) throw new TlcError('MODEL_INVALID', `${f}: missing`);
       const pool = await WorkerPool.start(this.options.workersPerVariant, {
         op: 'load',
-        kind,
+        task: spec.name,
         files,
         threads: this.options.threads,
         device: this.options.device,
       });
       for (const w of pool.loaded.warnings) this.options.log?.(`${handle.name}/${entry.name}: ${w}`);
+      const call: WorkerCall = async (payload, transfer) =>
+        (await pool.call({ op: 'run', payload }, transfer)).result;
       const batching = { ...this.options.batching, concurrency: pool.size };
-      const timed =
-        <I, O>(run: (items: I[]) => Promise<O[]>) =>
-        async (items: I[]): Promise<O[]> => {
-          const t0 = performance.now();
-          const out = await run(items);
-          this.options.onBatch?.(handle.name, entry.name, (performance.now() - t0) / 1000, items.length);
-          return out;
-        };
-      const batcher =
-        kind === 'fill-mask'
-          ? new DynamicBatcher<FillMaskItem, FillMaskOutput>(
-              batching,
-              timed((items: FillMaskItem[]) => runFillMaskBatch(pool, items, tokenizer.specialIds.pad ?? 1)),
-              (item) => item.ids.length,
-            )
-          : new DynamicBatcher<TranslateItem, Int32Array>(
-              batching,
-              timed((items: TranslateItem[]) => runTranslateBatch(pool, items, handle.generation!)),
-              (item) => item.source.length,
-            );
-      const variant = new LoadedVariant(entry, pool, batcher, pool.loaded.provider);
+      const makeBatcher: BatcherFactory = (run, lengthOf) =>
+        new DynamicBatcher(
+          batching,
+          async (items) => {
+            const t0 = performance.now();
+            const out = await run(items);
+            this.options.onBatch?.(handle.name, entry.name, (performance.now() - t0) / 1000, items.length);
+            return out;
+          },
+          lengthOf,
+        );
+      const variant = new LoadedVariant(entry, pool, served.runner(call, makeBatcher), pool.loaded.provider);
       handle.variants.set(entry.name, variant);
-      await this.warmUp(handle, variant);
-    }
-  }
-
-  /** One small request through each of the variant's workers so the first user request is not the slow one. */
-  private async warmUp(handle: ModelHandle, variant: LoadedVariant): Promise<void> {
-    await Promise.all(Array.from({ length: variant.pool.size }, () => this.warmOne(handle, variant)));
-  }
-
-  private async warmOne(handle: ModelHandle, variant: LoadedVariant): Promise<void> {
-    const tokenizer = handle.tokenizer!;
-    const ids = tokenizer.encode('hello world');
-    if (handle.task === 'fill-mask') {
-      const masked = Int32Array.from([...ids.slice(0, -1), tokenizer.specialIds.mask!, ids.at(-1)!]);
-      await runFillMaskBatch(
-        variant.pool,
-        [{ ids: masked, maskPositions: [masked.length - 2], topK: 1 }],
-        tokenizer.specialIds.pad ?? 1,
-      );
-    } else {
-      await runTranslateBatch(
-        variant.pool,
-        [{ source: Int32Array.from(ids), numBeams: 1, maxNewTokens: 2, lengthPenalty: 1 }],
-        handle.generation!,
-      );
+      // One small request through each worker so that the first user request is not the slow one.
+      await Promise.all(Array.from({ length: pool.size }, () => variant.runner.warmUp()));
     }
   }
 }

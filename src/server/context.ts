@@ -1,8 +1,10 @@
 /** What every route gets: the model registry, metrics, limits and the server's own state. */
 import type { Request, Response } from 'express';
 import { TlcError } from '../errors/index.js';
+import type { ModelTask } from '../model-folder/tlc-json.js';
 import type { LoadedVariant, ModelHandle, ModelRegistry } from '../runtime/registry.js';
 import { selectVariant, variantFacts } from '../runtime/select-variant.js';
+import { taskSpec } from '../tasks/index.js';
 import type { Labels, ServerMetrics } from './metrics.js';
 
 export interface ServerLimits {
@@ -56,7 +58,7 @@ export function resolveTarget(
   context: ServerContext,
   req: Request,
   res: Response,
-  task?: 'fill-mask' | 'translation',
+  task?: ModelTask,
 ): { model: ModelHandle; variant: LoadedVariant } {
   const model = context.registry.get(String(req.params.model));
   if (task !== undefined) requireTask(model, task);
@@ -70,12 +72,13 @@ export function resolveTarget(
 }
 
 /** The task a route serves must be the model's. */
-export function requireTask(model: ModelHandle, task: 'fill-mask' | 'translation'): void {
+export function requireTask(model: ModelHandle, task: ModelTask): void {
   model.variant(); // readiness first: a failed model has no task to compare
   if (model.task !== task) {
+    const route = taskSpec(String(model.task)).serving.route;
     throw new TlcError(
       'TASK_MISMATCH',
-      `model "${model.name}" does ${model.task}; use /v1/models/${model.name}/${model.task === 'fill-mask' ? 'fill-mask' : 'translate'}`,
+      `model "${model.name}" does ${model.task}; use /v1/models/${model.name}/${route}`,
     );
   }
 }

@@ -5,7 +5,14 @@
  */
 import { Worker } from 'node:worker_threads';
 import { TlcError } from '../../errors/index.js';
-import type { LoadRequest, LoadResult, WorkerMessage, WorkRequest, WorkResult } from './protocol.js';
+import type {
+  LoadRequest,
+  LoadResult,
+  ResultOf,
+  WorkerMessage,
+  WorkRequest,
+  WorkResult,
+} from './protocol.js';
 
 /**
  * Starts the worker script beside this module: the built .js, or — when running from source through tsx —
@@ -17,6 +24,12 @@ function spawnWorker(): Worker {
   const script = new URL('./session-worker.ts', import.meta.url).href;
   const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); });`;
   return new Worker(bootstrap, { eval: true });
+}
+
+/** A worker's answer to `R`, and the seconds it spent on it. */
+export interface Answer<R extends WorkRequest> {
+  readonly result: ResultOf<R>;
+  readonly seconds: number;
 }
 
 interface Pending {
@@ -52,13 +65,14 @@ export class SessionWorker {
     return this.pending.size;
   }
 
-  call(request: WorkRequest, transfer: ArrayBuffer[] = []): Promise<{ result: WorkResult; seconds: number }> {
+  /** Sends `request`; the answer's type follows from the request's op (protocol.ts ResultOf). */
+  call<R extends WorkRequest>(request: R, transfer: ArrayBuffer[] = []): Promise<Answer<R>> {
     if (this.exited) return Promise.reject(new TlcError('MODEL_NOT_READY', 'the session worker has stopped'));
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    return new Promise<{ result: WorkResult; seconds: number }>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ id, request }, transfer);
-    });
+    }) as Promise<Answer<R>>; // the worker answers each op with its ResultOf (session-worker.ts handle)
   }
 
   async terminate(): Promise<void> {
@@ -82,7 +96,7 @@ export class WorkerPool {
     const workers = Array.from({ length: Math.max(1, count) }, () => new SessionWorker());
     try {
       const results = await Promise.all(workers.map((w) => w.call(load)));
-      return new WorkerPool(workers, results[0]!.result as LoadResult);
+      return new WorkerPool(workers, results[0]!.result);
     } catch (error) {
       await Promise.all(workers.map((w) => w.terminate()));
       throw error;
@@ -99,7 +113,7 @@ export class WorkerPool {
   }
 
   /** Sends to the worker with the fewest requests in flight. */
-  call(request: WorkRequest, transfer: ArrayBuffer[] = []): Promise<{ result: WorkResult; seconds: number }> {
+  call<R extends WorkRequest>(request: R, transfer: ArrayBuffer[] = []): Promise<Answer<R>> {
     let best = this.workers[0]!;
     for (const w of this.workers) if (w.busy < best.busy) best = w;
     return best.call(request, transfer);

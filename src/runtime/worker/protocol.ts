@@ -3,6 +3,7 @@
  * buffers transferred, not copied); errors travel as `{ code, message }` and become TlcErrors again.
  */
 import type { ErrorCode } from '../../errors/index.js';
+import type { ModelTask } from '../../model-folder/tlc-json.js';
 import type { Device } from '../../ort/session.js';
 
 /** A tensor as plain data: ORT type name, values, shape. */
@@ -12,38 +13,20 @@ export interface WireTensor {
   readonly dims: readonly number[];
 }
 
-export type VariantKind = 'fill-mask' | 'translation';
-
 export interface LoadRequest {
   readonly op: 'load';
-  readonly kind: VariantKind;
-  /** The variant's ONNX files (fill-mask: one; translation: encoder, decoder, decoder with past). */
+  /** The task whose worker spec opens the files and answers `run` requests (src/tasks). */
+  readonly task: ModelTask;
+  /** The variant's ONNX files, in the order the task's ServedModel.variantFiles gives them. */
   readonly files: readonly string[];
   readonly threads: number;
   readonly device: Device;
 }
 
-export interface FillMaskRequest {
-  readonly op: 'fill-mask';
-  /** [B, S] token ids and attention mask of the padded batch. */
-  readonly ids: BigInt64Array;
-  readonly mask: BigInt64Array;
-  readonly dims: readonly [number, number];
-  /** Row indices b·S + s of the masked positions. */
-  readonly rows: BigInt64Array;
-  readonly topK: number;
-}
-
-export interface TranslateWorkRequest {
-  readonly op: 'translate';
-  readonly sources: readonly Int32Array[];
-  readonly bos: number;
-  readonly eos: number;
-  readonly pad: number;
-  readonly decoderStart: number;
-  readonly maxNewTokens: number;
-  readonly numBeams: number;
-  readonly lengthPenalty: number;
+/** One batch of the variant's task; the payload and its answer are the task's own types. */
+export interface RunRequest {
+  readonly op: 'run';
+  readonly payload: unknown;
 }
 
 /** Raw inference (KServe v2): feeds by input name; returns the requested outputs (all when omitted). */
@@ -55,7 +38,7 @@ export interface InferRequest {
   readonly outputs?: readonly string[];
 }
 
-export type WorkRequest = LoadRequest | FillMaskRequest | TranslateWorkRequest | InferRequest;
+export type WorkRequest = LoadRequest | RunRequest | InferRequest;
 
 /** A graph input or output: ORT type name and shape (-1 for a symbolic dimension). */
 export interface TensorSignature {
@@ -75,22 +58,18 @@ export interface LoadResult {
   readonly warnings: readonly string[];
 }
 
-export interface FillMaskResult {
-  /** [M, k] probabilities and token ids. */
-  readonly scores: Float32Array;
-  readonly ids: BigInt64Array;
-  readonly k: number;
-}
-
-export interface TranslateResult {
-  readonly outputs: readonly Int32Array[];
-}
-
 export interface InferResult {
   readonly outputs: Readonly<Record<string, WireTensor>>;
 }
 
-export type WorkResult = LoadResult | FillMaskResult | TranslateResult | InferResult;
+export type WorkResult = LoadResult | InferResult | unknown;
+
+/** The answer to each kind of request (a task's `run` answer is typed by the task that sent it). */
+export type ResultOf<R extends WorkRequest> = R extends LoadRequest
+  ? LoadResult
+  : R extends InferRequest
+    ? InferResult
+    : unknown;
 
 export type WorkerMessage =
   | { readonly id: number; readonly ok: true; readonly result: WorkResult; readonly seconds: number }

@@ -7,9 +7,10 @@
 import { TlcError } from '../../errors/index.js';
 import type { LoadedVariant, ModelHandle } from '../../runtime/registry.js';
 import type { TensorSignature, WireTensor } from '../../runtime/worker/protocol.js';
+import { taskSpec } from '../../tasks/index.js';
 import { packageVersion } from '../../util/version.js';
 import { labelsOf, resolveTarget, type ServerContext, textInputs } from '../context.js';
-import { fillMaskTexts, translateParameters, translateTexts } from '../tasks.js';
+import { requestIo } from '../tasks.js';
 import type { Route } from './route.js';
 
 interface InferTensor {
@@ -90,6 +91,11 @@ function fromWire(name: string, t: WireTensor): InferTensor {
   };
 }
 
+/** The name of the text output of the model's task (candidates, translation_text). */
+function textOutput(model: ModelHandle): string {
+  return taskSpec(String(model.task)).serving.v2Output;
+}
+
 function modelReady(model: ModelHandle): Record<string, unknown> {
   return {
     name: model.name,
@@ -106,20 +112,8 @@ async function infer(context: ServerContext, model: ModelHandle, variant: Loaded
   if (text !== undefined) {
     const texts = textInputs(flat(text.data).map(String), context.limits);
     const p = { ...(body.parameters ?? {}), ...(text.parameters ?? {}) };
-    if (model.task === 'fill-mask') {
-      const answers = await fillMaskTexts(context, model, variant, texts, Number(p.top_k ?? 5));
-      outputs = [
-        {
-          name: 'candidates',
-          shape: [texts.length],
-          datatype: 'BYTES',
-          data: answers.map((a) => JSON.stringify(a.length === 1 ? a[0] : a)),
-        },
-      ];
-    } else {
-      const out = await translateTexts(context, model, variant, texts, translateParameters(model, p));
-      outputs = [{ name: 'translation_text', shape: [texts.length], datatype: 'BYTES', data: out }];
-    }
+    const data = await variant.runner.v2(texts, p, requestIo(context, model, variant));
+    outputs = [{ name: textOutput(model), shape: [texts.length], datatype: 'BYTES', data }];
   } else {
     const inputs = variant.pool.loaded.signatures[0]!.inputs.map((i) => i.name);
     const feeds: Record<string, WireTensor> = {};
@@ -141,8 +135,7 @@ async function infer(context: ServerContext, model: ModelHandle, variant: Loaded
       ...(body.outputs && { outputs: body.outputs.map((o) => o.name) }),
     });
     context.metrics.inferenceDuration.observe(labels, (performance.now() - t0) / 1000);
-    const got = (result as { outputs: Record<string, WireTensor> }).outputs;
-    outputs = Object.entries(got).map(([name, t]) => fromWire(name, t));
+    outputs = Object.entries(result.outputs).map(([name, t]) => fromWire(name, t));
   }
   return {
     model_name: model.name,
@@ -200,11 +193,7 @@ export const v2Routes: readonly Route[] = [
         platform: 'onnxruntime_onnx',
         inputs: [{ name: 'text', datatype: 'BYTES', shape: [-1] }, ...signature.inputs.map(tensor)],
         outputs: [
-          {
-            name: model.task === 'fill-mask' ? 'candidates' : 'translation_text',
-            datatype: 'BYTES',
-            shape: [-1],
-          },
+          { name: textOutput(model), datatype: 'BYTES', shape: [-1] },
           ...signature.outputs.map(tensor),
         ],
       });

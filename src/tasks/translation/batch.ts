@@ -2,9 +2,9 @@
  * Translation batches on the main thread's side: items that share generation settings go to a worker
  * together (the worker runs the encoder once and the cached decoder once per generated token).
  */
-import type { GenerationIds } from '../../tasks/translation/translation-model.js';
-import type { WorkerPool } from '../worker/pool.js';
-import type { TranslateResult } from '../worker/protocol.js';
+import type { WorkerCall } from '../spec.js';
+import type { GenerationIds } from './translation-model.js';
+import type { TranslateRequest, TranslateResult } from './worker.js';
 
 export interface TranslateItem {
   /** Source token ids, ending in </s>. */
@@ -15,7 +15,7 @@ export interface TranslateItem {
 }
 
 export async function runTranslateBatch(
-  pool: WorkerPool,
+  call: WorkerCall,
   items: readonly TranslateItem[],
   ids: GenerationIds,
 ): Promise<Int32Array[]> {
@@ -29,8 +29,7 @@ export async function runTranslateBatch(
   });
   for (const members of groups.values()) {
     const first = items[members[0]!]!;
-    const { result } = await pool.call({
-      op: 'translate',
+    const request: TranslateRequest = {
       sources: members.map((i) => items[i]!.source),
       bos: ids.bos,
       eos: ids.eos,
@@ -39,8 +38,10 @@ export async function runTranslateBatch(
       maxNewTokens: first.maxNewTokens,
       numBeams: first.numBeams,
       lengthPenalty: first.lengthPenalty,
-    });
-    (result as TranslateResult).outputs.forEach((o, k) => {
+    };
+    // The worker answers a translate request with this task's result (translationWorker.run).
+    const result = (await call(request)) as TranslateResult;
+    result.outputs.forEach((o, k) => {
       outputs[members[k]!] = o;
     });
   }

@@ -3,8 +3,8 @@
  * splits the worker's top-k back per item. Tokenizing and formatting stay with the HTTP route.
  */
 import { TlcError } from '../../errors/index.js';
-import type { WorkerPool } from '../worker/pool.js';
-import type { FillMaskResult } from '../worker/protocol.js';
+import type { WorkerCall } from '../spec.js';
+import type { FillMaskRequest, FillMaskResult } from './worker.js';
 
 export interface FillMaskItem {
   /** Token ids with special tokens, containing at least one mask id at `maskPositions`. */
@@ -27,7 +27,7 @@ export function maskPositions(ids: ArrayLike<number>, maskId: number): number[] 
 }
 
 export async function runFillMaskBatch(
-  pool: WorkerPool,
+  call: WorkerCall,
   items: readonly FillMaskItem[],
   padId: number,
 ): Promise<FillMaskOutput[]> {
@@ -48,15 +48,9 @@ export async function runFillMaskBatch(
     for (const p of positions) rows.push(BigInt(k * s + p));
     counts.push(positions.length);
   });
-  const { result } = await pool.call({
-    op: 'fill-mask',
-    ids,
-    mask,
-    dims: [b, s],
-    rows: BigInt64Array.from(rows),
-    topK,
-  });
-  const r = result as FillMaskResult;
+  const request: FillMaskRequest = { ids, mask, dims: [b, s], rows: BigInt64Array.from(rows), topK };
+  // The worker answers a fill-mask request with this task's result (fillMaskWorker.run).
+  const r = (await call(request)) as FillMaskResult;
   const outputs: FillMaskOutput[] = [];
   let row = 0;
   items.forEach((item, k) => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { filledSequences } from '../../src/server/filled-sequence.js';
+import { filledSequences } from '../../src/tasks/fill-mask/filled-sequence.js';
 import { Tokenizer } from '../../src/tokenizer/tokenizer.js';
 import { trainBpe } from '../../src/tokenizer/train.js';
 

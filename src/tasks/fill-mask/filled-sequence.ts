@@ -6,7 +6,7 @@
  * them, so it is checked against one full decode per mask, and a candidate whose bytes are not a whole
  * character (decodes to U+FFFD) is always decoded in full.
  */
-import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import type { Tokenizer } from '../../tokenizer/tokenizer.js';
 
 const REPLACEMENT = '\uFFFD';
 

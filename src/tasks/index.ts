@@ -1,0 +1,27 @@
+/**
+ * The task table: every task TLC trains, exports, compresses, serves and benchmarks, by the name model folders
+ * give it (tlc.json `task`). Adding a task is one folder under src/tasks/ and one row here (docs/design.md).
+ */
+import { TlcError } from '../errors/index.js';
+import type { ModelTask } from '../model-folder/tlc-json.js';
+import { fillMask } from './fill-mask/index.js';
+import type { TaskSpec } from './spec.js';
+import { translation } from './translation/index.js';
+
+/** Every task of the model-folder format has a row (the type says so). */
+export const TASKS: Readonly<{ [N in ModelTask]: TaskSpec<N> }> = Object.freeze({
+  'fill-mask': fillMask,
+  translation,
+});
+
+export const TASK_NAMES = Object.keys(TASKS) as readonly ModelTask[];
+
+/** The task's spec; an unknown name (a folder written by something else) is a coded error. */
+export function taskSpec(name: string, where = 'model'): TaskSpec {
+  if (!Object.hasOwn(TASKS, name))
+    throw new TlcError(
+      'MODEL_INVALID',
+      `${where}: unknown task "${name}"; TLC knows ${TASK_NAMES.join(', ')}`,
+    );
+  return TASKS[name as ModelTask];
+}

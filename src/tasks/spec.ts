@@ -1,0 +1,101 @@
+/**
+ * What a task is to TLC: one `TaskSpec` per folder under src/tasks/, gathered in the table of
+ * src/tasks/index.ts. The layers above (the registry, the session worker, the HTTP routes, KServe v2, …) hold
+ * no per-task branches; they look the task up and call its spec. A spec is generic inside its folder and
+ * presents plain interfaces outside it, so no caller casts a union back to one task's types.
+ *
+ * The spec reaches upward layers only through what they hand in: a way to call the variant's session worker
+ * (`WorkerCall`), a way to make a batcher (`BatcherFactory`), and the request's metrics (`RequestIo`).
+ */
+import type { ModelTask } from '../model-folder/tlc-json.js';
+import type { OrtSession } from '../ort/session.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
+
+/** The session worker's side of a task: how it loads a variant's files and answers one batch. */
+export interface WorkerSpec<Request, Result> {
+  /** The model to open for the variant's `index`-th file: the file itself, or a graph rewritten for serving. */
+  prepare(index: number, file: string): string | Uint8Array;
+  run(sessions: readonly OrtSession[], request: Request): Promise<Result>;
+  /** Buffers of a result to move to the main thread rather than copy. */
+  transferables(result: Result): ArrayBuffer[];
+}
+
+/** Sends one batch request to a session worker of the variant and resolves with its answer. */
+export type WorkerCall = (request: unknown, transfer?: ArrayBuffer[]) => Promise<unknown>;
+
+/** What the batcher gives back for one item. */
+export interface Batched<O> {
+  readonly output: O;
+  readonly queueSeconds: number;
+  readonly batchSize: number;
+}
+
+/** A queue that groups items into batches (the runtime's DynamicBatcher). */
+export interface Batcher<I, O> {
+  submit(item: I): Promise<Batched<O>>;
+  readonly depth: number;
+  idle(): Promise<void>;
+}
+
+export type BatcherFactory = <I, O>(
+  run: (items: I[]) => Promise<O[]>,
+  lengthOf: (item: I) => number,
+) => Batcher<I, O>;
+
+/** The server's per-request services: tokenizing with metrics and length checks, queue metrics, limits. */
+export interface RequestIo {
+  /** Token ids per text through `encode`, timed, counted and checked against the model's maximum length. */
+  tokenize(texts: readonly string[], encode: (text: string) => number[]): Int32Array[];
+  /** Records queue time, batch size and queue depth of submitted items. */
+  observe(outcomes: readonly Batched<unknown>[], depth: number): void;
+  /** Adds generated tokens to the token counter. */
+  countTokens(n: number): void;
+}
+
+/** A `/v1` task request body (openapi.yaml validates it per route before it gets here). */
+export interface TextBody {
+  readonly inputs: string | readonly string[];
+  readonly parameters?: Readonly<Record<string, unknown>>;
+}
+
+/** One loaded variant as the HTTP layer sees it: text in, JSON out. */
+export interface VariantRunner {
+  /** `POST /v1/models/{model}/{route}`: the body, its texts (within the server's limits), the JSON to answer. */
+  v1(body: TextBody, texts: readonly string[], io: RequestIo): Promise<unknown>;
+  /** KServe v2 text inference: one BYTES value per text. */
+  v2(
+    texts: readonly string[],
+    parameters: Readonly<Record<string, unknown>>,
+    io: RequestIo,
+  ): Promise<unknown[]>;
+  /** One small request through the batcher, so that the first user request is not the slow one. */
+  warmUp(): Promise<void>;
+  /** Resolves when nothing is queued or running. */
+  idle(): Promise<void>;
+}
+
+/** A model folder opened for serving: its tokenizer, what the task read from the folder, its variants. */
+export interface ServedModel {
+  readonly maxLength: number;
+  /** The variant's files in the order the worker expects them (absolute or folder-relative, as given). */
+  variantFiles(files: readonly string[], where: string): string[];
+  /** A runner over one variant's workers. */
+  runner(call: WorkerCall, batcher: BatcherFactory): VariantRunner;
+}
+
+/** The serving side of a task. */
+export interface ServingSpec {
+  /** The `/v1/models/{model}/…` path segment. */
+  readonly route: string;
+  /** The v2 text output's name. */
+  readonly v2Output: string;
+  /** Reads what the task needs from the folder (beyond tlc.json) and checks the tokenizer has it. */
+  open(dir: string, tokenizer: Tokenizer, maxLength: number): ServedModel;
+}
+
+export interface TaskSpec<Name extends ModelTask = ModelTask> {
+  /** The task as model folders (tlc.json) and the server name it. */
+  readonly name: Name;
+  readonly worker: WorkerSpec<unknown, unknown>;
+  readonly serving: ServingSpec;
+}

@@ -1,0 +1,81 @@
+/** Translation as served: texts in, the Hugging Face pipeline's `[{ translation_text }]` out. */
+import { TlcError } from '../../errors/index.js';
+import type { Tokenizer } from '../../tokenizer/tokenizer.js';
+import type { RequestIo, ServedModel, ServingSpec, TextBody, VariantRunner } from '../spec.js';
+import { runTranslateBatch, type TranslateItem } from './batch.js';
+import { type GenerationIds, readTranslationModel, variantFiles } from './translation-model.js';
+
+export interface TranslateParameters {
+  readonly numBeams: number;
+  readonly maxNewTokens: number;
+  readonly lengthPenalty: number;
+}
+
+/** Request parameters (Hugging Face names) with defaults; new tokens are capped by the model's length. */
+export function translateParameters(
+  maxLength: number,
+  p: Readonly<Record<string, unknown>> | undefined,
+): TranslateParameters {
+  const limit = maxLength - 1;
+  return {
+    numBeams: Number(p?.num_beams ?? 1),
+    maxNewTokens: Math.min(Number(p?.max_new_tokens ?? limit), limit),
+    lengthPenalty: Number(p?.length_penalty ?? 1),
+  };
+}
+
+function translationModel(tokenizer: Tokenizer, ids: GenerationIds, maxLength: number): ServedModel {
+  return {
+    maxLength,
+    variantFiles(files, where) {
+      if (files.length !== 3)
+        throw new TlcError(
+          'MODEL_INVALID',
+          `${where} lists ${files.length} files; a translation variant has 3`,
+        );
+      // The worker takes encoder, decoder, decoder with past, whatever order tlc.json lists them in.
+      const graphs = variantFiles(files, where);
+      return [graphs.encoder, graphs.decoder, graphs.decoderWithPast];
+    },
+    runner(call, makeBatcher): VariantRunner {
+      const batcher = makeBatcher<TranslateItem, Int32Array>(
+        (items) => runTranslateBatch(call, items, ids),
+        (item) => item.source.length,
+      );
+      const translate = async (
+        texts: readonly string[],
+        parameters: Readonly<Record<string, unknown>> | undefined,
+        io: RequestIo,
+      ): Promise<string[]> => {
+        const sources = io.tokenize(texts, (text) => [
+          ...tokenizer.encode(text, { addSpecialTokens: false }),
+          ids.eos,
+        ]);
+        const settings = translateParameters(maxLength, parameters);
+        const outcomes = await Promise.all(sources.map((source) => batcher.submit({ source, ...settings })));
+        io.observe(outcomes, batcher.depth);
+        io.countTokens(outcomes.reduce((s, o) => s + o.output.length, 0));
+        return outcomes.map((o) => tokenizer.decode(o.output, { skipSpecialTokens: true }).trim());
+      };
+      return {
+        async v1(body: TextBody, texts, io) {
+          const out = await translate(texts, body.parameters, io);
+          return out.map((translation_text) => ({ translation_text }));
+        },
+        v2: (texts, parameters, io) => translate(texts, parameters, io),
+        async warmUp() {
+          // Straight to a worker, not through the batcher: concurrent warm-ups then reach every worker.
+          const source = Int32Array.from(tokenizer.encode('hello world'));
+          await runTranslateBatch(call, [{ source, numBeams: 1, maxNewTokens: 2, lengthPenalty: 1 }], ids);
+        },
+        idle: () => batcher.idle(),
+      };
+    },
+  };
+}
+
+export const translationServing: ServingSpec = {
+  route: 'translate',
+  v2Output: 'translation_text',
+  open: (dir, tokenizer, maxLength) => translationModel(tokenizer, readTranslationModel(dir), maxLength),
+};

@@ -1,0 +1,45 @@
+/** Translation in the session worker: the encoder once, then the cached decoder once per generated token. */
+import type { OrtSession } from '../../ort/session.js';
+import type { WorkerSpec } from '../spec.js';
+import { wholeBuffers } from '../transfer.js';
+import { translateIds } from './translate.js';
+
+export interface TranslateRequest {
+  readonly sources: readonly Int32Array[];
+  readonly bos: number;
+  readonly eos: number;
+  readonly pad: number;
+  readonly decoderStart: number;
+  readonly maxNewTokens: number;
+  readonly numBeams: number;
+  readonly lengthPenalty: number;
+}
+
+export interface TranslateResult {
+  readonly outputs: readonly Int32Array[];
+}
+
+export const translationWorker: WorkerSpec<TranslateRequest, TranslateResult> = {
+  // The registry lists a variant's graphs as encoder, decoder, decoder with past (ServedModel.variantFiles).
+  prepare: (_index, file) => file,
+
+  async run(sessions: readonly OrtSession[], request: TranslateRequest): Promise<TranslateResult> {
+    const [encoder, decoder, decoderWithPast] = sessions;
+    const outputs = await translateIds(
+      { encoder: encoder!, decoder: decoder!, decoderWithPast: decoderWithPast! },
+      request.sources,
+      {
+        bos: request.bos,
+        eos: request.eos,
+        pad: request.pad,
+        decoderStart: request.decoderStart,
+        maxNewTokens: request.maxNewTokens,
+        numBeams: request.numBeams,
+        lengthPenalty: request.lengthPenalty,
+      },
+    );
+    return { outputs };
+  },
+
+  transferables: (result) => wholeBuffers(result.outputs),
+};
