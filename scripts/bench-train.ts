@@ -15,8 +15,9 @@ import { DataType } from '../src/onnx/dtype.js';
 import { encodeModel } from '../src/onnx/io.js';
 import { float32Tensor } from '../src/onnx/tensor.js';
 import { createSession, ortTensor, runSession } from '../src/ort/session.js';
+import type { Batch } from '../src/tasks/spec.js';
 import { makeSchedule } from '../src/train/schedule.js';
-import { type Batch, Trainer } from '../src/train/trainer.js';
+import { Trainer } from '../src/train/trainer.js';
 import { Rng } from '../src/util/rng.js';
 
 const { values: flags } = parseArgs({

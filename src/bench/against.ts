@@ -7,6 +7,8 @@
  */
 import { TlcError } from '../errors/index.js';
 import type { Device } from '../ort/session.js';
+import { taskSpec } from '../tasks/index.js';
+import { type HeadlineMetric, pointsOf } from '../tasks/scores.js';
 import type { ModelBench, VariantBench } from './bench-model.js';
 
 export interface ComparePoint {
@@ -45,12 +47,8 @@ export interface Comparison {
   readonly verdict: readonly string[];
 }
 
-const METRICS = { 'fill-mask': 'accuracy', translation: 'bleu' } as const;
-
-function scoreOf(v: VariantBench, metric: 'accuracy' | 'bleu'): number | undefined {
-  const value = v.metrics[metric];
-  if (value === undefined || !Number.isFinite(value)) return undefined;
-  return metric === 'accuracy' ? value * 100 : value;
+function scoreOf(v: VariantBench, metric: HeadlineMetric): number | undefined {
+  return pointsOf(v.metrics, metric);
 }
 
 function p50At(v: VariantBench, at: ComparePoint): number | undefined {
@@ -68,7 +66,7 @@ export function compareAgainst(large: ModelBench, small: ModelBench, at: Compare
       'CLI_USAGE',
       `--against needs two models of one task; got ${large.task} and ${small.task}`,
     );
-  const metric = METRICS[large.task];
+  const metric = taskSpec(large.task).scoring.metric;
   const baseVariant = small.variants.find((v) => v.name === 'fp32') ?? small.variants[0];
   if (baseVariant === undefined)
     throw new TlcError('CLI_USAGE', `${small.model} has no variants to compare with`);

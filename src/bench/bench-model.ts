@@ -6,15 +6,14 @@
 import { existsSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
-import { evaluateVariant } from '../compress/evaluate-variant.js';
 import { TlcError } from '../errors/index.js';
 import type { ModelTask, VariantEntry } from '../model-folder/tlc-json.js';
 import { loadModel } from '../onnx/io.js';
 import { type Device, ortVersion } from '../ort/session.js';
 import { type LatencySummary, summarise, type TimingOptions, timeRuns } from '../ort/timing.js';
 import { folderTlc } from '../runtime/registry.js';
+import { taskSpec } from '../tasks/index.js';
 import { countParameters } from './nonzero.js';
-import { PROBES } from './probes.js';
 
 export interface BenchOptions {
   /** ONNX Runtime intra-op threads per session. */
@@ -138,7 +137,7 @@ export async function benchModel(folder: string, o: BenchOptions): Promise<Model
     let metricsSource: VariantBench['metricsSource'] = variant.metrics === undefined ? 'none' : 'tlc.json';
     if (o.evalData !== undefined) {
       progress(`${variant.name}: scoring on ${basename(o.evalData)}`);
-      const scores = await evaluateVariant(tlc.task, folder, variant.files, o.evalData, {
+      const scores = await taskSpec(tlc.task, folder).scoring.score(folder, variant.files, o.evalData, {
         threads: o.threads,
         sequenceLength: tlc.architecture.maxLength,
         ...(o.evalTokens !== undefined && { maxTokens: o.evalTokens }),
@@ -152,7 +151,7 @@ export async function benchModel(folder: string, o: BenchOptions): Promise<Model
     }
     const latency: LatencyPoint[] = [];
     for (const device of o.devices) {
-      const probe = await PROBES[tlc.task](folder, tlc, variant, {
+      const probe = await taskSpec(tlc.task, folder).bench.probe(folder, tlc, variant, {
         threads: o.threads,
         device,
         ...(o.extra && { extra: o.extra }),

@@ -23,8 +23,9 @@ import { loadModel, saveModel } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
 import { createSession, type Device, type OrtFeeds, type OrtSession, runSession } from '../ort/session.js';
 import { type Latency, measureLatency } from '../ort/timing.js';
+import { taskSpec } from '../tasks/index.js';
+import { pointsLost, type VariantScores } from '../tasks/scores.js';
 import { applyRecipe } from './apply-recipe.js';
-import { evaluateVariant, pointsLost, type VariantScores } from './evaluate-variant.js';
 import { type CalibrationKind, calibrate } from './quantize/calibrate.js';
 import { type Recipe, variantFileName } from './recipe.js';
 import { type Drift, DriftAccumulator } from './validate/drift.js';
@@ -153,6 +154,7 @@ export async function compress(
   const sequence = options.sequence ?? 128;
   const device = options.device ?? 'cpu';
   const tlc = await prepare(source, out, options.force ?? false);
+  const spec = taskSpec(String(tlc.task), out);
   const base = tlc.variants.find((v) => v.recipe.length === 0) ?? tlc.variants[0]!;
   const vocabSize = tlc.architecture.vocabSize || 1000;
   const sessionOptions = { threads, device };
@@ -164,13 +166,7 @@ export async function compress(
   const feeds = baseSessions.map((s) =>
     sampleFeeds(s, {
       batch,
-      // A decoder with past takes past + new tokens: both must fit the model's positions together.
-      sequence: Math.min(
-        sequence,
-        tlc.task === 'translation'
-          ? Math.floor((tlc.architecture.maxLength || 2 * sequence) / 2)
-          : tlc.architecture.maxLength || sequence,
-      ),
+      sequence: spec.scoring.sampleLength(tlc.architecture.maxLength || 0, sequence),
       vocabSize,
       firstId: 5,
     }),
@@ -181,7 +177,7 @@ export async function compress(
   const evalLength = Math.min(sequence, tlc.architecture.maxLength || sequence);
   const score = async (files: readonly string[]): Promise<VariantScores> =>
     evalFile
-      ? evaluateVariant(tlc.task, out, files, evalFile, {
+      ? spec.scoring.score(out, files, evalFile, {
           threads,
           sequenceLength: evalLength,
           ...(options.evalTokens !== undefined && { maxTokens: options.evalTokens }),
@@ -239,7 +235,7 @@ export async function compress(
       }
     }
     const scores = await score(files);
-    const drop = pointsLost(baseScores, scores);
+    const drop = pointsLost(spec.scoring.metric, baseScores, scores);
     const kept =
       options.maxAccuracyDrop === undefined || drop === undefined || drop.points <= options.maxAccuracyDrop;
     const report: VariantReport = {

@@ -5,7 +5,8 @@
 import { TlcError } from '../errors/index.js';
 import type { ModelTask } from '../model-folder/tlc-json.js';
 import { fillMask } from './fill-mask/index.js';
-import type { TaskSpec } from './spec.js';
+import type { VariantScores } from './scores.js';
+import type { ScoreOptions, TaskSpec } from './spec.js';
 import { translation } from './translation/index.js';
 
 /** Every task of the model-folder format has a row (the type says so). */
@@ -24,4 +25,15 @@ export function taskSpec(name: string, where = 'model'): TaskSpec {
       `${where}: unknown task "${name}"; TLC knows ${TASK_NAMES.join(', ')}`,
     );
   return TASKS[name as ModelTask];
+}
+
+/** Scores a variant of a `task` model on `--eval-data` through the task's row. */
+export function evaluateVariant(
+  task: string,
+  folder: string,
+  files: readonly string[],
+  evalFile: string,
+  o: ScoreOptions,
+): Promise<VariantScores> {
+  return taskSpec(task, folder).scoring.score(folder, files, evalFile, o);
 }

@@ -7,9 +7,10 @@
  * The spec reaches upward layers only through what they hand in: a way to call the variant's session worker
  * (`WorkerCall`), a way to make a batcher (`BatcherFactory`), and the request's metrics (`RequestIo`).
  */
-import type { ModelTask } from '../model-folder/tlc-json.js';
-import type { OrtSession } from '../ort/session.js';
+import type { ModelTask, TlcModelJson, VariantEntry } from '../model-folder/tlc-json.js';
+import type { Device, OrtSession, OrtTensor } from '../ort/session.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import type { HeadlineMetric, VariantScores } from './scores.js';
 
 /** The session worker's side of a task: how it loads a variant's files and answers one batch. */
 export interface WorkerSpec<Request, Result> {
@@ -93,9 +94,64 @@ export interface ServingSpec {
   open(dir: string, tokenizer: Tokenizer, maxLength: number): ServedModel;
 }
 
+export interface ScoreOptions {
+  readonly threads: number;
+  /** Fill-mask: the block length of the evaluation text. */
+  readonly sequenceLength: number;
+  /** Fill-mask: tokens of the evaluation text scored (default 16384). */
+  readonly maxTokens?: number;
+}
+
+/** How a variant is scored on `--eval-data` (compression reports, `tlc bench`). */
+export interface ScoringSpec {
+  readonly metric: HeadlineMetric;
+  /** What `--eval-data` must be, for help texts and errors. */
+  readonly dataDescription: string;
+  /**
+   * Tokens per sample input of the drift and latency check, given the model's maximum length (0 when unknown)
+   * and the length asked for.
+   */
+  sampleLength(maxLength: number, asked: number): number;
+  /** Scores the variant whose files (relative to `folder`) are `files` on `evalFile`. */
+  score(folder: string, files: readonly string[], evalFile: string, o: ScoreOptions): Promise<VariantScores>;
+}
+
+export interface ProbeOptions {
+  readonly threads: number;
+  readonly device: Device;
+  /** Session options beyond threads and device (ORT `extra` config entries). */
+  readonly extra?: Record<string, unknown>;
+}
+
+/** One variant's sessions, ready to time a batch shape. */
+export interface Probe {
+  /** The execution provider that accepted the variant. */
+  readonly provider: string;
+  /** One timed unit of work for `batch` inputs of `sequence` tokens. */
+  workload(batch: number, sequence: number): () => Promise<void>;
+  release(): Promise<void>;
+}
+
+/** What `tlc bench` times for a task, as the server runs it. */
+export interface BenchSpec {
+  /** Sequence lengths timed when `--lengths` is not given (capped at the model's maximum). */
+  readonly lengths: readonly number[];
+  probe(folder: string, tlc: TlcModelJson, variant: VariantEntry, o: ProbeOptions): Promise<Probe>;
+}
+
 export interface TaskSpec<Name extends ModelTask = ModelTask> {
   /** The task as model folders (tlc.json) and the server name it. */
   readonly name: Name;
   readonly worker: WorkerSpec<unknown, unknown>;
   readonly serving: ServingSpec;
+  readonly scoring: ScoringSpec;
+  readonly bench: BenchSpec;
+}
+
+/** One training or evaluation batch: the graph's feeds, the symbolic dimensions they fix, its tokens. */
+export interface Batch {
+  readonly inputs: Readonly<Record<string, OrtTensor>>;
+  readonly dims: Readonly<Record<string, number>>;
+  /** Tokens in the batch (for throughput figures). */
+  readonly tokens: number;
 }

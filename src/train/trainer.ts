@@ -19,18 +19,13 @@ import {
   ortTensor,
   runSession,
 } from '../ort/session.js';
+import type { Batch } from '../tasks/spec.js';
 import { AdamW, type AdamWOptions, clipScale, DEFAULT_ADAMW, globalNorm } from './adamw.js';
 import { stepMasks } from './dropout-masks.js';
 import type { Schedule } from './schedule.js';
 import { buildTrainable, paramsAsInputs, type TrainableGraph } from './trainable.js';
 
 /** One micro-batch: the data inputs, and sizes for the symbolic dims of the dropout masks. */
-export interface Batch {
-  readonly inputs: Readonly<Record<string, OrtTensor>>;
-  readonly dims: Readonly<Record<string, number>>;
-  /** Tokens in the batch (for throughput figures). */
-  readonly tokens: number;
-}
 
 export interface TrainerOptions {
   readonly seed: number;

@@ -17,9 +17,9 @@ import {
   type VariantBench,
 } from '../../src/bench/bench-model.js';
 import { benchCsv, PERF_ANALYZER_COLUMNS, perfAnalyzerCsv } from '../../src/bench/report.js';
-import { evaluateVariant } from '../../src/compress/evaluate-variant.js';
 import { TlcError } from '../../src/errors/index.js';
 import { summarise } from '../../src/ort/timing.js';
+import { evaluateVariant } from '../../src/tasks/index.js';
 import { trainTinyFillMask } from '../helpers/fill-mask.js';
 import { syntheticPairs, trainTinyTranslation, writeTsv } from '../helpers/translation.js';
 

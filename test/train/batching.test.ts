@@ -1,9 +1,9 @@
 /** MLM masking statistics and block layout; translation batch layout, budget and determinism. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { MlmBatcher, makeBlocks, mlmEvalBatches } from '../../src/tasks/fill-mask/batches.js';
+import { type TokenPair, TranslationBatcher } from '../../src/tasks/translation/batches.js';
 import type { SpecialIds } from '../../src/tokenizer/special-ids.js';
-import { MlmBatcher, makeBlocks, mlmEvalBatches } from '../../src/train/batching/mlm.js';
-import { type TokenPair, TranslationBatcher } from '../../src/train/batching/translation.js';
 import { Rng } from '../../src/util/rng.js';
 
 const special: SpecialIds = { bos: 0, pad: 1, eos: 2, mask: 4, vocabSize: 1000, firstRegular: 5 };

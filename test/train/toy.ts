@@ -1,7 +1,7 @@
 /** A copy task for tests: `a b c d SEP a b c d` with the second half masked; the model must copy. */
 import { makeConfig, type TransformerConfig } from '../../src/models/config.js';
 import { ortTensor } from '../../src/ort/session.js';
-import type { Batch } from '../../src/train/trainer.js';
+import type { Batch } from '../../src/tasks/spec.js';
 import type { Rng } from '../../src/util/rng.js';
 
 export const DIGITS = 10;

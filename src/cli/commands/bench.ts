@@ -10,9 +10,9 @@ import { type Comparison, compareAgainst } from '../../bench/against.js';
 import { type BenchOptions, benchModel, type ModelBench } from '../../bench/bench-model.js';
 import { benchCsv, benchTable, comparisonTable, perfAnalyzerCsv } from '../../bench/report.js';
 import { TlcError } from '../../errors/index.js';
-import type { ModelTask } from '../../model-folder/tlc-json.js';
 import type { Device } from '../../ort/session.js';
 import { folderTlc } from '../../runtime/registry.js';
+import { taskSpec } from '../../tasks/index.js';
 import { action } from '../errors.js';
 import { ProgressBar } from '../progress.js';
 
@@ -31,12 +31,6 @@ interface BenchFlags {
   out?: string;
   json?: boolean;
 }
-
-/** Sequence lengths timed when --lengths is not given (capped at each model's maximum). */
-const DEFAULT_LENGTHS: Record<ModelTask, readonly number[]> = {
-  'fill-mask': [32, 128],
-  translation: [16, 48],
-};
 
 const DEVICES: readonly Device[] = ['cpu', 'cuda', 'webgpu', 'auto'];
 
@@ -116,7 +110,7 @@ export function registerBench(program: Command): void {
           const maxLength = folderTlc(folder).architecture.maxLength;
           const lengths = flags.lengths
             ? integers(flags.lengths, '--lengths', 2)
-            : [...new Set(DEFAULT_LENGTHS[task].map((l) => Math.min(l, maxLength)))];
+            : [...new Set(taskSpec(task, folder).bench.lengths.map((l) => Math.min(l, maxLength)))];
           return {
             threads: integers(flags.threads, '--threads', 1)[0]!,
             devices: devices as Device[],

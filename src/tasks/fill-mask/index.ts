@@ -1,5 +1,8 @@
 /** The fill-mask task: RoBERTa-style masked-language models (trained with `tlc train --task mlm`). */
+import { join } from 'node:path';
 import type { TaskSpec } from '../spec.js';
+import { fillMaskProbe } from './probe.js';
+import { evaluateFillMask } from './score.js';
 import { fillMaskServing } from './serve.js';
 import { fillMaskWorker } from './worker.js';
 
@@ -7,4 +10,15 @@ export const fillMask: TaskSpec<'fill-mask'> = {
   name: 'fill-mask',
   worker: fillMaskWorker,
   serving: fillMaskServing,
+  scoring: {
+    metric: 'accuracy',
+    dataDescription: 'a text file (MLM accuracy of masked tokens)',
+    sampleLength: (maxLength, asked) => Math.min(asked, maxLength || asked),
+    score: (folder, files, evalFile, o) =>
+      evaluateFillMask(join(folder, files[0]!), folder, evalFile, o.threads, {
+        sequenceLength: o.sequenceLength,
+        ...(o.maxTokens !== undefined && { maxTokens: o.maxTokens }),
+      }),
+  },
+  bench: { lengths: [32, 128], probe: fillMaskProbe },
 };

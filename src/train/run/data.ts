@@ -16,32 +16,14 @@ import {
   type TranslationPair,
   type TranslationPairName,
 } from '../../data/index.js';
-import { TlcError } from '../../errors/index.js';
+import type { TokenPair } from '../../tasks/translation/batches.js';
 import { encodeWithMerges } from '../../tokenizer/encode.js';
 import type { BpeModel } from '../../tokenizer/model.js';
-import type { SpecialIds } from '../../tokenizer/special-ids.js';
 import { readTokenizerModel, writeTokenizerFiles } from '../../tokenizer/tokenizer-files.js';
 import { trainBpe } from '../../tokenizer/train.js';
-import type { TokenPair } from '../batching/translation.js';
 import type { RunConfig } from './config.js';
 
 export const TOKENIZER_FILE = 'tokenizer.json';
-
-export function specialIdsOf(model: BpeModel): SpecialIds {
-  const id = (token: string) => {
-    const v = model.vocab.get(token);
-    if (v === undefined) throw new TlcError('TOKENIZER_FAILED', `the tokenizer has no "${token}" token`);
-    return v;
-  };
-  return {
-    bos: id('<s>'),
-    eos: id('</s>'),
-    pad: id('<pad>'),
-    mask: id('<mask>'),
-    vocabSize: model.tokens.length,
-    firstRegular: model.specialTokens.length,
-  };
-}
 
 /** Text documents of one split (built-in corpus or user files). */
 export async function mlmDocuments(config: RunConfig, split: Split): Promise<readonly TextDocument[]> {

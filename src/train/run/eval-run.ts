@@ -10,20 +10,14 @@ import { withWeights } from '../../models/weights.js';
 import { encodeModel } from '../../onnx/io.js';
 import type { Tensor } from '../../onnx/ir.js';
 import { createSession, runSession } from '../../ort/session.js';
+import { makeBlocks, mlmEvalBatches } from '../../tasks/fill-mask/batches.js';
+import { translationEvalBatches } from '../../tasks/translation/batches.js';
+import { specialIdsOf } from '../../tokenizer/special-ids.js';
 import { readTokenizerModel } from '../../tokenizer/tokenizer-files.js';
 import { Rng } from '../../util/rng.js';
-import { makeBlocks, mlmEvalBatches } from '../batching/mlm.js';
-import { translationEvalBatches } from '../batching/translation.js';
 import { readCheckpoint } from '../checkpoint.js';
 import type { RunConfig } from './config.js';
-import {
-  encodeDocuments,
-  encodePairs,
-  mlmDocuments,
-  specialIdsOf,
-  TOKENIZER_FILE,
-  translationPairs,
-} from './data.js';
+import { encodeDocuments, encodePairs, mlmDocuments, TOKENIZER_FILE, translationPairs } from './data.js';
 import {
   type EvalRunner,
   evaluateMlm,

@@ -12,11 +12,11 @@ import { withWeights } from '../../models/weights.js';
 import { encodeModel } from '../../onnx/io.js';
 import type { Tensor } from '../../onnx/ir.js';
 import { createSession, type Device, type OrtTensor } from '../../ort/session.js';
+import type { Batch } from '../../tasks/spec.js';
 import type { BpeModel } from '../../tokenizer/model.js';
 import type { SpecialIds } from '../../tokenizer/special-ids.js';
 import { Tokenizer } from '../../tokenizer/tokenizer.js';
 import { Rng } from '../../util/rng.js';
-import type { Batch } from '../trainer.js';
 
 /** Runs the evaluation graph on a batch and returns the named outputs. */
 export type EvalRunner = (batch: Batch, outputs: readonly string[]) => Promise<Record<string, OrtTensor>>;

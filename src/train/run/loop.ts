@@ -9,23 +9,18 @@ import { TlcError } from '../../errors/index.js';
 import { makeConfig, type TransformerConfig } from '../../models/config.js';
 import { type BuiltModel, buildMlmEncoder } from '../../models/encoder.js';
 import { buildSeq2Seq } from '../../models/seq2seq.js';
+import { MlmBatcher, makeBlocks, mlmEvalBatches } from '../../tasks/fill-mask/batches.js';
+import type { Batch } from '../../tasks/spec.js';
+import { TranslationBatcher, translationEvalBatches } from '../../tasks/translation/batches.js';
 import type { BpeModel } from '../../tokenizer/model.js';
 import type { SpecialIds } from '../../tokenizer/special-ids.js';
+import { specialIdsOf } from '../../tokenizer/special-ids.js';
 import { Rng } from '../../util/rng.js';
-import { MlmBatcher, makeBlocks, mlmEvalBatches } from '../batching/mlm.js';
-import { TranslationBatcher, translationEvalBatches } from '../batching/translation.js';
 import { restoreCheckpoint, saveCheckpoint } from '../checkpoint.js';
 import { makeProgressSchedule } from '../schedule.js';
-import { type Batch, Trainer } from '../trainer.js';
+import { Trainer } from '../trainer.js';
 import type { RunConfig } from './config.js';
-import {
-  encodeDocuments,
-  encodePairs,
-  mlmDocuments,
-  runTokenizer,
-  specialIdsOf,
-  translationPairs,
-} from './data.js';
+import { encodeDocuments, encodePairs, mlmDocuments, runTokenizer, translationPairs } from './data.js';
 import { evaluateMlm, evaluateTranslationLoss, evaluateTranslationQuality } from './evaluate.js';
 import { BEST_FILE, CHECKPOINT_FILE } from './locate.js';
 import { appendLog, type LogRow } from './log.js';

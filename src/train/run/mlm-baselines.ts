@@ -4,9 +4,9 @@
  * (src/eval/metrics/neighbour-baseline.ts). A model below the second has not yet learnt local word statistics.
  */
 import { NeighbourCounts, neighbourBaselineAccuracy } from '../../eval/metrics/neighbour-baseline.js';
+import { makeBlocks } from '../../tasks/fill-mask/batches.js';
+import type { Batch } from '../../tasks/spec.js';
 import type { SpecialIds } from '../../tokenizer/special-ids.js';
-import { makeBlocks } from '../batching/mlm.js';
-import type { Batch } from '../trainer.js';
 import { unigramPerplexity } from './data.js';
 
 export interface MlmBaselines {

@@ -7,7 +7,7 @@ import { TlcError } from '../../errors/index.js';
 import { ortTensor } from '../../ort/session.js';
 import type { SpecialIds } from '../../tokenizer/special-ids.js';
 import { Rng } from '../../util/rng.js';
-import type { Batch } from '../trainer.js';
+import type { Batch } from '../spec.js';
 
 export interface TokenPair {
   readonly source: Int32Array;

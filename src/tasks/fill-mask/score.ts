@@ -6,12 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { messageOf, TlcError } from '../errors/index.js';
-import { createSession, runSession } from '../ort/session.js';
-import { encodeWithMerges } from '../tokenizer/encode.js';
-import { readTokenizerModel } from '../tokenizer/tokenizer-files.js';
-import { makeBlocks, mlmEvalBatches } from '../train/batching/mlm.js';
-import { specialIdsOf } from '../train/run/data.js';
+import { messageOf, TlcError } from '../../errors/index.js';
+import { createSession, runSession } from '../../ort/session.js';
+import { encodeWithMerges } from '../../tokenizer/encode.js';
+import { specialIdsOf } from '../../tokenizer/special-ids.js';
+import { readTokenizerModel } from '../../tokenizer/tokenizer-files.js';
+import { makeBlocks, mlmEvalBatches } from './batches.js';
 
 export interface FillMaskScores {
   /** Share of masked positions whose arg-max is the label, 0–1. */

@@ -5,19 +5,15 @@
  * (BLEU 13a, chrF). Every variant of a folder is scored on the same pairs in the same batches.
  */
 import { join } from 'node:path';
-import { loadTsvPairs } from '../data/tsv-pairs.js';
-import { corpusBleu } from '../eval/metrics/bleu.js';
-import { corpusChrf } from '../eval/metrics/chrf.js';
-import { createSession, type Device, type OrtSession } from '../ort/session.js';
-import { translateIds } from '../tasks/translation/translate.js';
-import {
-  readTranslationModel,
-  type TranslationFiles,
-  variantFiles,
-} from '../tasks/translation/translation-model.js';
-import { encodeWithMerges } from '../tokenizer/encode.js';
-import { Tokenizer } from '../tokenizer/tokenizer.js';
-import { readTokenizerModel } from '../tokenizer/tokenizer-files.js';
+import { loadTsvPairs } from '../../data/tsv-pairs.js';
+import { corpusBleu } from '../../eval/metrics/bleu.js';
+import { corpusChrf } from '../../eval/metrics/chrf.js';
+import { createSession, type Device, type OrtSession } from '../../ort/session.js';
+import { encodeWithMerges } from '../../tokenizer/encode.js';
+import { Tokenizer } from '../../tokenizer/tokenizer.js';
+import { readTokenizerModel } from '../../tokenizer/tokenizer-files.js';
+import { translateIds } from './translate.js';
+import { readTranslationModel, type TranslationFiles, variantFiles } from './translation-model.js';
 
 export interface TranslationScores {
   /** Corpus BLEU, 0–100. */

@@ -1,0 +1,46 @@
+/**
+ * What `tlc bench` times for fill-mask: the serving graph (top-k inside ONNX Runtime, the head on the masked rows
+ * only) on a batch of `sequence`-token inputs with one mask each, top-5.
+ */
+import { join } from 'node:path';
+import type { TlcModelJson, VariantEntry } from '../../model-folder/tlc-json.js';
+import { encodeModel, loadModel } from '../../onnx/io.js';
+import { createSessionOn, type OrtFeeds, ortTensor, runSession } from '../../ort/session.js';
+import { Rng } from '../../util/rng.js';
+import { FIRST_WORD_ID, randomIds } from '../probe-inputs.js';
+import type { Probe, ProbeOptions } from '../spec.js';
+import { FILL_MASK_INPUTS, fillMaskServingGraph } from './fill-mask-graph.js';
+
+export async function fillMaskProbe(
+  folder: string,
+  tlc: TlcModelJson,
+  variant: VariantEntry,
+  o: ProbeOptions,
+): Promise<Probe> {
+  const bytes = encodeModel(fillMaskServingGraph(loadModel(join(folder, variant.files[0]!))));
+  const { session, provider } = await createSessionOn(bytes, {
+    threads: o.threads,
+    device: o.device,
+    source: variant.files[0]!,
+    ...(o.extra && { extra: o.extra }),
+  });
+  const vocab = tlc.architecture.vocabSize;
+  return {
+    provider,
+    workload(batch: number, sequence: number) {
+      const rng = Rng.seeded(batch * 1000 + sequence);
+      const ids = BigInt64Array.from(randomIds(rng, batch * sequence, FIRST_WORD_ID, vocab), BigInt);
+      const rows = BigInt64Array.from({ length: batch }, (_, b) => BigInt(b * sequence + (sequence >> 1)));
+      const feeds: OrtFeeds = {
+        input_ids: ortTensor('int64', ids, [batch, sequence]),
+        attention_mask: ortTensor('int64', new BigInt64Array(batch * sequence).fill(1n), [batch, sequence]),
+        [FILL_MASK_INPUTS.rows]: ortTensor('int64', rows, [batch]),
+        [FILL_MASK_INPUTS.topK]: ortTensor('int64', BigInt64Array.of(5n), [1]),
+      };
+      return async () => {
+        await runSession(session, feeds);
+      };
+    },
+    release: () => session.release(),
+  } satisfies Probe;
+}
