@@ -10,8 +10,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { TlcModelJson } from '../src/model-folder/tlc-json.js';
+import { readRunConfig } from '../src/run-folder/run-config.js';
 import { evaluateRun } from '../src/train/run/eval-run.js';
-import { readRunConfig } from '../src/train/run/loop.js';
 import { cardExamples } from './model-card-examples.js';
 
 const { values: flags, positionals } = parseArgs({

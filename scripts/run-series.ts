@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readLog } from '../src/train/run/log.js';
+import { readLog } from '../src/run-folder/log.js';
 
 export interface RunSeries {
   readonly run: string;

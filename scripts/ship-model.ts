@@ -6,8 +6,8 @@
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { BEST_FILE } from '../src/run-folder/files.js';
 import { packCheckpoint } from '../src/train/checkpoint.js';
-import { BEST_FILE } from '../src/train/run/locate.js';
 
 const [run, dest] = process.argv.slice(2);
 if (run === undefined || dest === undefined) {

@@ -59,7 +59,7 @@ const PAIRS: Record<string, { shared: string[]; models: Record<string, string[]>
       '--dropout',
       '0.1',
       '--positions',
-      'alibi',
+      'learned',
       '--post-ln',
       '--warmup',
       '100',
@@ -70,7 +70,7 @@ const PAIRS: Record<string, { shared: string[]; models: Record<string, string[]>
     ],
     models: {
       // 2 + 2 layers × 128: 0.93M non-embedding parameters.
-      'enfr-small': ['--preset', 'tiny', '--lr', '1.4e-3'],
+      'enfr-small': ['--preset', 'tiny', '--lr', '1e-3'],
       // 5 + 5 layers × 256: 9.2M non-embedding parameters (9.9×).
       'enfr-large': ['--layers', '5', '--width', '256', '--heads', '4', '--ffn', '1024', '--lr', '1e-3'],
     },

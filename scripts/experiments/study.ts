@@ -12,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { compress } from '../../src/compress/compress.js';
 import { parseRecipe } from '../../src/compress/recipe.js';
 import type { TlcModelJson } from '../../src/model-folder/tlc-json.js';
+import { LOG_FILE } from '../../src/run-folder/files.js';
+import { readLog as readRunLog } from '../../src/run-folder/log.js';
 import { writeTestSplit } from '../../src/train/run/test-split.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -149,10 +151,7 @@ export interface PresetRun {
 }
 
 function readLog(dir: string): LogEntry[] {
-  return readFileSync(join(dir, 'log.jsonl'), 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as LogEntry);
+  return readRunLog(join(dir, LOG_FILE));
 }
 
 /** Trains (or finds) one run per preset for the same time budget, one after another with the same threads. */

@@ -1,7 +1,6 @@
 /** Learning-rate schedules: linear warm-up, then constant, linear, cosine or inverse-square-root decay. */
 import { TlcError } from '../errors/index.js';
-
-export type DecayKind = 'constant' | 'linear' | 'cosine' | 'inverse_sqrt';
+import type { DecayKind } from '../run-folder/run-config.js';
 
 export interface ScheduleOptions {
   readonly peak: number;

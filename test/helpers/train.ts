@@ -1,6 +1,6 @@
 /** Test helpers for end-to-end runs: small training settings and synthetic corpora with predictable words. */
 import { runConfigFromFlags } from '../../src/cli/commands/train.js';
-import type { RunConfig } from '../../src/train/run/config.js';
+import type { RunConfig } from '../../src/run-folder/run-config.js';
 import type { Rng } from '../../src/util/rng.js';
 
 type TrainFlags = Parameters<typeof runConfigFromFlags>[0];

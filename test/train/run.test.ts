@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { runConfigFromFlags } from '../../src/cli/commands/train.js';
 import { DataType } from '../../src/onnx/dtype.js';
+import { readLog } from '../../src/run-folder/log.js';
+import { RUN_DEFAULTS } from '../../src/run-folder/run-config.js';
 import { packCheckpoint, readCheckpoint } from '../../src/train/checkpoint.js';
-import { RUN_DEFAULTS } from '../../src/train/run/config.js';
 import { evaluateRun } from '../../src/train/run/eval-run.js';
-import { readLog } from '../../src/train/run/log.js';
 import { runTraining } from '../../src/train/run/loop.js';
 import { Rng } from '../../src/util/rng.js';
 import { countingText, tinyFlags } from '../helpers/train.js';
@@ -159,17 +159,7 @@ describe('tlc train / tlc eval', () => {
     writeFileSync(tsv, `# synthetic en→fr\n${lines.join('\n')}\n`);
     const out = join(dir, 'translation');
     const config = runConfigFromFlags(
-      // Learned tables: a word-for-word copy needs absolute positions in cross-attention, which ALiBi (the
-      // default, better on real en→fr) does not give (BLEU 22.8 here at 500 steps).
-      flags({
-        task: 'translation',
-        data: [tsv],
-        maxSteps: '500',
-        evalEvery: '250',
-        lr: '2e-3',
-        positions: 'learned',
-        out,
-      }),
+      flags({ task: 'translation', data: [tsv], maxSteps: '500', evalEvery: '250', lr: '2e-3', out }),
     );
     const summary = await runTraining(config, { log: () => {} });
     const log = readLog(join(out, 'log.jsonl'));

@@ -4,10 +4,16 @@ import { TlcError } from '../../errors/index.js';
 import { POSITION_SCHEMES } from '../../models/config.js';
 import { findPreset, PRESETS } from '../../models/presets.js';
 import type { Device } from '../../ort/session.js';
-import { RUN_DEFAULTS, type RunConfig, type Task, validateRunConfig } from '../../train/run/config.js';
-import { readRunConfig, runTraining } from '../../train/run/loop.js';
+import type { DecayKind } from '../../run-folder/run-config.js';
+import {
+  RUN_DEFAULTS,
+  type RunConfig,
+  readRunConfig,
+  type Task,
+  validateRunConfig,
+} from '../../run-folder/run-config.js';
+import { runTraining } from '../../train/run/loop.js';
 import { defaultRecipe } from '../../train/run/recipe.js';
-import type { DecayKind } from '../../train/schedule.js';
 import { parseDuration } from '../../util/duration.js';
 import { action } from '../errors.js';
 import { ProgressBar } from '../progress.js';

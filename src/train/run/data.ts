@@ -16,14 +16,13 @@ import {
   type TranslationPair,
   type TranslationPairName,
 } from '../../data/index.js';
+import { TOKENIZER_FILE } from '../../run-folder/files.js';
+import type { RunConfig } from '../../run-folder/run-config.js';
 import type { TokenPair } from '../../tasks/translation/batches.js';
 import { encodeWithMerges } from '../../tokenizer/encode.js';
 import type { BpeModel } from '../../tokenizer/model.js';
 import { readTokenizerModel, writeTokenizerFiles } from '../../tokenizer/tokenizer-files.js';
 import { trainBpe } from '../../tokenizer/train.js';
-import type { RunConfig } from './config.js';
-
-export const TOKENIZER_FILE = 'tokenizer.json';
 
 /** Text documents of one split (built-in corpus or user files). */
 export async function mlmDocuments(config: RunConfig, split: Split): Promise<readonly TextDocument[]> {

@@ -10,22 +10,24 @@ import { withWeights } from '../../models/weights.js';
 import { encodeModel } from '../../onnx/io.js';
 import type { Tensor } from '../../onnx/ir.js';
 import { createSession, runSession } from '../../ort/session.js';
+import { TOKENIZER_FILE } from '../../run-folder/files.js';
+import { locateCheckpoint } from '../../run-folder/locate.js';
+import type { RunConfig } from '../../run-folder/run-config.js';
+import { readRunConfig } from '../../run-folder/run-config.js';
 import { makeBlocks, mlmEvalBatches } from '../../tasks/fill-mask/batches.js';
 import { translationEvalBatches } from '../../tasks/translation/batches.js';
 import { specialIdsOf } from '../../tokenizer/special-ids.js';
 import { readTokenizerModel } from '../../tokenizer/tokenizer-files.js';
 import { Rng } from '../../util/rng.js';
 import { readCheckpoint } from '../checkpoint.js';
-import type { RunConfig } from './config.js';
-import { encodeDocuments, encodePairs, mlmDocuments, TOKENIZER_FILE, translationPairs } from './data.js';
+import { encodeDocuments, encodePairs, mlmDocuments, translationPairs } from './data.js';
 import {
   type EvalRunner,
   evaluateMlm,
   evaluateTranslationLoss,
   evaluateTranslationQuality,
 } from './evaluate.js';
-import { locateCheckpoint } from './locate.js';
-import { modelConfig, readRunConfig } from './loop.js';
+import { modelConfig } from './loop.js';
 import { mlmBaselines } from './mlm-baselines.js';
 
 export interface EvalOptions {

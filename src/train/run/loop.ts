@@ -3,12 +3,15 @@
  * budget, periodic validation with a JSONL log row each time, checkpoints (latest and best on validation), and
  * resume. Stops cleanly on SIGINT after the current step, saving a checkpoint, so nothing is lost.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TlcError } from '../../errors/index.js';
 import { makeConfig, type TransformerConfig } from '../../models/config.js';
 import { type BuiltModel, buildMlmEncoder } from '../../models/encoder.js';
 import { buildSeq2Seq } from '../../models/seq2seq.js';
+import { BEST_FILE, CHECKPOINT_FILE, LOG_FILE, RUN_FILE, SUMMARY_FILE } from '../../run-folder/files.js';
+import { appendLog, type LogRow } from '../../run-folder/log.js';
+import type { RunConfig } from '../../run-folder/run-config.js';
 import { MlmBatcher, makeBlocks, mlmEvalBatches } from '../../tasks/fill-mask/batches.js';
 import type { Batch } from '../../tasks/spec.js';
 import { TranslationBatcher, translationEvalBatches } from '../../tasks/translation/batches.js';
@@ -19,16 +22,9 @@ import { Rng } from '../../util/rng.js';
 import { restoreCheckpoint, saveCheckpoint } from '../checkpoint.js';
 import { makeProgressSchedule } from '../schedule.js';
 import { Trainer } from '../trainer.js';
-import type { RunConfig } from './config.js';
 import { encodeDocuments, encodePairs, mlmDocuments, runTokenizer, translationPairs } from './data.js';
 import { evaluateMlm, evaluateTranslationLoss, evaluateTranslationQuality } from './evaluate.js';
-import { BEST_FILE, CHECKPOINT_FILE } from './locate.js';
-import { appendLog, type LogRow } from './log.js';
 import { mlmBaselines } from './mlm-baselines.js';
-
-export const RUN_FILE = 'run.json';
-export const LOG_FILE = 'log.jsonl';
-export const SUMMARY_FILE = 'summary.json';
 
 export interface RunHooks {
   readonly log: (message: string) => void;
@@ -239,7 +235,7 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
   }
   const started = performance.now();
   const wall = () => wallOffset + (performance.now() - started) / 1000;
-  const logPath = join(run.out, 'log.jsonl');
+  const logPath = join(run.out, LOG_FILE);
   let lossSum = 0;
   let lossSteps = 0;
   let lastLr = 0;
@@ -327,14 +323,4 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
     `${JSON.stringify({ ...summary, baseline: task.baseline }, null, 2)}\n`,
   );
   return summary;
-}
-
-/** The saved configuration of a run folder. */
-export function readRunConfig(dir: string): RunConfig {
-  const path = join(dir, RUN_FILE);
-  if (!existsSync(path))
-    throw new TlcError('CHECKPOINT_FAILED', `${dir}: not a TLC run folder (no ${RUN_FILE})`);
-  const saved = JSON.parse(readFileSync(path, 'utf8')) as RunConfig;
-  // Runs saved before position schemes existed used learned positions.
-  return { ...saved, model: { ...saved.model, positions: saved.model.positions ?? 'learned' } };
 }

@@ -4,8 +4,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { readRunConfig } from '../../run-folder/run-config.js';
 import { mlmDocuments, translationPairs } from './data.js';
-import { readRunConfig } from './loop.js';
 
 /** Writes `<base>.txt` or `<base>.tsv` from the run in `runDir`; returns the file and the run's task. */
 export async function writeTestSplit(

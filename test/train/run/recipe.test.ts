@@ -19,7 +19,7 @@ describe('default training recipe', () => {
     assert.equal(defaultRecipe('mlm', { layers: 12, dModel: 256 }).preLayerNorm, true);
     assert.equal(defaultRecipe('mlm', { layers: 8, dModel: 512 }).lr, 1e-3);
     assert.deepEqual(defaultRecipe('translation', { layers: 2, dModel: 128 }), {
-      positions: 'alibi',
+      positions: 'learned',
       preLayerNorm: false,
       lr: 1.4e-3,
       warmupSteps: 100,

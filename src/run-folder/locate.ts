@@ -1,10 +1,8 @@
 /** Finding a run's folder and checkpoint from what a user points at. */
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { TlcError } from '../../errors/index.js';
-
-export const BEST_FILE = 'best.safetensors';
-export const CHECKPOINT_FILE = 'checkpoint.safetensors';
+import { TlcError } from '../errors/index.js';
+import { BEST_FILE, CHECKPOINT_FILE } from './files.js';
 
 /** A run folder (its best checkpoint, else the latest) or a checkpoint file inside one. */
 export function locateCheckpoint(target: string): { dir: string; checkpoint: string } {

@@ -2,12 +2,19 @@
  * Everything a training run needs, validated once at the boundary (CLI flags, or a resumed run's saved file).
  * Saved as `run.json` in the output folder so that `--resume` and `tlc eval` rebuild the same run.
  */
-import { TlcError } from '../../errors/index.js';
-import type { Activation, PositionScheme } from '../../models/config.js';
-import type { Device } from '../../ort/session.js';
-import type { DecayKind } from '../schedule.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { messageOf, TlcError } from '../errors/index.js';
+import type { Activation, PositionScheme } from '../models/config.js';
+import type { Device } from '../ort/session.js';
+import { RUN_FILE } from './files.js';
+import { jsonChecker } from './json-schema.js';
 
+/** The tasks `tlc train --task` takes (run.json `task`); src/tasks maps each to the task its models serve. */
 export type Task = 'mlm' | 'translation';
+
+/** How the learning rate falls after warm-up. */
+export type DecayKind = 'constant' | 'linear' | 'cosine' | 'inverse_sqrt';
 
 export interface RunConfig {
   readonly task: Task;
@@ -95,4 +102,55 @@ export function validateRunConfig(c: RunConfig): RunConfig {
   if (c.task === 'translation' && c.dataFiles.length > 1)
     fail('translation takes one TSV file of source<TAB>target lines');
   return c;
+}
+
+/**
+ * run.json as written by `tlc train`: the fields every reader relies on, checked on read. Older runs lack
+ * `model.positions` (they used learned tables).
+ */
+const RUN_SCHEMA = {
+  type: 'object',
+  required: ['task', 'corpus', 'dataFiles', 'model', 'vocabSize', 'batchTokens', 'lr', 'seed', 'threads'],
+  properties: {
+    task: { enum: ['mlm', 'translation'] },
+    corpus: { type: 'string' },
+    dataFiles: { type: 'array', items: { type: 'string' } },
+    model: {
+      type: 'object',
+      required: ['dModel', 'layers', 'heads', 'ffn', 'maxLength', 'preLayerNorm', 'activation'],
+      properties: {
+        dModel: { type: 'integer', minimum: 1 },
+        layers: { type: 'integer', minimum: 1 },
+        heads: { type: 'integer', minimum: 1 },
+        ffn: { type: 'integer', minimum: 1 },
+        maxLength: { type: 'integer', minimum: 2 },
+        preLayerNorm: { type: 'boolean' },
+        positions: { enum: ['learned', 'alibi'] },
+        activation: { type: 'string' },
+      },
+    },
+    vocabSize: { type: 'integer', minimum: 1 },
+    batchTokens: { type: 'integer', minimum: 1 },
+    lr: { type: 'number' },
+    seed: { type: 'integer' },
+    threads: { type: 'integer', minimum: 1 },
+  },
+} as const;
+
+const checkRun = jsonChecker<RunConfig>(RUN_SCHEMA, 'CHECKPOINT_FAILED');
+
+/** The saved configuration of a run folder, checked. */
+export function readRunConfig(dir: string): RunConfig {
+  const path = join(dir, RUN_FILE);
+  if (!existsSync(path))
+    throw new TlcError('CHECKPOINT_FAILED', `${dir}: not a TLC run folder (no ${RUN_FILE})`);
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new TlcError('CHECKPOINT_FAILED', `${path}: not JSON (${messageOf(error)})`, { cause: error });
+  }
+  const saved = checkRun(value, path);
+  // Runs saved before position schemes existed used learned positions.
+  return { ...saved, model: { ...saved.model, positions: saved.model.positions ?? 'learned' } };
 }
