@@ -18,7 +18,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['onnx', 'tokenizer', 'data'],
   ['ort'],
   ['autodiff', 'models'],
-  ['eval', 'model-folder'],
+  ['eval', 'model-folder', 'run-folder'],
   ['tasks'],
   ['train'],
   ['export'],

@@ -3,7 +3,7 @@
  * them: the plot that says which model to deploy under a latency budget (experiments D and E).
  */
 import { benchModel } from '../../src/bench/bench-model.js';
-import { folderTlc } from '../../src/runtime/registry.js';
+import { modelFolderTlc } from '../../src/model-folder/read.js';
 import { type Point, paretoFrontier, type Series } from './plot.js';
 import type { StudyOptions } from './study.js';
 
@@ -37,7 +37,7 @@ export async function latencyFrontier(
   const measured: { preset: string; variant: string; p50: number; p95: number; score: number; mb: number }[] =
     [];
   for (const input of inputs) {
-    const sequence = Math.min(shape.sequence, folderTlc(input.folder).architecture.maxLength);
+    const sequence = Math.min(shape.sequence, modelFolderTlc(input.folder).architecture.maxLength);
     o.log(`${input.preset}: timing every variant at batch ${shape.batch} × ${sequence}`);
     const bench = await benchModel(input.folder, {
       threads: o.threads,

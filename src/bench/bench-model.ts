@@ -7,11 +7,11 @@ import { existsSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
 import { TlcError } from '../errors/index.js';
+import { modelFolderTlc } from '../model-folder/read.js';
 import type { ModelTask, VariantEntry } from '../model-folder/tlc-json.js';
 import { loadModel } from '../onnx/io.js';
 import { type Device, ortVersion } from '../ort/session.js';
 import { type LatencySummary, summarise, type TimingOptions, timeRuns } from '../ort/timing.js';
-import { folderTlc } from '../runtime/registry.js';
 import { taskSpec } from '../tasks/index.js';
 import { countParameters } from './nonzero.js';
 
@@ -121,7 +121,7 @@ function checkShapes(o: BenchOptions, maxLength: number, folder: string): void {
 
 export async function benchModel(folder: string, o: BenchOptions): Promise<ModelBench> {
   if (!existsSync(folder)) throw new TlcError('CLI_USAGE', `${folder}: no such model folder`);
-  const tlc = folderTlc(folder);
+  const tlc = modelFolderTlc(folder);
   checkShapes(o, tlc.architecture.maxLength, folder);
   const variants = selectVariants(tlc.variants, o.variants, folder);
   const total =

@@ -5,22 +5,13 @@
  * models, BLEU and chrF of translation models); variants that lose more than allowed are dropped. Every file is
  * written atomically.
  */
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { cpSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TlcError } from '../errors/index.js';
 import { exportRun } from '../export/export-run.js';
-import { bareFillMaskTlc, type TlcModelJson, type VariantEntry } from '../model-folder/tlc-json.js';
+import { BARE_MODEL_FILE, bareTlc, readTlcJson } from '../model-folder/read.js';
+import type { TlcModelJson, VariantEntry } from '../model-folder/tlc-json.js';
 import { loadModel, saveModel } from '../onnx/io.js';
-import type { Model } from '../onnx/ir.js';
 import { createSession, type Device, type OrtFeeds, type OrtSession, runSession } from '../ort/session.js';
 import { type Latency, measureLatency } from '../ort/timing.js';
 import { taskSpec } from '../tasks/index.js';
@@ -86,11 +77,6 @@ export interface CompressReport {
   readonly variants: readonly VariantReport[];
 }
 
-function readTlc(dir: string): TlcModelJson | undefined {
-  const path = join(dir, 'tlc.json');
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as TlcModelJson) : undefined;
-}
-
 /** Brings the source into `out` as an fp32 model folder; returns its tlc.json (made up for a bare .onnx). */
 async function prepare(source: string, out: string, force: boolean): Promise<TlcModelJson> {
   if (!existsSync(source)) throw new TlcError('ONNX_READ_FAILED', `${source}: no such file or folder`);
@@ -101,41 +87,20 @@ async function prepare(source: string, out: string, force: boolean): Promise<Tlc
   if ((isDir && existsSync(join(source, 'run.json'))) || source.endsWith('.safetensors'))
     return (await exportRun(source, out)).tlc;
   if (isDir) {
-    const tlc = readTlc(source);
-    if (tlc === undefined && !existsSync(join(source, 'onnx', 'model.onnx'))) {
+    const tlc = readTlcJson(source);
+    if (tlc === undefined && !existsSync(join(source, BARE_MODEL_FILE))) {
       throw new TlcError(
         'ONNX_READ_FAILED',
         `${source}: not a TLC run, a model folder (onnx/model.onnx) or an .onnx file`,
       );
     }
     cpSync(source, out, { recursive: true });
-    return tlc ?? bareTlc(loadModel(join(out, 'onnx', 'model.onnx')), 'onnx/model.onnx', out);
+    return tlc ?? bareTlc(out, BARE_MODEL_FILE);
   }
   const model = loadModel(source);
   mkdirSync(join(out, 'onnx'), { recursive: true });
-  saveModel(model, join(out, 'onnx', 'model.onnx'));
-  return bareTlc(model, 'onnx/model.onnx', out);
-}
-
-function bareTlc(model: Model, file: string, dir: string): TlcModelJson {
-  return bareFillMaskTlc({
-    vocabSize: guessVocab(model),
-    maxLength: 0,
-    parameters: modelStats(model).parameters,
-    file,
-    bytes: statSync(join(dir, file)).size,
-  });
-}
-
-/** The largest first dimension of a 2-D table read by Gather: the vocabulary of a foreign model. */
-function guessVocab(model: Model): number {
-  let vocab = 0;
-  for (const node of model.graph.nodes) {
-    if (node.opType !== 'Gather') continue;
-    const t = model.graph.initializers.get(node.inputs[0] ?? '');
-    if (t !== undefined && t.dims.length === 2) vocab = Math.max(vocab, t.dims[0]!);
-  }
-  return vocab || 1000;
+  saveModel(model, join(out, BARE_MODEL_FILE));
+  return bareTlc(out, BARE_MODEL_FILE, model);
 }
 
 async function outputsOf(session: OrtSession, feeds: OrtFeeds) {

@@ -1,7 +1,7 @@
 /** The run's JSONL log: one row per evaluation, appended (a resumed run continues the same file). */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { messageOf, TlcError } from '../errors/index.js';
-import { jsonChecker } from './json-schema.js';
+import { jsonChecker } from '../util/json-schema.js';
 
 export interface LogRow {
   readonly step: number;

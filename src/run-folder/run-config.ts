@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { messageOf, TlcError } from '../errors/index.js';
 import type { Activation, PositionScheme } from '../models/config.js';
 import type { Device } from '../ort/session.js';
+import { jsonChecker } from '../util/json-schema.js';
 import { RUN_FILE } from './files.js';
-import { jsonChecker } from './json-schema.js';
 
 /** The tasks `tlc train --task` takes (run.json `task`); src/tasks maps each to the task its models serve. */
 export type Task = 'mlm' | 'translation';

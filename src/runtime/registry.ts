@@ -5,10 +5,11 @@
  * to load is reported (status `failed`, with the reason) while the others serve. Reloading builds the new
  * variants first and swaps them in; the old ones finish what they are running before they stop.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { messageOf, TlcError } from '../errors/index.js';
-import { bareFillMaskTlc, type TlcModelJson, type VariantEntry } from '../model-folder/tlc-json.js';
+import { modelFolderTlc } from '../model-folder/read.js';
+import type { TlcModelJson, VariantEntry } from '../model-folder/tlc-json.js';
 import type { Device } from '../ort/session.js';
 import { taskSpec } from '../tasks/index.js';
 import type { BatcherFactory, ServedModel, VariantRunner, WorkerCall } from '../tasks/spec.js';
@@ -96,32 +97,6 @@ export class ModelHandle {
       );
     return v;
   }
-}
-
-function readJson<T>(path: string): T {
-  try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
-  } catch (error) {
-    throw new TlcError('MODEL_INVALID', `${path}: cannot read JSON (${messageOf(error)})`, { cause: error });
-  }
-}
-
-/** tlc.json of a folder; a bare fill-mask export gets one made up from its files. */
-export function folderTlc(dir: string): TlcModelJson {
-  if (existsSync(join(dir, 'tlc.json'))) return readJson<TlcModelJson>(join(dir, 'tlc.json'));
-  const file = join('onnx', 'model.onnx');
-  if (!existsSync(join(dir, file)))
-    throw new TlcError('MODEL_INVALID', `${dir}: neither tlc.json nor onnx/model.onnx`);
-  const config = readJson<{ vocab_size?: number; max_position_embeddings?: number }>(
-    join(dir, 'config.json'),
-  );
-  return bareFillMaskTlc({
-    vocabSize: config.vocab_size ?? 0,
-    maxLength: config.max_position_embeddings ?? 512,
-    parameters: 0,
-    file,
-    bytes: statSync(join(dir, file)).size,
-  });
 }
 
 export class ModelRegistry {
@@ -212,7 +187,7 @@ export class ModelRegistry {
   }
 
   private async open(handle: ModelHandle): Promise<void> {
-    const tlc = folderTlc(handle.dir);
+    const tlc = modelFolderTlc(handle.dir);
     const spec = taskSpec(String(tlc.task), handle.dir);
     handle.tlc = tlc;
     const tokenizer = await Tokenizer.fromFile(join(handle.dir, 'tokenizer.json'));

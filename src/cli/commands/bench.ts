@@ -10,8 +10,8 @@ import { type Comparison, compareAgainst } from '../../bench/against.js';
 import { type BenchOptions, benchModel, type ModelBench } from '../../bench/bench-model.js';
 import { benchCsv, benchTable, comparisonTable, perfAnalyzerCsv } from '../../bench/report.js';
 import { TlcError } from '../../errors/index.js';
+import { modelFolderTlc } from '../../model-folder/read.js';
 import type { Device } from '../../ort/session.js';
-import { folderTlc } from '../../runtime/registry.js';
 import { taskSpec } from '../../tasks/index.js';
 import { action } from '../errors.js';
 import { ProgressBar } from '../progress.js';
@@ -106,8 +106,8 @@ export function registerBench(program: Command): void {
         const folders = [...models, ...(flags.against === undefined ? [] : [flags.against])];
         const bar = new ProgressBar();
         const options = (folder: string): BenchOptions => {
-          const task = folderTlc(folder).task;
-          const maxLength = folderTlc(folder).architecture.maxLength;
+          const task = modelFolderTlc(folder).task;
+          const maxLength = modelFolderTlc(folder).architecture.maxLength;
           const lengths = flags.lengths
             ? integers(flags.lengths, '--lengths', 2)
             : [...new Set(taskSpec(task, folder).bench.lengths.map((l) => Math.min(l, maxLength)))];

@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { messageOf, TlcError } from '../../errors/index.js';
-import type { TlcModelJson, VariantEntry } from '../../model-folder/tlc-json.js';
+import { readTlcJson } from '../../model-folder/read.js';
+import type { VariantEntry } from '../../model-folder/tlc-json.js';
 
 export interface TranslationFiles {
   readonly encoder: string;
@@ -62,7 +63,7 @@ export function variantFiles(files: readonly string[], where: string): Translati
 
 /** Reads `folder`'s generation settings and the files of `variant` (default: fp32, else the first). */
 export function readTranslationModel(folder: string, variant?: string): TranslationModelInfo {
-  const tlc = readJson(join(folder, 'tlc.json')) as TlcModelJson | undefined;
+  const tlc = readTlcJson(folder);
   const config = readJson(join(folder, 'config.json')) ?? {};
   const generation = readJson(join(folder, 'generation_config.json')) ?? {};
   if (tlc !== undefined && tlc.task !== 'translation')
