@@ -47,7 +47,6 @@ const KNOWN_LONG: readonly string[] = [
   'compress/prune/structured/ffn.ts:matchFfn',
   'compress/prune/structured/prune.ts:structuredPrune',
   'compress/quantize/float16.ts:convert',
-  'export/export-run.ts:exportRun',
   'models/seq2seq-cached.ts:buildCachedDecoder',
   'onnx/decode.ts',
   'tokenizer/train.ts:mergeWords',

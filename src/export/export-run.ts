@@ -10,24 +10,18 @@ import { join } from 'node:path';
 import { TLC_MODEL_FORMAT, type TlcModelJson } from '../model-folder/tlc-json.js';
 import type { TransformerConfig } from '../models/config.js';
 import type { ParamInfo } from '../models/context.js';
-import { buildMlmEncoder } from '../models/encoder.js';
-import { buildSeq2Seq } from '../models/seq2seq.js';
-import { buildCachedDecoder } from '../models/seq2seq-cached.js';
 import { withWeights } from '../models/weights.js';
 import { saveModel } from '../onnx/io.js';
 import type { Model, Tensor } from '../onnx/ir.js';
-import { renameValues } from '../onnx/passes/rename.js';
 import { SUMMARY_FILE, TOKENIZER_FILE } from '../run-folder/files.js';
 import { locateCheckpoint } from '../run-folder/locate.js';
 import type { RunConfig } from '../run-folder/run-config.js';
-import { readRunConfig } from '../run-folder/run-config.js';
+import { modelConfig, readRunConfig } from '../run-folder/run-config.js';
+import { taskForRun } from '../tasks/index.js';
 import { specialIdsOf } from '../tokenizer/special-ids.js';
 import { readTokenizerModel } from '../tokenizer/tokenizer-files.js';
 import { readCheckpoint } from '../train/checkpoint.js';
-import { modelConfig } from '../train/run/loop.js';
-import { Rng } from '../util/rng.js';
 import { writeFolderAtomically } from './folder.js';
-import { marianConfig, robertaConfig } from './hf-config.js';
 
 export interface ExportOptions {
   /** Replace an existing folder. */
@@ -85,10 +79,6 @@ function training(run: RunConfig, dir: string, step: number): TlcModelJson['trai
   };
 }
 
-function renameOutput(model: Model, from: string, to: string): Model {
-  return { ...model, graph: renameValues(model.graph, { mapping: new Map([[from, to]]) }).graph };
-}
-
 /** Writes `model` to `onnx/<file>` inside `dir`; returns the relative path and its size in bytes. */
 export function writeOnnx(dir: string, file: string, model: Model): { path: string; bytes: number } {
   mkdirSync(join(dir, 'onnx'), { recursive: true });
@@ -111,58 +101,20 @@ export async function exportRun(
   const { meta, tensors } = readCheckpoint(checkpoint);
   const weights = new Map<string, Tensor['data']>([...tensors].map(([name, t]) => [name, t.data]));
   const bake = (m: Model): Model => ({ ...withWeights(m, weights), producerName: 'tlc' });
-  const graphs: [string, Model][] =
-    run.task === 'mlm'
-      ? [
-          [
-            'model.onnx',
-            bake(buildMlmEncoder(config, { rng: Rng.seeded(0), head: 'logits', dropout: false }).model),
-          ],
-        ]
-      : [
-          [
-            'encoder_model.onnx',
-            renameOutput(
-              bake(buildSeq2Seq(config, { rng: Rng.seeded(0), head: 'encoder', dropout: false }).model),
-              'encoder_hidden_states',
-              'last_hidden_state',
-            ),
-          ],
-          [
-            'decoder_model.onnx',
-            bake(buildCachedDecoder(config, { rng: Rng.seeded(0), withPast: false }).model),
-          ],
-          [
-            'decoder_with_past_model.onnx',
-            bake(buildCachedDecoder(config, { rng: Rng.seeded(0), withPast: true }).model),
-          ],
-        ];
-  const params =
-    run.task === 'mlm'
-      ? buildMlmEncoder(config, { rng: Rng.seeded(0), head: 'logits', dropout: false }).params
-      : buildSeq2Seq(config, { rng: Rng.seeded(0), head: 'loss', dropout: false }).params;
+  const spec = taskForRun(run.task);
+  const graphs = spec.export.graphs(config, bake);
+  const params = spec.export.params(config);
   let tlc: TlcModelJson | undefined;
   await writeFolderAtomically(out, options.force ?? false, (tmp) => {
     const files = graphs.map(([file, model]) => writeOnnx(tmp, file, model).path);
-    const hfConfig = run.task === 'mlm' ? robertaConfig(config, special) : marianConfig(config, special);
-    writeFileSync(join(tmp, 'config.json'), `${JSON.stringify(hfConfig, null, 2)}\n`);
-    if (run.task === 'translation') {
-      const generation = {
-        bos_token_id: special.bos,
-        eos_token_id: special.eos,
-        pad_token_id: special.pad,
-        decoder_start_token_id: special.bos,
-        max_length: config.maxLength,
-        num_beams: 1,
-      };
-      writeFileSync(join(tmp, 'generation_config.json'), `${JSON.stringify(generation, null, 2)}\n`);
-    }
+    for (const [file, json] of Object.entries(spec.export.hfFiles(config, special)))
+      writeFileSync(join(tmp, file), `${JSON.stringify(json, null, 2)}\n`);
     copyFileSync(tokenizerPath, join(tmp, 'tokenizer.json'));
     copyFileSync(join(dir, 'tokenizer_config.json'), join(tmp, 'tokenizer_config.json'));
     tlc = {
       format: TLC_MODEL_FORMAT,
-      task: run.task === 'mlm' ? 'fill-mask' : 'translation',
-      architecture: architecture(config, run.task === 'mlm' ? 'roberta' : 'marian'),
+      task: spec.name,
+      architecture: architecture(config, spec.export.family),
       parameters: parameterCounts(params),
       training: training(run, dir, meta.step),
       variants: [

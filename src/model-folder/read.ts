@@ -13,7 +13,7 @@ import { loadModel } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
 import { walkGraphs } from '../onnx/traverse.js';
 import { jsonChecker } from '../util/json-schema.js';
-import { bareFillMaskTlc, TLC_MODEL_FORMAT, type TlcModelJson } from './tlc-json.js';
+import { bareFillMaskTlc, MODEL_TASKS, TLC_MODEL_FORMAT, type TlcModelJson } from './tlc-json.js';
 
 export const TLC_JSON = 'tlc.json';
 /** Where a fill-mask folder without tlc.json keeps its graph (Optimum's name). */
@@ -24,7 +24,7 @@ const TLC_SCHEMA = {
   required: ['format', 'task', 'architecture', 'parameters', 'variants'],
   properties: {
     format: { const: TLC_MODEL_FORMAT },
-    task: { enum: ['fill-mask', 'translation'] },
+    task: { enum: MODEL_TASKS },
     architecture: {
       type: 'object',
       required: ['family', 'maxLength', 'vocabSize'],

@@ -3,7 +3,9 @@ import type { TransformerConfig } from '../models/config.js';
 
 export const TLC_MODEL_FORMAT = 'tlc-model/1';
 
-export type ModelTask = 'fill-mask' | 'translation';
+/** The tasks a model folder can declare (tlc.json `task`); src/tasks has one row for each. */
+export const MODEL_TASKS = ['fill-mask', 'translation'] as const;
+export type ModelTask = (typeof MODEL_TASKS)[number];
 
 export interface VariantEntry {
   /** Variant name (fp32, int8, pruned50_int8, q4…). */

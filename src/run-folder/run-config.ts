@@ -5,13 +5,19 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { messageOf, TlcError } from '../errors/index.js';
-import type { Activation, PositionScheme } from '../models/config.js';
+import {
+  type Activation,
+  makeConfig,
+  type PositionScheme,
+  type TransformerConfig,
+} from '../models/config.js';
 import type { Device } from '../ort/session.js';
 import { jsonChecker } from '../util/json-schema.js';
 import { RUN_FILE } from './files.js';
 
 /** The tasks `tlc train --task` takes (run.json `task`); src/tasks maps each to the task its models serve. */
-export type Task = 'mlm' | 'translation';
+export const RUN_TASK_NAMES = ['mlm', 'translation'] as const;
+export type Task = (typeof RUN_TASK_NAMES)[number];
 
 /** How the learning rate falls after warm-up. */
 export type DecayKind = 'constant' | 'linear' | 'cosine' | 'inverse_sqrt';
@@ -78,7 +84,14 @@ export const RUN_DEFAULTS = {
   threads: 2,
 } as const;
 
-export function validateRunConfig(c: RunConfig): RunConfig {
+/** What a task accepts as data (its TrainingSpec): built-in corpora, and how many user files of which kind. */
+export interface DataRules {
+  readonly corpora: readonly string[];
+  readonly maxDataFiles: number;
+  readonly dataDescription: string;
+}
+
+export function validateRunConfig(c: RunConfig, data: DataRules): RunConfig {
   const fail = (m: string): never => {
     throw new TlcError('CONFIG_INVALID', m);
   };
@@ -96,11 +109,9 @@ export function validateRunConfig(c: RunConfig): RunConfig {
   if (!(Number.isInteger(c.threads) && c.threads >= 1)) fail('--threads must be a positive integer');
   if (!(Number.isInteger(c.vocabSize) && c.vocabSize >= 300))
     fail('--vocab-size must be at least 300 (5 specials + 256 bytes + merges)');
-  const corpora = c.task === 'mlm' ? ['english', 'sotu', 'moby-dick'] : ['en-fr', 'en-es'];
-  if (c.dataFiles.length === 0 && !corpora.includes(c.corpus))
-    fail(`--corpus for ${c.task} must be one of ${corpora.join(', ')}`);
-  if (c.task === 'translation' && c.dataFiles.length > 1)
-    fail('translation takes one TSV file of source<TAB>target lines');
+  if (c.dataFiles.length === 0 && !data.corpora.includes(c.corpus))
+    fail(`--corpus for ${c.task} must be one of ${data.corpora.join(', ')}`);
+  if (c.dataFiles.length > data.maxDataFiles) fail(`${c.task} takes ${data.dataDescription}`);
   return c;
 }
 
@@ -112,7 +123,7 @@ const RUN_SCHEMA = {
   type: 'object',
   required: ['task', 'corpus', 'dataFiles', 'model', 'vocabSize', 'batchTokens', 'lr', 'seed', 'threads'],
   properties: {
-    task: { enum: ['mlm', 'translation'] },
+    task: { enum: RUN_TASK_NAMES },
     corpus: { type: 'string' },
     dataFiles: { type: 'array', items: { type: 'string' } },
     model: {
@@ -153,4 +164,9 @@ export function readRunConfig(dir: string): RunConfig {
   const saved = checkRun(value, path);
   // Runs saved before position schemes existed used learned positions.
   return { ...saved, model: { ...saved.model, positions: saved.model.positions ?? 'learned' } };
+}
+
+/** The model a run trains, with the vocabulary of its tokenizer. */
+export function modelConfig(run: RunConfig, vocabSize: number): TransformerConfig {
+  return makeConfig({ ...run.model, vocabSize });
 }

@@ -4,6 +4,7 @@
  */
 import { TlcError } from '../errors/index.js';
 import type { ModelTask } from '../model-folder/tlc-json.js';
+import type { Task } from '../run-folder/run-config.js';
 import { fillMask } from './fill-mask/index.js';
 import type { VariantScores } from './scores.js';
 import type { ScoreOptions, TaskSpec } from './spec.js';
@@ -36,4 +37,15 @@ export function evaluateVariant(
   o: ScoreOptions,
 ): Promise<VariantScores> {
   return taskSpec(task, folder).scoring.score(folder, files, evalFile, o);
+}
+
+/** `tlc train --task` names, in table order. */
+export const RUN_TASKS = Object.values(TASKS).map((t) => t.training.runTask) as readonly Task[];
+
+/** The row whose models a `tlc train --task runTask` run makes. */
+export function taskForRun(runTask: string): TaskSpec {
+  const spec = Object.values(TASKS).find((t) => t.training.runTask === runTask);
+  if (spec === undefined)
+    throw new TlcError('CLI_USAGE', `--task must be one of ${RUN_TASKS.join(', ')}; got "${runTask}"`);
+  return spec;
 }

@@ -7,8 +7,17 @@
  * The spec reaches upward layers only through what they hand in: a way to call the variant's session worker
  * (`WorkerCall`), a way to make a batcher (`BatcherFactory`), and the request's metrics (`RequestIo`).
  */
+
+import type { Split } from '../data/index.js';
 import type { ModelTask, TlcModelJson, VariantEntry } from '../model-folder/tlc-json.js';
+import type { TransformerConfig } from '../models/config.js';
+import type { ParamInfo } from '../models/context.js';
+import type { BuiltModel } from '../models/encoder.js';
+import type { Model, Tensor } from '../onnx/ir.js';
 import type { Device, OrtSession, OrtTensor } from '../ort/session.js';
+import type { RunConfig, Task } from '../run-folder/run-config.js';
+import type { BpeModel } from '../tokenizer/model.js';
+import type { SpecialIds } from '../tokenizer/special-ids.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { HeadlineMetric, VariantScores } from './scores.js';
 
@@ -139,6 +148,73 @@ export interface BenchSpec {
   probe(folder: string, tlc: TlcModelJson, variant: VariantEntry, o: ProbeOptions): Promise<Probe>;
 }
 
+/** What validation needs from the trainer: the evaluation graph with the current weights, and those weights. */
+export interface ValidationView {
+  readonly evaluate: EvalRunner;
+  readonly weights: ReadonlyMap<string, Tensor['data']>;
+}
+
+/** A run's task, ready to train: its graphs, its batches and its validation. */
+export interface TrainingTask {
+  readonly train: BuiltModel;
+  readonly evaluate: BuiltModel;
+  batch(step: number, micro: number): Batch;
+  validate(view: ValidationView): Promise<Record<string, number>>;
+  /** Baselines the model must beat, from the same validation data (summary.json). */
+  readonly baseline: Readonly<Record<string, number>>;
+}
+
+/** What `tlc eval` hands a task to score a checkpoint on a split. */
+export interface SplitEvaluation {
+  readonly run: RunConfig;
+  readonly split: Split;
+  readonly tokenizer: BpeModel;
+  readonly special: SpecialIds;
+  /** The loss graph (`lossGraph`) with the checkpoint's weights. */
+  readonly runner: EvalRunner;
+  readonly weights: ReadonlyMap<string, Tensor['data']>;
+  readonly threads: number;
+  /** Cap on tokens evaluated, where the task reads a token stream. */
+  readonly maxTokens?: number;
+}
+
+/** The training side of a task (`tlc train`, `tlc eval`). */
+export interface TrainingSpec {
+  /** `tlc train --task` and run.json's `task`. */
+  readonly runTask: Task;
+  /** Built-in corpora (`--corpus`); the first is the default. */
+  readonly corpora: readonly string[];
+  /** User data files a run takes at most, and what they are (for `--data`). */
+  readonly maxDataFiles: number;
+  readonly dataDescription: string;
+  /** ONNX Runtime sessions the trainer may keep (one per batch shape) and whether they keep CPU arenas. */
+  readonly sessions: { readonly maxSessions: number; readonly memoryArena: boolean };
+  /** The train split's texts, for training the tokenizer. */
+  tokenizerTexts(run: RunConfig): Promise<string[]>;
+  prepare(
+    run: RunConfig,
+    tokenizer: BpeModel,
+    special: SpecialIds,
+    log: (m: string) => void,
+  ): Promise<TrainingTask>;
+  /** The evaluation graph (loss, no dropout, no label smoothing). */
+  lossGraph(config: TransformerConfig): BuiltModel;
+  evaluateSplit(e: SplitEvaluation): Promise<Record<string, number>>;
+  /** Writes the run's test split to `<base>.txt` / `.tsv` (what `--eval-data` takes); returns the file. */
+  writeTestSplit(run: RunConfig, base: string): Promise<string>;
+}
+
+/** The model folder a task exports: the Hugging Face family, the graphs and the JSON files beside them. */
+export interface ExportSpec {
+  readonly family: 'roberta' | 'marian';
+  /** The graphs, by file name under onnx/; `bake` puts the trained weights in. */
+  graphs(config: TransformerConfig, bake: (model: Model) => Model): readonly (readonly [string, Model])[];
+  /** The parameters of the model as trained (for the counts in tlc.json). */
+  params(config: TransformerConfig): readonly ParamInfo[];
+  /** config.json and any other Hugging Face JSON files (generation_config.json), by file name. */
+  hfFiles(config: TransformerConfig, special: SpecialIds): Readonly<Record<string, unknown>>;
+}
+
 export interface TaskSpec<Name extends ModelTask = ModelTask> {
   /** The task as model folders (tlc.json) and the server name it. */
   readonly name: Name;
@@ -146,7 +222,12 @@ export interface TaskSpec<Name extends ModelTask = ModelTask> {
   readonly serving: ServingSpec;
   readonly scoring: ScoringSpec;
   readonly bench: BenchSpec;
+  readonly training: TrainingSpec;
+  readonly export: ExportSpec;
 }
+
+/** Runs the evaluation graph on a batch and returns the named outputs. */
+export type EvalRunner = (batch: Batch, outputs: readonly string[]) => Promise<Record<string, OrtTensor>>;
 
 /** One training or evaluation batch: the graph's feeds, the symbolic dimensions they fix, its tokens. */
 export interface Batch {

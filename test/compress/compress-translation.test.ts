@@ -13,13 +13,12 @@ import { parseRecipe } from '../../src/compress/recipe.js';
 import type { TlcModelJson } from '../../src/model-folder/tlc-json.js';
 import type { Tensor } from '../../src/onnx/ir.js';
 import { locateCheckpoint } from '../../src/run-folder/locate.js';
-import { readRunConfig } from '../../src/run-folder/run-config.js';
+import { modelConfig, readRunConfig } from '../../src/run-folder/run-config.js';
+import { evaluateTranslationQuality } from '../../src/tasks/translation/evaluate.js';
 import { encodeWithMerges } from '../../src/tokenizer/encode.js';
 import { specialIdsOf } from '../../src/tokenizer/special-ids.js';
 import { readTokenizerModel } from '../../src/tokenizer/tokenizer-files.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
-import { evaluateTranslationQuality } from '../../src/train/run/evaluate.js';
-import { modelConfig } from '../../src/train/run/loop.js';
 import {
   syntheticPairs,
   type TinyTranslation,

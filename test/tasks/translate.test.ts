@@ -15,7 +15,7 @@ import { encodeModel } from '../../src/onnx/io.js';
 import type { Tensor } from '../../src/onnx/ir.js';
 import { createSession, type OrtSession, ortTensor, runSession } from '../../src/ort/session.js';
 import { locateCheckpoint } from '../../src/run-folder/locate.js';
-import { readRunConfig } from '../../src/run-folder/run-config.js';
+import { modelConfig, readRunConfig } from '../../src/run-folder/run-config.js';
 import { gatherRows } from '../../src/tasks/translation/decoder-cache.js';
 import {
   beamSearchIds,
@@ -31,7 +31,6 @@ import { encodeWithMerges } from '../../src/tokenizer/encode.js';
 import { Tokenizer } from '../../src/tokenizer/tokenizer.js';
 import { readTokenizerModel } from '../../src/tokenizer/tokenizer-files.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
-import { modelConfig } from '../../src/train/run/loop.js';
 import { Rng } from '../../src/util/rng.js';
 import { syntheticPairs, type TinyTranslation, trainTinyTranslation } from '../helpers/translation.js';
 

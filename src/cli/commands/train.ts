@@ -12,6 +12,7 @@ import {
   type Task,
   validateRunConfig,
 } from '../../run-folder/run-config.js';
+import { RUN_TASKS, taskForRun } from '../../tasks/index.js';
 import { runTraining } from '../../train/run/loop.js';
 import { defaultRecipe } from '../../train/run/recipe.js';
 import { parseDuration } from '../../util/duration.js';
@@ -72,7 +73,8 @@ function oneOf<T extends string>(value: string, allowed: readonly T[], flag: str
 }
 
 export function runConfigFromFlags(f: TrainFlags): RunConfig {
-  const task = oneOf<Task>(f.task, ['mlm', 'translation'], '--task');
+  const task = oneOf<Task>(f.task, RUN_TASKS, '--task');
+  const training = taskForRun(task).training;
   const preset =
     f.preset === undefined && f.width === undefined
       ? findPreset('small')
@@ -88,47 +90,50 @@ export function runConfigFromFlags(f: TrainFlags): RunConfig {
   const layers = f.layers !== undefined ? num(f.layers, '--layers', true) : (preset?.layers ?? 4);
   if (f.preLn && f.postLn) throw new TlcError('CLI_USAGE', 'give --pre-ln or --post-ln, not both');
   const recipe = defaultRecipe(task, { layers, dModel });
-  return validateRunConfig({
-    task,
-    corpus: f.corpus ?? (task === 'mlm' ? 'english' : 'en-fr'),
-    dataFiles: f.data ?? [],
-    model: {
-      ...(preset !== undefined && { preset: preset.name }),
-      dModel,
-      layers,
-      heads,
-      ffn: f.ffn !== undefined ? num(f.ffn, '--ffn', true) : (preset?.ffn ?? 4 * dModel),
-      maxLength: num(f.maxLength, '--max-length', true),
-      dropout,
-      attentionDropout:
-        f.attentionDropout === undefined ? dropout : num(f.attentionDropout, '--attention-dropout'),
-      preLayerNorm: f.preLn ? true : f.postLn ? false : recipe.preLayerNorm,
-      positions:
-        f.positions === undefined ? recipe.positions : oneOf(f.positions, POSITION_SCHEMES, '--positions'),
-      activation: oneOf(f.activation, ['gelu', 'gelu_tanh', 'relu'], '--activation'),
+  return validateRunConfig(
+    {
+      task,
+      corpus: f.corpus ?? training.corpora[0]!,
+      dataFiles: f.data ?? [],
+      model: {
+        ...(preset !== undefined && { preset: preset.name }),
+        dModel,
+        layers,
+        heads,
+        ffn: f.ffn !== undefined ? num(f.ffn, '--ffn', true) : (preset?.ffn ?? 4 * dModel),
+        maxLength: num(f.maxLength, '--max-length', true),
+        dropout,
+        attentionDropout:
+          f.attentionDropout === undefined ? dropout : num(f.attentionDropout, '--attention-dropout'),
+        preLayerNorm: f.preLn ? true : f.postLn ? false : recipe.preLayerNorm,
+        positions:
+          f.positions === undefined ? recipe.positions : oneOf(f.positions, POSITION_SCHEMES, '--positions'),
+        activation: oneOf(f.activation, ['gelu', 'gelu_tanh', 'relu'], '--activation'),
+      },
+      vocabSize: num(f.vocabSize, '--vocab-size', true),
+      ...(f.tokenizer !== undefined && { tokenizer: f.tokenizer }),
+      ...(f.timeBudget !== undefined && { timeBudgetSeconds: parseDuration(f.timeBudget, '--time-budget') }),
+      ...(f.maxSteps !== undefined && { maxSteps: num(f.maxSteps, '--max-steps', true) }),
+      batchTokens: num(f.batchTokens, '--batch-tokens', true),
+      accumulate: num(f.accumulate, '--accumulate', true),
+      lr: f.lr === undefined ? recipe.lr : num(f.lr, '--lr'),
+      warmupSteps: f.warmup === undefined ? recipe.warmupSteps : num(f.warmup, '--warmup', true),
+      schedule: oneOf<DecayKind>(f.schedule, ['linear', 'cosine', 'inverse_sqrt', 'constant'], '--schedule'),
+      weightDecay: num(f.weightDecay, '--weight-decay'),
+      clipNorm: num(f.clipNorm, '--clip-norm'),
+      labelSmoothing:
+        f.labelSmoothing === undefined ? recipe.labelSmoothing : num(f.labelSmoothing, '--label-smoothing'),
+      evalEvery: num(f.evalEvery, '--eval-every', true),
+      evalTokens: num(f.evalTokens, '--eval-tokens', true),
+      evalSentences: num(f.evalSentences, '--eval-sentences', true),
+      seed: num(f.seed, '--seed', true),
+      device: oneOf<Device>(f.device, ['cpu', 'cuda', 'webgpu', 'auto'], '--device'),
+      fallbackToCpu: f.fallbackCpu ?? false,
+      threads: num(f.threads, '--threads', true),
+      out: f.out,
     },
-    vocabSize: num(f.vocabSize, '--vocab-size', true),
-    ...(f.tokenizer !== undefined && { tokenizer: f.tokenizer }),
-    ...(f.timeBudget !== undefined && { timeBudgetSeconds: parseDuration(f.timeBudget, '--time-budget') }),
-    ...(f.maxSteps !== undefined && { maxSteps: num(f.maxSteps, '--max-steps', true) }),
-    batchTokens: num(f.batchTokens, '--batch-tokens', true),
-    accumulate: num(f.accumulate, '--accumulate', true),
-    lr: f.lr === undefined ? recipe.lr : num(f.lr, '--lr'),
-    warmupSteps: f.warmup === undefined ? recipe.warmupSteps : num(f.warmup, '--warmup', true),
-    schedule: oneOf<DecayKind>(f.schedule, ['linear', 'cosine', 'inverse_sqrt', 'constant'], '--schedule'),
-    weightDecay: num(f.weightDecay, '--weight-decay'),
-    clipNorm: num(f.clipNorm, '--clip-norm'),
-    labelSmoothing:
-      f.labelSmoothing === undefined ? recipe.labelSmoothing : num(f.labelSmoothing, '--label-smoothing'),
-    evalEvery: num(f.evalEvery, '--eval-every', true),
-    evalTokens: num(f.evalTokens, '--eval-tokens', true),
-    evalSentences: num(f.evalSentences, '--eval-sentences', true),
-    seed: num(f.seed, '--seed', true),
-    device: oneOf<Device>(f.device, ['cpu', 'cuda', 'webgpu', 'auto'], '--device'),
-    fallbackToCpu: f.fallbackCpu ?? false,
-    threads: num(f.threads, '--threads', true),
-    out: f.out,
-  });
+    training,
+  );
 }
 
 export function registerTrain(program: Command): void {
@@ -137,7 +142,7 @@ export function registerTrain(program: Command): void {
     .description(
       'train a Transformer (MLM encoder or translation encoder-decoder) for a wall-clock and/or step budget',
     )
-    .option('--task <task>', 'mlm | translation', 'mlm')
+    .option('--task <task>', RUN_TASKS.join(' | '), RUN_TASKS[0])
     .option('--preset <name>', `size preset: ${PRESETS.map((p) => p.name).join(', ')} (default small)`)
     .option('--layers <n>', 'depth (overrides the preset)')
     .option('--width <n>', 'hidden size (overrides the preset)')
@@ -214,13 +219,16 @@ export function registerTrain(program: Command): void {
         let config: RunConfig;
         if (flags.resume) {
           const saved = readRunConfig(flags.out);
-          config = validateRunConfig({
-            ...saved,
-            ...(flags.timeBudget !== undefined && {
-              timeBudgetSeconds: parseDuration(flags.timeBudget, '--time-budget'),
-            }),
-            ...(flags.maxSteps !== undefined && { maxSteps: num(flags.maxSteps, '--max-steps', true) }),
-          });
+          config = validateRunConfig(
+            {
+              ...saved,
+              ...(flags.timeBudget !== undefined && {
+                timeBudgetSeconds: parseDuration(flags.timeBudget, '--time-budget'),
+              }),
+              ...(flags.maxSteps !== undefined && { maxSteps: num(flags.maxSteps, '--max-steps', true) }),
+            },
+            taskForRun(saved.task).training,
+          );
         } else config = runConfigFromFlags(flags);
         const bar = new ProgressBar();
         let interrupted = false;

@@ -1,9 +1,11 @@
 /** The fill-mask task: RoBERTa-style masked-language models (trained with `tlc train --task mlm`). */
 import { join } from 'node:path';
 import type { TaskSpec } from '../spec.js';
+import { fillMaskExport } from './export.js';
 import { fillMaskProbe } from './probe.js';
 import { evaluateFillMask } from './score.js';
 import { fillMaskServing } from './serve.js';
+import { mlmTraining } from './train.js';
 import { fillMaskWorker } from './worker.js';
 
 export const fillMask: TaskSpec<'fill-mask'> = {
@@ -20,5 +22,7 @@ export const fillMask: TaskSpec<'fill-mask'> = {
         ...(o.maxTokens !== undefined && { maxTokens: o.maxTokens }),
       }),
   },
+  training: mlmTraining,
+  export: fillMaskExport,
   bench: { lengths: [32, 128], probe: fillMaskProbe },
 };

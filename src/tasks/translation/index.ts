@@ -1,8 +1,10 @@
 /** The translation task: Marian-style encoder-decoders with a key/value cache. */
 import type { TaskSpec } from '../spec.js';
+import { translationExport } from './export.js';
 import { translationProbe } from './probe.js';
 import { evaluateTranslation } from './score.js';
 import { translationServing } from './serve.js';
+import { translationTraining } from './train.js';
 import { translationWorker } from './worker.js';
 
 export const translation: TaskSpec<'translation'> = {
@@ -19,5 +21,7 @@ export const translation: TaskSpec<'translation'> = {
       return { bleu, chrf };
     },
   },
+  training: translationTraining,
+  export: translationExport,
   bench: { lengths: [16, 48], probe: translationProbe },
 };

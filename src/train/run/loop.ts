@@ -6,25 +6,16 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TlcError } from '../../errors/index.js';
-import { makeConfig, type TransformerConfig } from '../../models/config.js';
-import { type BuiltModel, buildMlmEncoder } from '../../models/encoder.js';
-import { buildSeq2Seq } from '../../models/seq2seq.js';
+import type { BuiltModel } from '../../models/encoder.js';
 import { BEST_FILE, CHECKPOINT_FILE, LOG_FILE, RUN_FILE, SUMMARY_FILE } from '../../run-folder/files.js';
 import { appendLog, type LogRow } from '../../run-folder/log.js';
 import type { RunConfig } from '../../run-folder/run-config.js';
-import { MlmBatcher, makeBlocks, mlmEvalBatches } from '../../tasks/fill-mask/batches.js';
-import type { Batch } from '../../tasks/spec.js';
-import { TranslationBatcher, translationEvalBatches } from '../../tasks/translation/batches.js';
-import type { BpeModel } from '../../tokenizer/model.js';
-import type { SpecialIds } from '../../tokenizer/special-ids.js';
+import { taskForRun } from '../../tasks/index.js';
 import { specialIdsOf } from '../../tokenizer/special-ids.js';
-import { Rng } from '../../util/rng.js';
 import { restoreCheckpoint, saveCheckpoint } from '../checkpoint.js';
 import { makeProgressSchedule } from '../schedule.js';
 import { Trainer } from '../trainer.js';
-import { encodeDocuments, encodePairs, mlmDocuments, runTokenizer, translationPairs } from './data.js';
-import { evaluateMlm, evaluateTranslationLoss, evaluateTranslationQuality } from './evaluate.js';
-import { mlmBaselines } from './mlm-baselines.js';
+import { runTokenizer } from './data.js';
 
 export interface RunHooks {
   readonly log: (message: string) => void;
@@ -41,120 +32,6 @@ export interface RunSummary {
   readonly bestValidationLoss: number;
   readonly parameters: { readonly total: number; readonly nonEmbedding: number };
   readonly stoppedBy: 'time-budget' | 'max-steps' | 'interrupt';
-}
-
-interface Task {
-  readonly train: BuiltModel;
-  readonly evaluate: BuiltModel;
-  readonly batch: (step: number, micro: number) => Batch;
-  /** Validation metrics; `final` adds the slower ones (none for MLM). */
-  readonly validate: (trainer: Trainer) => Promise<Record<string, number>>;
-  readonly baseline: Readonly<Record<string, number>>;
-}
-
-export function modelConfig(run: RunConfig, vocabSize: number): TransformerConfig {
-  return makeConfig({ ...run.model, vocabSize });
-}
-
-async function mlmTask(
-  run: RunConfig,
-  tokenizer: BpeModel,
-  special: SpecialIds,
-  log: (m: string) => void,
-): Promise<Task> {
-  const t0 = performance.now();
-  const train = encodeDocuments(tokenizer, await mlmDocuments(run, 'train'));
-  const validation = encodeDocuments(tokenizer, await mlmDocuments(run, 'validation'));
-  const tokens = train.reduce((s, d) => s + d.length, 0);
-  if (validation.length === 0) {
-    throw new TlcError(
-      'DATA_INVALID',
-      `the validation split is empty (${train.length} documents in all); give more documents (separate them with --- lines)`,
-    );
-  }
-  log(
-    `data: ${train.length} training documents (${tokens.toLocaleString('en-US')} tokens), ${validation.length} validation documents, tokenized in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-  );
-  const length = run.model.maxLength;
-  const options = {
-    sequenceLength: length,
-    batchSize: Math.max(1, Math.floor(run.batchTokens / length)),
-    special,
-    seed: run.seed,
-  };
-  const batcher = new MlmBatcher(
-    makeBlocks(train, length, special, { shortProbability: 0.1, seed: run.seed }),
-    options,
-  );
-  const evalBlocks = makeBlocks(validation, length, special).slice(
-    0,
-    Math.max(1, Math.floor(run.evalTokens / length)),
-  );
-  const evalBatches = mlmEvalBatches(evalBlocks, options);
-  const config = modelConfig(run, tokenizer.tokens.length);
-  return {
-    train: buildMlmEncoder(config, { rng: Rng.seeded(run.seed), head: 'loss', dropout: true }),
-    evaluate: buildMlmEncoder(config, { rng: Rng.seeded(run.seed), head: 'loss', dropout: false }),
-    batch: (step, micro) => batcher.batch(step, micro, run.accumulate),
-    validate: async (trainer) => {
-      const m = await evaluateMlm((b, outs) => trainer.evaluateOutputs(b, outs), evalBatches);
-      return { loss: m.loss, perplexity: m.perplexity, accuracy: m.accuracy };
-    },
-    baseline: { ...mlmBaselines(train, validation, evalBatches, special, length) },
-  };
-}
-
-async function translationTask(
-  run: RunConfig,
-  tokenizer: BpeModel,
-  special: SpecialIds,
-  log: (m: string) => void,
-): Promise<Task> {
-  const rawTrain = await translationPairs(run, 'train');
-  const rawValidation = await translationPairs(run, 'validation');
-  const train = encodePairs(tokenizer, rawTrain);
-  const validation = encodePairs(tokenizer, rawValidation);
-  if (validation.length === 0)
-    throw new TlcError(
-      'DATA_INVALID',
-      `the validation split is empty (${train.length} pairs in all); give more pairs`,
-    );
-  log(`data: ${train.length} training pairs, ${validation.length} validation pairs`);
-  const options = { batchTokens: run.batchTokens, maxLength: run.model.maxLength, special, seed: run.seed };
-  const batcher = new TranslationBatcher(train, options);
-  const lossBatches = translationEvalBatches(validation, options);
-  const sample = rawValidation.slice(0, run.evalSentences);
-  const sources = validation
-    .slice(0, run.evalSentences)
-    .map((p) => Int32Array.from([...p.source.subarray(0, run.model.maxLength - 1), special.eos]));
-  const config = modelConfig(run, tokenizer.tokens.length);
-  return {
-    train: buildSeq2Seq(config, {
-      rng: Rng.seeded(run.seed),
-      head: 'loss',
-      dropout: true,
-      labelSmoothing: run.labelSmoothing,
-    }),
-    evaluate: buildSeq2Seq(config, {
-      rng: Rng.seeded(run.seed),
-      head: 'loss',
-      dropout: false,
-      labelSmoothing: 0,
-    }),
-    batch: (step, micro) => batcher.batch(step, micro, run.accumulate),
-    validate: async (trainer) => {
-      const loss = await evaluateTranslationLoss((b, outs) => trainer.evaluateOutputs(b, outs), lossBatches);
-      const quality = await evaluateTranslationQuality(sample, sources, {
-        config,
-        weights: trainer.params,
-        tokenizer,
-        special,
-        threads: run.threads,
-      });
-      return { loss: loss.loss, perplexity: loss.perplexity, bleu: quality.bleu, chrf: quality.chrf };
-    },
-    baseline: {},
-  };
 }
 
 function countParameters(built: BuiltModel): { total: number; nonEmbedding: number } {
@@ -182,10 +59,8 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
   writeFileSync(join(run.out, RUN_FILE), `${JSON.stringify(run, null, 2)}\n`);
   const tokenizer = await runTokenizer(run, hooks.log);
   const special = specialIdsOf(tokenizer);
-  const task =
-    run.task === 'mlm'
-      ? await mlmTask(run, tokenizer, special, hooks.log)
-      : await translationTask(run, tokenizer, special, hooks.log);
+  const spec = taskForRun(run.task).training;
+  const task = await spec.prepare(run, tokenizer, special, hooks.log);
   const parameters = countParameters(task.train);
   hooks.log(
     `model: ${run.model.layers} layers × ${run.model.dModel}, ${(parameters.nonEmbedding / 1e6).toFixed(2)}M non-embedding parameters (${(parameters.total / 1e6).toFixed(2)}M in all), ${run.model.positions} positions, ${run.model.preLayerNorm ? 'pre' : 'post'}-LN, peak lr ${run.lr} after ${run.warmupSteps} warm-up steps`,
@@ -215,11 +90,7 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
       threads: run.threads,
       device: run.device,
       fallbackToCpu: run.fallbackToCpu,
-      maxSessions: run.task === 'translation' ? 32 : 8,
-      // Translation keeps a session per length bucket, and each CPU arena holds its peak for good: a 5 + 5 × 256
-      // model reached 21.8 GB in 90 s with arenas and 2.8 GB without (and trained faster, 1,440 vs 1,213 tok/s).
-      // MLM has two shapes and trains 22% faster with its arenas.
-      memoryArena: run.task !== 'translation',
+      ...spec.sessions,
     },
     task.evaluate,
   );
@@ -246,7 +117,10 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
       extra: { seconds, wall: wall(), tokens: tokensSeen, best },
     });
   const evaluate = async () => {
-    validation = await task.validate(trainer);
+    validation = await task.validate({
+      evaluate: (b, outs) => trainer.evaluateOutputs(b, outs),
+      weights: trainer.params,
+    });
     const row: LogRow = {
       step: trainer.step,
       seconds,

@@ -4,10 +4,9 @@
  * (src/eval/metrics/neighbour-baseline.ts). A model below the second has not yet learnt local word statistics.
  */
 import { NeighbourCounts, neighbourBaselineAccuracy } from '../../eval/metrics/neighbour-baseline.js';
-import { makeBlocks } from '../../tasks/fill-mask/batches.js';
-import type { Batch } from '../../tasks/spec.js';
 import type { SpecialIds } from '../../tokenizer/special-ids.js';
-import { unigramPerplexity } from './data.js';
+import type { Batch } from '../spec.js';
+import { makeBlocks } from './batches.js';
 
 export interface MlmBaselines {
   readonly unigram_perplexity: number;
@@ -36,4 +35,30 @@ export function mlmBaselines(
     unigram_perplexity: unigramPerplexity(train, evaluated, special.vocabSize),
     neighbour_accuracy: neighbourBaselineAccuracy(counts, rows).accuracy,
   };
+}
+
+/**
+ * Perplexity of the validation tokens under the training split's unigram distribution (add-one smoothed): the
+ * baseline a masked-LM must beat by a wide margin.
+ */
+export function unigramPerplexity(
+  train: readonly Int32Array[],
+  validation: readonly Int32Array[],
+  vocabSize: number,
+): number {
+  const counts = new Float64Array(vocabSize).fill(1);
+  let total = vocabSize;
+  for (const doc of train) {
+    for (const id of doc) counts[id]! += 1;
+    total += doc.length;
+  }
+  let nll = 0;
+  let n = 0;
+  for (const doc of validation) {
+    for (const id of doc) {
+      nll -= Math.log(counts[id]! / total);
+      n += 1;
+    }
+  }
+  return n === 0 ? Number.NaN : Math.exp(nll / n);
 }

@@ -1,46 +1,21 @@
 /**
- * Validation (during training) and test (tlc eval) metrics: masked-LM loss, perplexity and accuracy;
- * translation loss and perplexity (teacher forcing, no label smoothing) and BLEU / chrF of greedy translations.
+ * Translation metrics for validation (during training) and test (tlc eval): loss and perplexity (teacher forcing,
+ * no label smoothing) and BLEU / chrF of greedy translations.
  */
 import { greedyDecode } from '../../eval/greedy.js';
 import { corpusBleu } from '../../eval/metrics/bleu.js';
 import { corpusChrf } from '../../eval/metrics/chrf.js';
-import { MlmMetricsAccumulator } from '../../eval/metrics/mlm.js';
 import type { TransformerConfig } from '../../models/config.js';
 import { buildSeq2Seq } from '../../models/seq2seq.js';
 import { withWeights } from '../../models/weights.js';
 import { encodeModel } from '../../onnx/io.js';
 import type { Tensor } from '../../onnx/ir.js';
-import { createSession, type Device, type OrtTensor } from '../../ort/session.js';
-import type { Batch } from '../../tasks/spec.js';
+import { createSession, type Device } from '../../ort/session.js';
 import type { BpeModel } from '../../tokenizer/model.js';
 import type { SpecialIds } from '../../tokenizer/special-ids.js';
 import { Tokenizer } from '../../tokenizer/tokenizer.js';
 import { Rng } from '../../util/rng.js';
-
-/** Runs the evaluation graph on a batch and returns the named outputs. */
-export type EvalRunner = (batch: Batch, outputs: readonly string[]) => Promise<Record<string, OrtTensor>>;
-
-export interface MlmMetrics {
-  readonly loss: number;
-  readonly perplexity: number;
-  readonly accuracy: number;
-  readonly tokens: number;
-}
-
-export async function evaluateMlm(run: EvalRunner, batches: readonly Batch[]): Promise<MlmMetrics> {
-  const acc = new MlmMetricsAccumulator();
-  for (const batch of batches) {
-    const out = await run(batch, ['loss', 'mlm_predictions']);
-    acc.add({
-      labels: batch.inputs.mlm_labels!.data as BigInt64Array,
-      predictions: out.mlm_predictions!.data as BigInt64Array,
-      meanLoss: Number(out.loss!.data[0]),
-    });
-  }
-  const r = acc.result();
-  return { loss: r.meanNll, perplexity: r.perplexity, accuracy: r.accuracy, tokens: r.lossTokens };
-}
+import type { Batch, EvalRunner } from '../spec.js';
 
 export interface TranslationLoss {
   readonly loss: number;
