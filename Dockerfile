@@ -54,14 +54,11 @@ WORKDIR /app
 ENV NODE_ENV=production \
     PORT=8080 \
     TLC_MODELS=/app/models \
-    TLC_CACHE=/app/.cache/models \
     TLC_DEVICE=cuda
 COPY --from=cuda-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json openapi.yaml ./
 COPY --from=build /app/.cache/models ./models
-# Derived (compressed) variants are cached here at first start; mount a volume to keep them across restarts.
-RUN mkdir -p /app/.cache/models && chown -R 1000:1000 /app/.cache
 USER 1000:1000
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
@@ -74,13 +71,11 @@ WORKDIR /app
 ENV NODE_ENV=production \
     PORT=8080 \
     TLC_MODELS=/app/models \
-    TLC_CACHE=/app/.cache/models \
     TLC_DEVICE=cpu
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json openapi.yaml ./
 COPY --from=build /app/.cache/models ./models
-RUN mkdir -p /app/.cache/models && chown -R 1000:1000 /app/.cache
 # uid 1000 is the image's `node` user; numeric so that Kubernetes can verify runAsNonRoot.
 USER 1000:1000
 EXPOSE 8080

@@ -128,6 +128,12 @@ describe('architecture', () => {
     );
   });
 
+  it('describes every top-level folder of src/ in docs/design.md, in layer order', () => {
+    const design = readFileSync(join(root, 'docs', 'design.md'), 'utf8');
+    const described = [...design.matchAll(/^([a-z-]+)\/\s{2,}/gm)].map((m) => m[1]!);
+    assert.deepEqual(described, LAYERS.flat());
+  });
+
   it('imports only downwards (or within a folder)', () => {
     const upward = new Set<string>();
     for (const f of facts) {
@@ -203,5 +209,15 @@ describe('architecture', () => {
       [],
       'now within limits: remove them from KNOWN_LONG',
     );
+  });
+
+  it('names every test that trains a model *.train.test.ts, so that test:fast can leave it out', () => {
+    const testDir = join(root, 'test');
+    const trains = /\b(runTraining|trainTinyFillMask|trainTinyTranslation|Trainer\.create)\(/;
+    const untagged = sourceFiles(testDir)
+      .filter((f) => f.endsWith('.test.ts') && !f.endsWith('.train.test.ts'))
+      .filter((f) => trains.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(root, f));
+    assert.deepEqual(untagged, []);
   });
 });

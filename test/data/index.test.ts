@@ -1,4 +1,7 @@
-/** The public surface loads nothing until asked, and a first full SOTU load stays within a few seconds. */
+/**
+ * The public surface loads nothing until asked, and a corpus is read once then served from the cache (its load
+ * time is a figure of `npm run bench:tokenizer`, not a test).
+ */
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, it } from 'node:test';
@@ -14,14 +17,10 @@ describe('src/data', () => {
     assert.deepEqual(loadedPackages(), []);
   });
 
-  it('loads all of SOTU in under 5 s on first use, then from the cache', () => {
-    const t0 = performance.now();
+  it('reads SOTU on first use, then answers from the cache', () => {
     const docs = data.loadMlmCorpus('sotu');
-    const first = performance.now() - t0;
-    assert.ok(first < 5000, `first load took ${first.toFixed(0)} ms`);
+    assert.ok(docs.length > 200, `${docs.length} documents`);
     assert.ok(loadedPackages().some((k) => k.includes('datasets-sotu')));
-    const t1 = performance.now();
-    assert.equal(data.loadMlmCorpus('sotu'), docs);
-    assert.ok(performance.now() - t1 < 50);
+    assert.equal(data.loadMlmCorpus('sotu'), docs, 'the same array, not a second read');
   });
 });
