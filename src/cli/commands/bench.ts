@@ -14,6 +14,7 @@ import { modelFolderTlc } from '../../model-folder/read.js';
 import type { Device } from '../../ort/session.js';
 import { taskSpec } from '../../tasks/index.js';
 import { action } from '../errors.js';
+import { deviceListFlag, integerListFlag, numberFlag } from '../flags.js';
 import { ProgressBar } from '../progress.js';
 
 interface BenchFlags {
@@ -32,24 +33,8 @@ interface BenchFlags {
   json?: boolean;
 }
 
-const DEVICES: readonly Device[] = ['cpu', 'cuda', 'webgpu', 'auto'];
-
-function integers(text: string, flag: string, min: number): number[] {
-  const list = text.split(',').map((s) => s.trim());
-  return list.map((s) => {
-    const n = Number(s);
-    if (s === '' || !Number.isInteger(n) || n < min)
-      throw new TlcError('CLI_USAGE', `${flag} takes integers ≥ ${min} separated by commas, got "${text}"`);
-    return n;
-  });
-}
-
-function positive(text: string, flag: string): number {
-  const n = Number(text);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new TlcError('CLI_USAGE', `${flag} must be a number > 0, got "${text}"`);
-  return n;
-}
+const integers = (text: string, flag: string, min: number): number[] => integerListFlag(text, flag, min);
+const positive = (text: string, flag: string): number => numberFlag(text, flag, { above: 0 });
 
 function parseAt(text: string): { batch: number; sequence: number } {
   const m = /^(\d+)\s*[x×]\s*(\d+)$/.exec(text.trim());
@@ -99,10 +84,7 @@ export function registerBench(program: Command): void {
     )
     .action(
       action(async (models: string[], flags: BenchFlags) => {
-        const devices = flags.devices.split(',').map((d) => d.trim());
-        for (const d of devices)
-          if (!(DEVICES as readonly string[]).includes(d))
-            throw new TlcError('CLI_USAGE', `--devices takes ${DEVICES.join(', ')}; got "${d}"`);
+        const devices = deviceListFlag(flags.devices);
         const folders = [...models, ...(flags.against === undefined ? [] : [flags.against])];
         const bar = new ProgressBar();
         const options = (folder: string): BenchOptions => {
@@ -113,7 +95,7 @@ export function registerBench(program: Command): void {
             : [...new Set(taskSpec(task, folder).bench.lengths.map((l) => Math.min(l, maxLength)))];
           return {
             threads: integers(flags.threads, '--threads', 1)[0]!,
-            devices: devices as Device[],
+            devices,
             batches: integers(flags.batches, '--batches', 1),
             lengths,
             timing: {

@@ -4,8 +4,10 @@ import { type CompressReport, compress } from '../../compress/compress.js';
 import type { CalibrationKind } from '../../compress/quantize/calibrate.js';
 import { parseRecipe } from '../../compress/recipe.js';
 import { TlcError } from '../../errors/index.js';
-import type { Device } from '../../ort/session.js';
 import { formatBytes, table } from '../../util/format.js';
+import { deviceFlag, integerFlag, numberFlag } from '../flags.js';
+
+const CALIBRATIONS: readonly CalibrationKind[] = ['minmax', 'percentile', 'entropy'];
 
 export interface CompressFlags {
   out: string;
@@ -62,31 +64,24 @@ export async function runCompress(
   flags: CompressFlags,
   log: (m: string) => void,
 ): Promise<CompressReport> {
-  const positive = (text: string, flag: string) => {
-    const n = Number(text);
-    if (!Number.isInteger(n) || n < 1)
-      throw new TlcError('CLI_USAGE', `${flag} must be a positive integer, got "${text}"`);
-    return n;
-  };
-  const drop = flags.maxAccuracyDrop === undefined ? undefined : Number(flags.maxAccuracyDrop);
-  if (drop !== undefined && !(drop >= 0))
-    throw new TlcError(
-      'CLI_USAGE',
-      `--max-accuracy-drop must be a number ≥ 0, got "${flags.maxAccuracyDrop}"`,
-    );
-  const calibration = flags.calibration ?? 'minmax';
-  if (!['minmax', 'percentile', 'entropy'].includes(calibration))
+  const positive = (text: string, flag: string) => integerFlag(text, flag);
+  const drop =
+    flags.maxAccuracyDrop === undefined
+      ? undefined
+      : numberFlag(flags.maxAccuracyDrop, '--max-accuracy-drop', { min: 0 });
+  const calibration = (flags.calibration ?? 'minmax') as CalibrationKind;
+  if (!CALIBRATIONS.includes(calibration))
     throw new TlcError(
       'CLI_USAGE',
       `--calibration must be minmax, percentile or entropy, got "${calibration}"`,
     );
   return compress(source, flags.out, {
-    calibration: calibration as CalibrationKind,
+    calibration,
     recipes: recipeTexts.map(parseRecipe),
     ...(flags.evalData !== undefined && { evalData: flags.evalData }),
     ...(flags.evalTokens !== undefined && { evalTokens: positive(flags.evalTokens, '--eval-tokens') }),
     ...(drop !== undefined && { maxAccuracyDrop: drop }),
-    device: flags.device as Device,
+    device: deviceFlag(flags.device),
     threads: positive(flags.threads, '--threads'),
     batch: positive(flags.batch, '--batch'),
     sequence: positive(flags.sequence, '--sequence'),

@@ -1,9 +1,9 @@
 /** `tlc eval <run-dir | checkpoint>`: metrics on the test split, as JSON. */
 import type { Command } from 'commander';
 import { SPLITS, type Split } from '../../data/index.js';
-import { TlcError } from '../../errors/index.js';
 import { evaluateRun } from '../../train/run/eval-run.js';
 import { action } from '../errors.js';
+import { choiceFlag, integerFlag } from '../flags.js';
 
 export function registerEval(program: Command): void {
   program
@@ -17,12 +17,10 @@ export function registerEval(program: Command): void {
     .option('--threads <n>', 'ONNX Runtime intra-op threads')
     .action(
       action(async (target: string, flags: { split: string; maxTokens?: string; threads?: string }) => {
-        if (!(SPLITS as readonly string[]).includes(flags.split))
-          throw new TlcError('CLI_USAGE', `--split must be one of ${SPLITS.join(', ')}`);
         const report = await evaluateRun(target, {
-          split: flags.split as Split,
-          ...(flags.maxTokens !== undefined && { maxTokens: Number(flags.maxTokens) }),
-          ...(flags.threads !== undefined && { threads: Number(flags.threads) }),
+          split: choiceFlag<Split>(flags.split, SPLITS, '--split'),
+          ...(flags.maxTokens !== undefined && { maxTokens: integerFlag(flags.maxTokens, '--max-tokens') }),
+          ...(flags.threads !== undefined && { threads: integerFlag(flags.threads, '--threads') }),
         });
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       }),

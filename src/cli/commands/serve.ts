@@ -3,10 +3,9 @@
  * TLC_MODELS, TLC_DEVICE, TLC_THREADS, TLC_API_KEY); SIGTERM and SIGINT drain in-flight requests first.
  */
 import type { Command } from 'commander';
-import { TlcError } from '../../errors/index.js';
-import type { Device } from '../../ort/session.js';
 import { DEFAULT_BATCHING, startServer } from '../../server/server.js';
 import { action } from '../errors.js';
+import { deviceFlag, integerFlag } from '../flags.js';
 
 interface ServeFlags {
   port?: string;
@@ -22,12 +21,7 @@ interface ServeFlags {
   apiKey?: string;
 }
 
-function integer(text: string, flag: string, min: number): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min)
-    throw new TlcError('CLI_USAGE', `${flag} must be an integer ≥ ${min}, got "${text}"`);
-  return n;
-}
+const integer = (text: string, flag: string, min: number): number => integerFlag(text, flag, min);
 
 export function registerServe(program: Command): void {
   program
@@ -80,9 +74,7 @@ export function registerServe(program: Command): void {
     .action(
       action(async (flags: ServeFlags) => {
         const env = process.env;
-        const device = (flags.device ?? env.TLC_DEVICE ?? 'cpu') as Device;
-        if (!['cpu', 'cuda', 'webgpu', 'auto'].includes(device))
-          throw new TlcError('CLI_USAGE', `--device must be cpu, cuda, webgpu or auto, got "${device}"`);
+        const device = deviceFlag(flags.device ?? env.TLC_DEVICE ?? 'cpu');
         const threads = flags.threads ?? env.TLC_THREADS;
         const apiKey = flags.apiKey ?? env.TLC_API_KEY;
         const server = await startServer({

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { TlcError } from '../../errors/index.js';
 import { POSITION_SCHEMES } from '../../models/config.js';
 import { findPreset, PRESETS } from '../../models/presets.js';
-import type { Device } from '../../ort/session.js';
 import type { DecayKind } from '../../run-folder/run-config.js';
 import {
   RUN_DEFAULTS,
@@ -15,8 +14,8 @@ import {
 import { RUN_TASKS, taskForRun } from '../../tasks/index.js';
 import { runTraining } from '../../train/run/loop.js';
 import { defaultRecipe } from '../../train/run/recipe.js';
-import { parseDuration } from '../../util/duration.js';
 import { action } from '../errors.js';
+import { choiceFlag, deviceFlag, durationFlag, numberFlag } from '../flags.js';
 import { ProgressBar } from '../progress.js';
 
 interface TrainFlags {
@@ -58,22 +57,11 @@ interface TrainFlags {
   resume?: boolean;
 }
 
-function num(text: string | undefined, flag: string, integer = false): number {
-  const n = Number(text);
-  if (text === undefined || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-    throw new TlcError('CLI_USAGE', `${flag} must be ${integer ? 'an integer' : 'a number'}, got "${text}"`);
-  }
-  return n;
-}
-
-function oneOf<T extends string>(value: string, allowed: readonly T[], flag: string): T {
-  if (!(allowed as readonly string[]).includes(value))
-    throw new TlcError('CLI_USAGE', `${flag} must be one of ${allowed.join(', ')}, got "${value}"`);
-  return value as T;
-}
+const num = (text: string | undefined, flag: string, integer = false): number =>
+  numberFlag(text, flag, { integer });
 
 export function runConfigFromFlags(f: TrainFlags): RunConfig {
-  const task = oneOf<Task>(f.task, RUN_TASKS, '--task');
+  const task = choiceFlag<Task>(f.task, RUN_TASKS, '--task');
   const training = taskForRun(task).training;
   const preset =
     f.preset === undefined && f.width === undefined
@@ -107,18 +95,24 @@ export function runConfigFromFlags(f: TrainFlags): RunConfig {
           f.attentionDropout === undefined ? dropout : num(f.attentionDropout, '--attention-dropout'),
         preLayerNorm: f.preLn ? true : f.postLn ? false : recipe.preLayerNorm,
         positions:
-          f.positions === undefined ? recipe.positions : oneOf(f.positions, POSITION_SCHEMES, '--positions'),
-        activation: oneOf(f.activation, ['gelu', 'gelu_tanh', 'relu'], '--activation'),
+          f.positions === undefined
+            ? recipe.positions
+            : choiceFlag(f.positions, POSITION_SCHEMES, '--positions'),
+        activation: choiceFlag(f.activation, ['gelu', 'gelu_tanh', 'relu'], '--activation'),
       },
       vocabSize: num(f.vocabSize, '--vocab-size', true),
       ...(f.tokenizer !== undefined && { tokenizer: f.tokenizer }),
-      ...(f.timeBudget !== undefined && { timeBudgetSeconds: parseDuration(f.timeBudget, '--time-budget') }),
+      ...(f.timeBudget !== undefined && { timeBudgetSeconds: durationFlag(f.timeBudget, '--time-budget') }),
       ...(f.maxSteps !== undefined && { maxSteps: num(f.maxSteps, '--max-steps', true) }),
       batchTokens: num(f.batchTokens, '--batch-tokens', true),
       accumulate: num(f.accumulate, '--accumulate', true),
       lr: f.lr === undefined ? recipe.lr : num(f.lr, '--lr'),
       warmupSteps: f.warmup === undefined ? recipe.warmupSteps : num(f.warmup, '--warmup', true),
-      schedule: oneOf<DecayKind>(f.schedule, ['linear', 'cosine', 'inverse_sqrt', 'constant'], '--schedule'),
+      schedule: choiceFlag<DecayKind>(
+        f.schedule,
+        ['linear', 'cosine', 'inverse_sqrt', 'constant'],
+        '--schedule',
+      ),
       weightDecay: num(f.weightDecay, '--weight-decay'),
       clipNorm: num(f.clipNorm, '--clip-norm'),
       labelSmoothing:
@@ -127,7 +121,7 @@ export function runConfigFromFlags(f: TrainFlags): RunConfig {
       evalTokens: num(f.evalTokens, '--eval-tokens', true),
       evalSentences: num(f.evalSentences, '--eval-sentences', true),
       seed: num(f.seed, '--seed', true),
-      device: oneOf<Device>(f.device, ['cpu', 'cuda', 'webgpu', 'auto'], '--device'),
+      device: deviceFlag(f.device),
       fallbackToCpu: f.fallbackCpu ?? false,
       threads: num(f.threads, '--threads', true),
       out: f.out,
@@ -223,7 +217,7 @@ export function registerTrain(program: Command): void {
             {
               ...saved,
               ...(flags.timeBudget !== undefined && {
-                timeBudgetSeconds: parseDuration(flags.timeBudget, '--time-budget'),
+                timeBudgetSeconds: durationFlag(flags.timeBudget, '--time-budget'),
               }),
               ...(flags.maxSteps !== undefined && { maxSteps: num(flags.maxSteps, '--max-steps', true) }),
             },
