@@ -11,84 +11,14 @@ import { taskSpec } from '../../tasks/index.js';
 import { packageVersion } from '../../util/version.js';
 import { labelsOf, resolveTarget, type ServerContext, textInputs } from '../context.js';
 import { requestIo } from '../tasks.js';
+import { flat, fromWire, type InferTensor, toWire, v2Datatype } from '../v2-tensors.js';
 import type { Route } from './route.js';
-
-interface InferTensor {
-  name: string;
-  shape: number[];
-  datatype: 'BOOL' | 'INT8' | 'UINT8' | 'INT32' | 'INT64' | 'FP16' | 'FP32' | 'BYTES';
-  data: unknown[];
-  parameters?: Record<string, unknown>;
-}
 
 interface InferBody {
   id?: string;
   parameters?: Record<string, unknown>;
   inputs: InferTensor[];
   outputs?: { name: string }[];
-}
-
-const V2_TYPES: Record<string, WireTensor['type']> = {
-  BOOL: 'bool',
-  INT8: 'int8',
-  UINT8: 'uint8',
-  INT32: 'int32',
-  INT64: 'int64',
-  FP32: 'float32',
-};
-
-const ORT_TO_V2: Record<string, string> = {
-  float32: 'FP32',
-  int64: 'INT64',
-  int32: 'INT32',
-  bool: 'BOOL',
-  int8: 'INT8',
-  uint8: 'UINT8',
-  float16: 'FP16',
-  string: 'BYTES',
-};
-
-function flat(data: unknown[]): unknown[] {
-  return data.flat(Number.POSITIVE_INFINITY as 1);
-}
-
-function toWire(t: InferTensor): WireTensor {
-  const type = V2_TYPES[t.datatype];
-  if (type === undefined)
-    throw new TlcError('INPUT_INVALID', `tensor "${t.name}": datatype ${t.datatype} is not supported here`);
-  const values = flat(t.data);
-  const size = t.shape.reduce((a, d) => a * d, 1);
-  if (values.length !== size)
-    throw new TlcError(
-      'INPUT_INVALID',
-      `tensor "${t.name}": shape [${t.shape.join(', ')}] needs ${size} values, got ${values.length}`,
-    );
-  const numbers = values.map((v) => (typeof v === 'boolean' ? Number(v) : Number(v)));
-  if (numbers.some((v) => !Number.isFinite(v)))
-    throw new TlcError('INPUT_INVALID', `tensor "${t.name}": data must be numbers`);
-  const data =
-    type === 'float32'
-      ? Float32Array.from(numbers)
-      : type === 'int64'
-        ? BigInt64Array.from(numbers.map((v) => BigInt(Math.trunc(v))))
-        : type === 'int32'
-          ? Int32Array.from(numbers)
-          : type === 'int8'
-            ? Int8Array.from(numbers)
-            : Uint8Array.from(numbers);
-  return { type, data, dims: t.shape };
-}
-
-function fromWire(name: string, t: WireTensor): InferTensor {
-  const data = Array.from(t.data as ArrayLike<number | bigint | string>, (v) =>
-    typeof v === 'bigint' ? Number(v) : v,
-  );
-  return {
-    name,
-    shape: [...t.dims],
-    datatype: (ORT_TO_V2[t.type] ?? 'FP32') as InferTensor['datatype'],
-    data: t.type === 'bool' ? data.map((v) => v !== 0) : data,
-  };
 }
 
 /** The name of the text output of the model's task (candidates, translation_text). */
@@ -184,7 +114,7 @@ export const v2Routes: readonly Route[] = [
       const signature = variant.pool.loaded.signatures[0]!;
       const tensor = (t: TensorSignature) => ({
         name: t.name,
-        datatype: ORT_TO_V2[t.type] ?? t.type.toUpperCase(),
+        datatype: v2Datatype(t.type),
         shape: t.shape,
       });
       res.json({
