@@ -17,6 +17,7 @@ import {
   type Tensor,
   type ValueInfo,
 } from './ir.js';
+import { NameAllocator } from './names.js';
 import { tensorFromNumbers } from './tensor.js';
 import { walkGraphs } from './traverse.js';
 
@@ -42,21 +43,13 @@ export interface TypeSpec {
 /** Names and opsets shared by a builder and the builders of its subgraphs. */
 class BuildContext {
   readonly used = new Set<string>();
-  readonly counters = new Map<string, number>();
+  readonly names = new NameAllocator(this.used);
   readonly types = new Map<string, DataType>();
 
   constructor(readonly opsets: Map<string, number>) {}
 
   unique(base: string): string {
-    let name = base;
-    let n = this.counters.get(base) ?? 0;
-    while (this.used.has(name) || name === '') {
-      n += 1;
-      name = `${base}_${n}`;
-    }
-    this.counters.set(base, n);
-    this.used.add(name);
-    return name;
+    return this.names.fresh(base);
   }
 
   claim(name: string): string {

@@ -1,17 +1,9 @@
-/** Pruning: magnitude (unstructured), compact sparse storage, structured (heads, neurons), gradual. */
+/** Pruning: magnitude (unstructured), compact sparse storage, structured (heads, neurons). */
 export {
   type BitmaskEncoding,
   decodeBitmask,
   encodeBitmask,
 } from './bitmask.js';
-export {
-  type CubicSchedule,
-  cubicSparsity,
-  GradualPruner,
-  type GradualPruningOptions,
-  type PrunableTrainer,
-  type PruneStepReport,
-} from './gradual.js';
 export {
   type MagnitudePruneOptions,
   type MagnitudePruneReport,

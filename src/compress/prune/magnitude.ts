@@ -16,14 +16,8 @@ import { DataType, dataTypeName } from '../../onnx/dtype.js';
 import type { Graph, Tensor } from '../../onnx/ir.js';
 import { applied, declined, type PassChange, type PassResult } from '../../onnx/passes/pass.js';
 import { tensorToFloat32 } from '../../onnx/tensor-values.js';
-import {
-  type InitializerUse,
-  initializerKey,
-  initializerUses,
-  mapGraphTree,
-  qualified,
-  walkGraphTree,
-} from './graph-tree.js';
+import { mapGraphTree, walkGraphTree } from '../../onnx/traverse.js';
+import { type InitializerUse, initializerKey, initializerUses, qualified } from './initializer-uses.js';
 import { type NameFilter, nameFilter } from './patterns.js';
 import { magnitudeMasks, type PruneScope } from './threshold.js';
 

@@ -11,8 +11,9 @@ import type { Graph, Node, Tensor } from '../../onnx/ir.js';
 import { applied, type PassChange, type PassResult } from '../../onnx/passes/pass.js';
 import { makeTensor } from '../../onnx/tensor.js';
 import { tensorToNumbers } from '../../onnx/tensor-values.js';
+import { mapGraphTree } from '../../onnx/traverse.js';
 import { decodeBitmask } from './bitmask.js';
-import { mapGraphTree, qualified } from './graph-tree.js';
+import { qualified } from './initializer-uses.js';
 import { Level } from './structured/level.js';
 
 const PASS = 'decode-sparse-weights';

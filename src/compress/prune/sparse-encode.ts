@@ -25,9 +25,9 @@ import { allDefinedNames } from '../../onnx/graph-index.js';
 import type { Graph, Tensor } from '../../onnx/ir.js';
 import { applied, declined, type PassChange, type PassResult } from '../../onnx/passes/pass.js';
 import { makeTensor } from '../../onnx/tensor.js';
-import { allNodes } from '../../onnx/traverse.js';
+import { allNodes, mapGraphTree, walkGraphTree } from '../../onnx/traverse.js';
 import { countNonFill, encodableWidth, encodeBitmask, fillBits } from './bitmask.js';
-import { initializerKey, initializerUses, mapGraphTree, qualified, walkGraphTree } from './graph-tree.js';
+import { initializerKey, initializerUses, qualified } from './initializer-uses.js';
 import { type NameFilter, nameFilter } from './patterns.js';
 
 const PASS = 'encode-sparse-weights';

@@ -8,6 +8,7 @@
 import { TlcError } from '../../errors/index.js';
 import { allDefinedNames, definedNames, GraphIndex, nodeReads } from '../../onnx/graph-index.js';
 import type { Graph, Node, Tensor } from '../../onnx/ir.js';
+import { NameAllocator } from '../../onnx/names.js';
 import { applied, declined, type PassChange, type PassResult } from '../../onnx/passes/pass.js';
 import { dropStaleValueInfo } from '../../onnx/passes/value-info.js';
 import { topologicalOrder } from '../../onnx/topo.js';
@@ -38,6 +39,7 @@ interface DriverState<Options> {
   readonly options: Options & QuantizeCommonOptions;
   readonly select: NodeSelector;
   readonly used: Set<string>;
+  readonly names: NameAllocator;
   readonly changes: PassChange[];
   /** Constants read by replaced nodes: dropped where they end up unread. */
   readonly touched: Set<string>;
@@ -60,6 +62,7 @@ export function runHandlers<Options>(
     options,
     select: compileSelection(options),
     used,
+    names: new NameAllocator(used),
     changes: [],
     touched: new Set(),
     domains: new Set(),
@@ -86,12 +89,7 @@ function processGraph<Options>(graph: Graph, outer: ConstantLookup, state: Drive
     index,
     constant: (name) => (defined.has(name) ? index.constantValue(name) : outer(name)),
     opset: (domain) => state.options.opsets?.get(domain),
-    fresh: (base) => {
-      let name = base;
-      for (let i = 1; state.used.has(name); i++) name = `${base}_${i}`;
-      state.used.add(name);
-      return name;
-    },
+    fresh: (base) => state.names.fresh(base),
     memo: <T>(key: string, make: () => T): T => {
       if (!memos.has(key)) memos.set(key, make());
       return memos.get(key) as T;

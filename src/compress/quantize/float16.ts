@@ -20,10 +20,11 @@ import { inferOutputTypes } from '../../onnx/elem-type.js';
 import { float32ToFloat16Bits } from '../../onnx/float16.js';
 import { allDefinedNames, GraphIndex, nodeReads, outerReferences } from '../../onnx/graph-index.js';
 import type { Attribute, Graph, Node, Tensor, TypeInfo, ValueInfo } from '../../onnx/ir.js';
+import { NameAllocator } from '../../onnx/names.js';
 import { applied, declined, type PassChange, type PassResult } from '../../onnx/passes/pass.js';
 import { makeTensor } from '../../onnx/tensor.js';
 import { topologicalOrder } from '../../onnx/topo.js';
-import { mapNodeSubgraphs, walkGraphs } from '../../onnx/traverse.js';
+import { hasSubgraphs, mapNodeSubgraphs, walkGraphs } from '../../onnx/traverse.js';
 import { compileSelection } from '../common/selection.js';
 import type { Float16Options } from './options.js';
 import { FP16_CONTRIB_OPS, FP32_OPS } from './registry.js';
@@ -46,6 +47,7 @@ interface State {
   readonly keepLayerNorm: boolean;
   readonly keepIoTypes: boolean;
   readonly used: Set<string>;
+  readonly names: NameAllocator;
   readonly changes: PassChange[];
 }
 
@@ -71,6 +73,7 @@ export function toFloat16(graph: Graph, options: Float16Options = {}): PassResul
     keepLayerNorm: options.keepDecomposedLayerNorm ?? true,
     keepIoTypes: options.keepIoTypes ?? true,
     used,
+    names: new NameAllocator(used),
     changes: [],
   };
   const converted = convert(graph, { types: new Map(), homes: new Map() }, true, state);
@@ -78,10 +81,7 @@ export function toFloat16(graph: Graph, options: Float16Options = {}): PassResul
 }
 
 function fresh(state: State, base: string): string {
-  let name = base;
-  for (let i = 1; state.used.has(name); i++) name = `${base}_${i}`;
-  state.used.add(name);
-  return name;
+  return state.names.fresh(base);
 }
 
 function tensorElem(type: TypeInfo | undefined): DataType | undefined {
@@ -253,7 +253,7 @@ function convert(graph: Graph, scope: Scope, isMain: boolean, state: State): Gra
     if (p === undefined) {
       // Float-free at this level, but a branch may still compute in float inside.
       nodes.push(
-        hasGraphs(node) ? mapNodeSubgraphs(node, (g) => convertSubgraph(g, types, names, state)) : node,
+        hasSubgraphs(node) ? mapNodeSubgraphs(node, (g) => convertSubgraph(g, types, names, state)) : node,
       );
       continue;
     }
@@ -269,7 +269,7 @@ function convert(graph: Graph, scope: Scope, isMain: boolean, state: State): Gra
     if (p === 'fp16') {
       converted = { ...converted, attributes: halfAttributes(node) };
       toHalfNodes += 1;
-    } else if (hasGraphs(node)) {
+    } else if (hasSubgraphs(node)) {
       converted = mapNodeSubgraphs(converted, (g) => convertSubgraph(g, types, names, state));
     }
     const { outputs, after } = outputsOf(node, p);
@@ -326,19 +326,15 @@ function convertSubgraph(
   return convert(graph, { types, homes }, false, state);
 }
 
-function hasGraphs(node: Node): boolean {
-  return Object.values(node.attributes).some((a) => a.type === 'GRAPH' || a.type === 'GRAPHS');
-}
-
 function readsFloatOuter(node: Node, isFloat: (name: string) => boolean): boolean {
-  return hasGraphs(node) && nodeReads(node).some(isFloat);
+  return hasSubgraphs(node) && nodeReads(node).some(isFloat);
 }
 
 function keepReason(node: Node, layerNorm: ReadonlySet<Node>, state: State): string | undefined {
   if (state.keepOps.has(node.opType)) return `kept in float32: ${node.opType} is in keepFp32Ops`;
   if (layerNorm.has(node)) return 'kept in float32: part of a decomposed LayerNorm';
   if (state.keepNode(node)) return 'kept in float32: node name in keepFp32Nodes';
-  if (hasGraphs(node)) return 'kept in float32: a node with subgraphs keeps a float32 interface';
+  if (hasSubgraphs(node)) return 'kept in float32: a node with subgraphs keeps a float32 interface';
   if (node.domain !== '' && node.domain !== 'ai.onnx' && !FP16_CONTRIB_OPS.includes(node.opType))
     return `kept in float32: ${node.domain} ${node.opType} has no float16 rule`;
   return undefined;

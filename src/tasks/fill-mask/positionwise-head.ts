@@ -13,6 +13,7 @@
 
 import { type GraphIndex, indexGraph } from '../../onnx/graph-index.js';
 import type { Graph, Node, Tensor } from '../../onnx/ir.js';
+import { hasSubgraphs } from '../../onnx/traverse.js';
 
 export interface PositionwiseHead {
   /** The value whose rows feed the head ([..., D], rows in batch-major order). */
@@ -113,7 +114,7 @@ function constantValues(graph: Graph, index: GraphIndex): Set<string> {
   const constant = new Set<string>();
   for (const name of graph.initializers.keys()) if (!index.graphInputs.has(name)) constant.add(name);
   for (const node of graph.nodes) {
-    const hasSubgraph = Object.values(node.attributes).some((a) => a.type === 'GRAPH' || a.type === 'GRAPHS');
+    const hasSubgraph = hasSubgraphs(node);
     if (hasSubgraph || node.opType.startsWith('Random')) continue;
     if (node.inputs.every((i) => i === '' || constant.has(i))) {
       for (const o of node.outputs) if (o !== '') constant.add(o);

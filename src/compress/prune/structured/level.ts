@@ -5,6 +5,7 @@
  */
 import { GraphIndex, nodeReads } from '../../../onnx/graph-index.js';
 import type { Attribute, Graph, Node, Tensor } from '../../../onnx/ir.js';
+import type { NameAllocator } from '../../../onnx/names.js';
 import { tensorToNumbers } from '../../../onnx/tensor-values.js';
 
 export class Level {
@@ -58,18 +59,6 @@ export function describe(node: Node): string {
 
 export function isOp(node: Node | undefined, opType: string, domain = ''): node is Node {
   return node !== undefined && node.opType === opType && node.domain === domain;
-}
-
-/** Allocates names unused anywhere in the model. */
-export class NameAllocator {
-  constructor(private readonly taken: Set<string>) {}
-
-  fresh(base: string): string {
-    let name = base;
-    for (let n = 1; this.taken.has(name); n++) name = `${base}_${n}`;
-    this.taken.add(name);
-    return name;
-  }
 }
 
 /** Edits to one level, applied together: constant replacements, rewired inputs, attributes, dropped value_info. */

@@ -10,12 +10,13 @@ import { TlcError } from '../../../errors/index.js';
 import { attr } from '../../../onnx/attributes.js';
 import { allDefinedNames } from '../../../onnx/graph-index.js';
 import type { Graph, Node } from '../../../onnx/ir.js';
+import { NameAllocator } from '../../../onnx/names.js';
 import { applied, declined, type PassChange, type PassResult } from '../../../onnx/passes/pass.js';
-import { allNodes } from '../../../onnx/traverse.js';
-import { mapGraphTree, qualified } from '../graph-tree.js';
+import { allNodes, mapGraphTree } from '../../../onnx/traverse.js';
+import { qualified } from '../initializer-uses.js';
 import { type AttentionBlock, matchAttention } from './attention.js';
 import { type FfnBlock, matchFfn } from './ffn.js';
-import { describe, isOp, Level, LevelEdit, NameAllocator } from './level.js';
+import { describe, isOp, Level, LevelEdit } from './level.js';
 import { int64s, setShapeEntry } from './shape-spec.js';
 import { columnSquares, keepHighest, rowSquares, selectAxis, selectLast, selectRows } from './slicing.js';
 

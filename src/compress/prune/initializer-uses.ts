@@ -1,74 +1,10 @@
 /**
- * Graph trees for the pruning passes: stable paths for subgraphs (If branches, Loop bodies), rebuilding a
- * tree level by level, and resolving which initializer a node input refers to when subgraphs read names
- * from enclosing scopes.
+ * Which initializer a node input refers to when subgraphs read names from enclosing scopes (for the pruning
+ * passes); the tree walks themselves are onnx/traverse.ts's.
  */
 import { definedNames } from '../../onnx/graph-index.js';
 import type { Graph, Node } from '../../onnx/ir.js';
-
-export const MAIN_PATH = 'main';
-
-/** The path of a subgraph held by `node`'s attribute (`index` for GRAPHS attributes). */
-export function subgraphPath(
-  parent: string,
-  node: Node,
-  nodeIndex: number,
-  attribute: string,
-  index?: number,
-): string {
-  const id = node.name === '' ? `#${nodeIndex}` : node.name;
-  return `${parent}/${id}.${attribute}${index === undefined ? '' : `[${index}]`}`;
-}
-
-/**
- * Rebuilds a graph tree bottom-up: subgraphs first, then `transform` on each level with its path. Returns the
- * same objects where nothing changed.
- */
-export function mapGraphTree(
-  graph: Graph,
-  transform: (graph: Graph, path: string) => Graph,
-  path = MAIN_PATH,
-): Graph {
-  let changed = false;
-  const nodes = graph.nodes.map((node, i) => {
-    let nodeChanged = false;
-    const attributes: Record<string, Node['attributes'][string]> = {};
-    for (const [name, a] of Object.entries(node.attributes)) {
-      if (a.type === 'GRAPH') {
-        const value = mapGraphTree(a.value, transform, subgraphPath(path, node, i, name));
-        nodeChanged ||= value !== a.value;
-        attributes[name] = { ...a, value };
-      } else if (a.type === 'GRAPHS') {
-        const value = a.value.map((g, k) => mapGraphTree(g, transform, subgraphPath(path, node, i, name, k)));
-        nodeChanged ||= value.some((g, k) => g !== a.value[k]);
-        attributes[name] = { ...a, value };
-      } else attributes[name] = a;
-    }
-    changed ||= nodeChanged;
-    return nodeChanged ? { ...node, attributes } : node;
-  });
-  return transform(changed ? { ...graph, nodes } : graph, path);
-}
-
-/** Calls `visit` on every level of the tree with its path and the levels enclosing it (outermost first). */
-export function walkGraphTree(
-  graph: Graph,
-  visit: (graph: Graph, path: string, enclosing: readonly Graph[]) => void,
-  path = MAIN_PATH,
-  enclosing: readonly Graph[] = [],
-): void {
-  visit(graph, path, enclosing);
-  graph.nodes.forEach((node, i) => {
-    for (const [name, a] of Object.entries(node.attributes)) {
-      if (a.type === 'GRAPH')
-        walkGraphTree(a.value, visit, subgraphPath(path, node, i, name), [...enclosing, graph]);
-      else if (a.type === 'GRAPHS')
-        a.value.forEach((g, k) => {
-          walkGraphTree(g, visit, subgraphPath(path, node, i, name, k), [...enclosing, graph]);
-        });
-    }
-  });
-}
+import { MAIN_PATH, subgraphPath } from '../../onnx/traverse.js';
 
 /** One read of a constant initializer by a node input (possibly from inside a subgraph). */
 export interface InitializerUse {
