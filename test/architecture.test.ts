@@ -37,9 +37,6 @@ const MAX_FUNCTION_LINES = 80;
 const KNOWN_LONG: readonly string[] = [
   'autodiff/gradient.ts:gradient',
   'bench/against.ts:compareAgainst',
-  'cli/commands/bench.ts:registerBench',
-  'cli/commands/serve.ts:registerServe',
-  'cli/commands/train.ts:registerTrain',
   'compress/compress.ts:compress',
   'compress/prune/sparse-encode.ts:encodeSparseWeights',
   'compress/prune/structured/attention.ts',

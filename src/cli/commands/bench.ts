@@ -42,6 +42,58 @@ function parseAt(text: string): { batch: number; sequence: number } {
   return { batch: Number(m[1]), sequence: Number(m[2]) };
 }
 
+/** `tlc bench`: every variant of every folder, then the --against comparison, as tables, JSON or files. */
+async function bench(models: string[], flags: BenchFlags): Promise<void> {
+  const devices = deviceListFlag(flags.devices);
+  const folders = [...models, ...(flags.against === undefined ? [] : [flags.against])];
+  const bar = new ProgressBar();
+  const options = (folder: string): BenchOptions => {
+    const task = modelFolderTlc(folder).task;
+    const maxLength = modelFolderTlc(folder).architecture.maxLength;
+    const lengths = flags.lengths
+      ? integers(flags.lengths, '--lengths', 2)
+      : [...new Set(taskSpec(task, folder).bench.lengths.map((l) => Math.min(l, maxLength)))];
+    return {
+      threads: integers(flags.threads, '--threads', 1)[0]!,
+      devices,
+      batches: integers(flags.batches, '--batches', 1),
+      lengths,
+      timing: {
+        minRuns: integers(flags.runs, '--runs', 1)[0]!,
+        seconds: positive(flags.seconds, '--seconds'),
+      },
+      ...(flags.variants && { variants: flags.variants.split(',').map((v) => v.trim()) }),
+      ...(flags.evalData && { evalData: flags.evalData }),
+      ...(flags.evalTokens && { evalTokens: integers(flags.evalTokens, '--eval-tokens', 1)[0]! }),
+      onProgress: (label, fraction) => bar.update({ label, fraction }),
+    };
+  };
+  const benches: ModelBench[] = [];
+  for (const folder of folders) benches.push(await benchModel(folder, options(folder)));
+  bar.done();
+  let comparison: Comparison | undefined;
+  if (flags.against !== undefined) {
+    const small = benches.at(-1)!;
+    const large = benches[0]!;
+    const at = flags.at
+      ? parseAt(flags.at)
+      : {
+          batch: large.variants[0]?.latency[0]?.batch ?? 1,
+          sequence: Math.max(...(large.variants[0]?.latency.map((l) => l.sequence) ?? [1])),
+        };
+    comparison = compareAgainst(large, small, { device: devices[0] as Device, ...at });
+  }
+  if (flags.out !== undefined) writeOutputs(flags.out, benches, comparison);
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ models: benches, comparison }, null, 2)}\n`);
+    return;
+  }
+  for (const b of benches) process.stdout.write(`${benchTable(b)}\n\n`);
+  if (comparison) process.stdout.write(`${comparisonTable(comparison)}\n`);
+  if (flags.out !== undefined)
+    process.stdout.write(`\nwritten: ${flags.out}/bench.json, bench.csv, perf_analyzer/\n`);
+}
+
 export function registerBench(program: Command): void {
   program
     .command('bench')
@@ -82,58 +134,7 @@ export function registerBench(program: Command): void {
       '\nExamples:\n  tlc bench .cache/models/mlm-large --eval-data .cache/eval/mlm-large.txt\n' +
         '  tlc bench .cache/models/mlm-large --against .cache/models/mlm-small --batches 1,8 --out runs/bench\n',
     )
-    .action(
-      action(async (models: string[], flags: BenchFlags) => {
-        const devices = deviceListFlag(flags.devices);
-        const folders = [...models, ...(flags.against === undefined ? [] : [flags.against])];
-        const bar = new ProgressBar();
-        const options = (folder: string): BenchOptions => {
-          const task = modelFolderTlc(folder).task;
-          const maxLength = modelFolderTlc(folder).architecture.maxLength;
-          const lengths = flags.lengths
-            ? integers(flags.lengths, '--lengths', 2)
-            : [...new Set(taskSpec(task, folder).bench.lengths.map((l) => Math.min(l, maxLength)))];
-          return {
-            threads: integers(flags.threads, '--threads', 1)[0]!,
-            devices,
-            batches: integers(flags.batches, '--batches', 1),
-            lengths,
-            timing: {
-              minRuns: integers(flags.runs, '--runs', 1)[0]!,
-              seconds: positive(flags.seconds, '--seconds'),
-            },
-            ...(flags.variants && { variants: flags.variants.split(',').map((v) => v.trim()) }),
-            ...(flags.evalData && { evalData: flags.evalData }),
-            ...(flags.evalTokens && { evalTokens: integers(flags.evalTokens, '--eval-tokens', 1)[0]! }),
-            onProgress: (label, fraction) => bar.update({ label, fraction }),
-          };
-        };
-        const benches: ModelBench[] = [];
-        for (const folder of folders) benches.push(await benchModel(folder, options(folder)));
-        bar.done();
-        let comparison: Comparison | undefined;
-        if (flags.against !== undefined) {
-          const small = benches.at(-1)!;
-          const large = benches[0]!;
-          const at = flags.at
-            ? parseAt(flags.at)
-            : {
-                batch: large.variants[0]?.latency[0]?.batch ?? 1,
-                sequence: Math.max(...(large.variants[0]?.latency.map((l) => l.sequence) ?? [1])),
-              };
-          comparison = compareAgainst(large, small, { device: devices[0] as Device, ...at });
-        }
-        if (flags.out !== undefined) writeOutputs(flags.out, benches, comparison);
-        if (flags.json) {
-          process.stdout.write(`${JSON.stringify({ models: benches, comparison }, null, 2)}\n`);
-          return;
-        }
-        for (const b of benches) process.stdout.write(`${benchTable(b)}\n\n`);
-        if (comparison) process.stdout.write(`${comparisonTable(comparison)}\n`);
-        if (flags.out !== undefined)
-          process.stdout.write(`\nwritten: ${flags.out}/bench.json, bench.csv, perf_analyzer/\n`);
-      }),
-    );
+    .action(action(bench));
 }
 
 function writeOutputs(out: string, benches: readonly ModelBench[], comparison: Comparison | undefined): void {

@@ -23,6 +23,41 @@ interface ServeFlags {
 
 const integer = (text: string, flag: string, min: number): number => integerFlag(text, flag, min);
 
+/** `tlc serve`: starts the server from the flags (or their environment variables) and stops it cleanly on SIGTERM / SIGINT. */
+async function serve(flags: ServeFlags): Promise<void> {
+  const env = process.env;
+  const device = deviceFlag(flags.device ?? env.TLC_DEVICE ?? 'cpu');
+  const threads = flags.threads ?? env.TLC_THREADS;
+  const apiKey = flags.apiKey ?? env.TLC_API_KEY;
+  const server = await startServer({
+    modelsDir: flags.models ?? env.TLC_MODELS ?? 'models',
+    port: integer(flags.port ?? env.PORT ?? '8080', '--port', 0),
+    host: flags.host,
+    device,
+    ...(threads !== undefined && { threads: integer(threads, '--threads', 1) }),
+    workersPerVariant: integer(flags.workers, '--workers', 1),
+    batching: {
+      maxBatchSize: integer(flags.maxBatch, '--max-batch', 1),
+      maxDelayMs: integer(flags.maxDelay, '--max-delay', 0),
+      maxQueue: integer(flags.maxQueue, '--max-queue', 1),
+      timeoutMs: integer(flags.requestTimeout, '--request-timeout', 1),
+    },
+    ...(apiKey !== undefined && apiKey !== '' && { apiKey }),
+  });
+  const models = server.context.registry.list();
+  process.stderr.write(
+    `serving ${models.filter((m) => m.status === 'ready').length}/${models.length} model(s) at ${server.url} (docs: ${server.url}/docs)\n`,
+  );
+  for (const m of models.filter((x) => x.status === 'failed'))
+    process.stderr.write(`warning: model ${m.name} is not served: ${m.error}\n`);
+  const stop = (signal: string) => {
+    process.stderr.write(`${signal}: finishing ${server.context.inFlight} request(s), then stopping\n`);
+    void server.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -71,39 +106,5 @@ export function registerServe(program: Command): void {
       '\nExamples:\n  tlc serve --models models --port 8080\n  curl -s localhost:8080/v1/models\n' +
         `  curl -s localhost:8080/v1/models/mlm-large/fill-mask -H 'content-type: application/json' -d '{"inputs":"The <mask> of the people."}'\n`,
     )
-    .action(
-      action(async (flags: ServeFlags) => {
-        const env = process.env;
-        const device = deviceFlag(flags.device ?? env.TLC_DEVICE ?? 'cpu');
-        const threads = flags.threads ?? env.TLC_THREADS;
-        const apiKey = flags.apiKey ?? env.TLC_API_KEY;
-        const server = await startServer({
-          modelsDir: flags.models ?? env.TLC_MODELS ?? 'models',
-          port: integer(flags.port ?? env.PORT ?? '8080', '--port', 0),
-          host: flags.host,
-          device,
-          ...(threads !== undefined && { threads: integer(threads, '--threads', 1) }),
-          workersPerVariant: integer(flags.workers, '--workers', 1),
-          batching: {
-            maxBatchSize: integer(flags.maxBatch, '--max-batch', 1),
-            maxDelayMs: integer(flags.maxDelay, '--max-delay', 0),
-            maxQueue: integer(flags.maxQueue, '--max-queue', 1),
-            timeoutMs: integer(flags.requestTimeout, '--request-timeout', 1),
-          },
-          ...(apiKey !== undefined && apiKey !== '' && { apiKey }),
-        });
-        const models = server.context.registry.list();
-        process.stderr.write(
-          `serving ${models.filter((m) => m.status === 'ready').length}/${models.length} model(s) at ${server.url} (docs: ${server.url}/docs)\n`,
-        );
-        for (const m of models.filter((x) => x.status === 'failed'))
-          process.stderr.write(`warning: model ${m.name} is not served: ${m.error}\n`);
-        const stop = (signal: string) => {
-          process.stderr.write(`${signal}: finishing ${server.context.inFlight} request(s), then stopping\n`);
-          void server.close().then(() => process.exit(0));
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      }),
-    );
+    .action(action(serve));
 }

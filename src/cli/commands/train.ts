@@ -130,12 +130,12 @@ export function runConfigFromFlags(f: TrainFlags): RunConfig {
   );
 }
 
-export function registerTrain(program: Command): void {
-  program
-    .command('train')
-    .description(
-      'train a Transformer (MLM encoder or translation encoder-decoder) for a wall-clock and/or step budget',
-    )
+/** Built-in corpora per task, from the task table. */
+const CORPUS_HELP = RUN_TASKS.map((t) => `${t}: ${taskForRun(t).training.corpora.join(' | ')}`).join('; ');
+
+/** What is trained on what: task, size, positions, data. */
+function addModelOptions(command: Command): Command {
+  return command
     .option('--task <task>', RUN_TASKS.join(' | '), RUN_TASKS[0])
     .option('--preset <name>', `size preset: ${PRESETS.map((p) => p.name).join(', ')} (default small)`)
     .option('--layers <n>', 'depth (overrides the preset)')
@@ -149,14 +149,19 @@ export function registerTrain(program: Command): void {
     .option('--post-ln', 'post-LayerNorm blocks, as BERT / RoBERTa (default: the recipe, up to 6 layers)')
     .option(
       '--positions <scheme>',
-      'alibi (a per-head distance bias in attention, no table; the default) | learned (a position table, as BERT)',
+      'alibi (a per-head distance bias in attention, no table) | learned (a position table, as BERT); default: the recipe (mlm alibi, translation learned)',
     )
     .option('--activation <name>', 'gelu | gelu_tanh | relu', 'gelu')
-    .option('--corpus <name>', 'mlm: english | sotu | moby-dick; translation: en-fr | en-es')
+    .option('--corpus <name>', CORPUS_HELP)
     .option(
       '--data <files...>',
       'your own data: text files (mlm) or one TSV of source<TAB>target (translation)',
-    )
+    );
+}
+
+/** How long, how fast, with what optimizer, where, and where to write. */
+function addRunOptions(command: Command): Command {
+  return command
     .option(
       '--vocab-size <n>',
       'BPE vocabulary size when training a tokenizer',
@@ -203,46 +208,56 @@ export function registerTrain(program: Command): void {
     .option(
       '--resume',
       'continue the run in --out from its last checkpoint (its saved settings apply; a new --time-budget or --max-steps extends it)',
-    )
+    );
+}
+
+/** `tlc train`: a new run from the flags, or `--resume` of the run in --out; Ctrl-C stops after the step. */
+async function train(flags: TrainFlags): Promise<void> {
+  let config: RunConfig;
+  if (flags.resume) {
+    const saved = readRunConfig(flags.out);
+    config = validateRunConfig(
+      {
+        ...saved,
+        ...(flags.timeBudget !== undefined && {
+          timeBudgetSeconds: durationFlag(flags.timeBudget, '--time-budget'),
+        }),
+        ...(flags.maxSteps !== undefined && { maxSteps: num(flags.maxSteps, '--max-steps', true) }),
+      },
+      taskForRun(saved.task).training,
+    );
+  } else config = runConfigFromFlags(flags);
+  const bar = new ProgressBar();
+  let interrupted = false;
+  const onSignal = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    bar.log('stopping after this step (Ctrl-C again to quit without saving)…');
+  };
+  process.on('SIGINT', onSignal);
+  try {
+    const summary = await runTraining(
+      config,
+      { log: (m) => bar.log(m), progress: (s) => bar.update(s), shouldStop: () => interrupted },
+      flags.resume ?? false,
+    );
+    bar.done();
+    process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+  } finally {
+    process.off('SIGINT', onSignal);
+  }
+}
+
+export function registerTrain(program: Command): void {
+  const command = program
+    .command('train')
+    .description(
+      'train a Transformer (MLM encoder or translation encoder-decoder) for a wall-clock and/or step budget',
+    );
+  addRunOptions(addModelOptions(command))
     .addHelpText(
       'after',
       '\nSettings not given (positions, LayerNorm placement, --lr, --warmup, --label-smoothing) come from the\nrecipe for the task and size that docs/training.md measures.\n\nExamples:\n  tlc train --task mlm --preset tiny --time-budget 10m --out runs/mlm-tiny\n  tlc train --task translation --preset small --time-budget 15m --out runs/enfr-small\n  tlc train --resume --out runs/mlm-tiny --time-budget 20m\n',
     )
-    .action(
-      action(async (flags: TrainFlags) => {
-        let config: RunConfig;
-        if (flags.resume) {
-          const saved = readRunConfig(flags.out);
-          config = validateRunConfig(
-            {
-              ...saved,
-              ...(flags.timeBudget !== undefined && {
-                timeBudgetSeconds: durationFlag(flags.timeBudget, '--time-budget'),
-              }),
-              ...(flags.maxSteps !== undefined && { maxSteps: num(flags.maxSteps, '--max-steps', true) }),
-            },
-            taskForRun(saved.task).training,
-          );
-        } else config = runConfigFromFlags(flags);
-        const bar = new ProgressBar();
-        let interrupted = false;
-        const onSignal = () => {
-          if (interrupted) process.exit(130);
-          interrupted = true;
-          bar.log('stopping after this step (Ctrl-C again to quit without saving)…');
-        };
-        process.on('SIGINT', onSignal);
-        try {
-          const summary = await runTraining(
-            config,
-            { log: (m) => bar.log(m), progress: (s) => bar.update(s), shouldStop: () => interrupted },
-            flags.resume ?? false,
-          );
-          bar.done();
-          process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-        } finally {
-          process.off('SIGINT', onSignal);
-        }
-      }),
-    );
+    .action(action(train));
 }
