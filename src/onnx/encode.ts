@@ -1,5 +1,5 @@
 /** TLC's in-memory model → protobuf messages. Numeric tensor data is always written as raw_data. */
-import type { ExternalDataRef } from './decode.js';
+import type { ExternalDataRef } from './decode-context.js';
 import type {
   Attribute,
   Graph,

@@ -2,7 +2,7 @@
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import { messageOf, TlcError } from '../errors/index.js';
-import type { ExternalDataReader, ExternalDataRef } from './decode.js';
+import type { ExternalDataReader, ExternalDataRef } from './decode-context.js';
 import type { Tensor } from './ir.js';
 import { tensorBytes } from './tensor.js';
 

@@ -2,7 +2,8 @@
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { messageOf, TlcError } from '../errors/index.js';
-import { type DecodeContext, decodeModelMessage } from './decode.js';
+import { decodeModelMessage } from './decode.js';
+import type { DecodeContext } from './decode-context.js';
 import { type ExternalPlacement, encodeModelMessage } from './encode.js';
 import { defaultExternalLocation, ExternalDataFiles, ExternalDataWriter } from './external-data.js';
 import type { Model } from './ir.js';
