@@ -36,6 +36,30 @@ export interface GradientResult {
 
 export const MIN_AUTODIFF_OPSET = 17;
 
+/**
+ * Forward, the values that depend on a wrt value through floating-point data (`active`); backward, the values
+ * the loss depends on (`needed`). Only nodes in both get gradients.
+ */
+function reachability(
+  order: readonly Node[],
+  options: GradientOptions,
+  isFloat: (name: string) => boolean,
+): { active: Set<string>; needed: Set<string> } {
+  const active = new Set(options.wrt.filter(isFloat));
+  for (const w of options.wrt)
+    if (!isFloat(w)) throw new TlcError('AUTODIFF_FAILED', `"${w}" is not a floating-point value`);
+  for (const node of order) {
+    if (nodeReads(node).some((n) => active.has(n)))
+      for (const o of node.outputs) if (o !== '' && isFloat(o)) active.add(o);
+  }
+  const needed = new Set<string>([options.loss]);
+  for (let i = order.length - 1; i >= 0; i--) {
+    const node = order[i]!;
+    if (node.outputs.some((o) => needed.has(o))) for (const r of nodeReads(node)) needed.add(r);
+  }
+  return { active, needed };
+}
+
 export function gradient(graph: Graph, options: GradientOptions): GradientResult {
   const opset = options.opsets.get('') ?? options.opsets.get('ai.onnx') ?? 0;
   if (opset < MIN_AUTODIFF_OPSET) {
@@ -50,20 +74,7 @@ export function gradient(graph: Graph, options: GradientOptions): GradientResult
     isFloatType(facts.get(name)?.elemType ?? graph.initializers.get(name)?.dataType);
   const order = topologicalOrder(graph);
 
-  // Forward: values that depend on a wrt value through floating-point data.
-  const active = new Set(options.wrt.filter(isFloat));
-  for (const w of options.wrt)
-    if (!isFloat(w)) throw new TlcError('AUTODIFF_FAILED', `"${w}" is not a floating-point value`);
-  for (const node of order) {
-    if (nodeReads(node).some((n) => active.has(n)))
-      for (const o of node.outputs) if (o !== '' && isFloat(o)) active.add(o);
-  }
-  // Backward: values the loss depends on.
-  const needed = new Set<string>([options.loss]);
-  for (let i = order.length - 1; i >= 0; i--) {
-    const node = order[i]!;
-    if (node.outputs.some((o) => needed.has(o))) for (const r of nodeReads(node)) needed.add(r);
-  }
+  const { active, needed } = reachability(order, options, isFloat);
   if (!active.has(options.loss)) {
     throw new TlcError(
       'AUTODIFF_FAILED',

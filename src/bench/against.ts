@@ -60,6 +60,53 @@ function fmtScore(metric: 'accuracy' | 'bleu', s: number): string {
   return metric === 'accuracy' ? `${s.toFixed(1)}%` : `BLEU ${s.toFixed(2)}`;
 }
 
+/** The two sentences `tlc bench --against` ends with: at equal latency, and at equal accuracy. */
+function verdictOf(
+  largeName: string,
+  smallName: string,
+  metric: HeadlineMetric,
+  baseline: CompareRow,
+  largeRows: readonly CompareRow[],
+  equalLatency: CompareRow | undefined,
+  equalAccuracy: CompareRow | undefined,
+): string[] {
+  const base = `${smallName} ${baseline.variant} (${fmtScore(metric, baseline.score)}, ${baseline.p50_ms.toFixed(2)} ms, ${(baseline.bytes / 1e6).toFixed(1)} MB)`;
+  const verdict: string[] = [];
+  if (equalLatency === undefined) {
+    const fastest = largeRows.reduce<CompareRow | undefined>(
+      (b, r) => (b === undefined || r.p50_ms < b.p50_ms ? r : b),
+      undefined,
+    );
+    verdict.push(
+      `At equal latency: no ${largeName} variant is as fast as ${base}` +
+        (fastest ? `; the fastest, ${fastest.variant}, takes ${fastest.p50_ms.toFixed(2)} ms.` : '.'),
+    );
+  } else {
+    const better = equalLatency.score > baseline.score;
+    verdict.push(
+      `At equal latency: ${largeName} ${equalLatency.variant} (${fmtScore(metric, equalLatency.score)}, ${equalLatency.p50_ms.toFixed(2)} ms) ` +
+        `is ${better ? 'MORE' : 'NOT more'} accurate than ${base}: ${equalLatency.scoreDelta >= 0 ? '+' : ''}${equalLatency.scoreDelta.toFixed(2)} points.`,
+    );
+  }
+  if (equalAccuracy === undefined) {
+    const best = largeRows.reduce<CompareRow | undefined>(
+      (b, r) => (b === undefined || r.score > b.score ? r : b),
+      undefined,
+    );
+    verdict.push(
+      `At equal accuracy: no ${largeName} variant reaches ${base}` +
+        (best ? `; the best, ${best.variant}, scores ${fmtScore(metric, best.score)}.` : '.'),
+    );
+  } else {
+    verdict.push(
+      `At equal accuracy: ${largeName} ${equalAccuracy.variant} (${fmtScore(metric, equalAccuracy.score)}) runs in ${equalAccuracy.p50_ms.toFixed(2)} ms ` +
+        `(${equalAccuracy.speedup.toFixed(2)}× the baseline's speed) at ${(equalAccuracy.bytes / 1e6).toFixed(1)} MB ` +
+        `(${equalAccuracy.sizeRatio.toFixed(2)}× its size): ${equalAccuracy.speedup >= 1 && equalAccuracy.sizeRatio <= 1 ? 'faster and smaller' : equalAccuracy.speedup >= 1 ? 'faster but larger' : equalAccuracy.sizeRatio <= 1 ? 'smaller but slower' : 'slower and larger'} than ${base}.`,
+    );
+  }
+  return verdict;
+}
+
 export function compareAgainst(large: ModelBench, small: ModelBench, at: ComparePoint): Comparison {
   if (large.task !== small.task)
     throw new TlcError(
@@ -107,40 +154,15 @@ export function compareAgainst(large: ModelBench, small: ModelBench, at: Compare
     (b, r) => (b === undefined || r.p50_ms < b.p50_ms ? r : b),
     undefined,
   );
-  const base = `${small.model} ${baseline.variant} (${fmtScore(metric, baseline.score)}, ${baseline.p50_ms.toFixed(2)} ms, ${(baseline.bytes / 1e6).toFixed(1)} MB)`;
-  const verdict: string[] = [];
-  if (equalLatency === undefined) {
-    const fastest = largeRows.reduce<CompareRow | undefined>(
-      (b, r) => (b === undefined || r.p50_ms < b.p50_ms ? r : b),
-      undefined,
-    );
-    verdict.push(
-      `At equal latency: no ${large.model} variant is as fast as ${base}` +
-        (fastest ? `; the fastest, ${fastest.variant}, takes ${fastest.p50_ms.toFixed(2)} ms.` : '.'),
-    );
-  } else {
-    const better = equalLatency.score > baseline.score;
-    verdict.push(
-      `At equal latency: ${large.model} ${equalLatency.variant} (${fmtScore(metric, equalLatency.score)}, ${equalLatency.p50_ms.toFixed(2)} ms) ` +
-        `is ${better ? 'MORE' : 'NOT more'} accurate than ${base}: ${equalLatency.scoreDelta >= 0 ? '+' : ''}${equalLatency.scoreDelta.toFixed(2)} points.`,
-    );
-  }
-  if (equalAccuracy === undefined) {
-    const best = largeRows.reduce<CompareRow | undefined>(
-      (b, r) => (b === undefined || r.score > b.score ? r : b),
-      undefined,
-    );
-    verdict.push(
-      `At equal accuracy: no ${large.model} variant reaches ${base}` +
-        (best ? `; the best, ${best.variant}, scores ${fmtScore(metric, best.score)}.` : '.'),
-    );
-  } else {
-    verdict.push(
-      `At equal accuracy: ${large.model} ${equalAccuracy.variant} (${fmtScore(metric, equalAccuracy.score)}) runs in ${equalAccuracy.p50_ms.toFixed(2)} ms ` +
-        `(${equalAccuracy.speedup.toFixed(2)}× the baseline's speed) at ${(equalAccuracy.bytes / 1e6).toFixed(1)} MB ` +
-        `(${equalAccuracy.sizeRatio.toFixed(2)}× its size): ${equalAccuracy.speedup >= 1 && equalAccuracy.sizeRatio <= 1 ? 'faster and smaller' : equalAccuracy.speedup >= 1 ? 'faster but larger' : equalAccuracy.sizeRatio <= 1 ? 'smaller but slower' : 'slower and larger'} than ${base}.`,
-    );
-  }
+  const verdict = verdictOf(
+    large.model,
+    small.model,
+    metric,
+    baseline,
+    largeRows,
+    equalLatency,
+    equalAccuracy,
+  );
   return {
     metric,
     at,
