@@ -11,6 +11,7 @@ import { BEST_FILE, CHECKPOINT_FILE, LOG_FILE, RUN_FILE, SUMMARY_FILE } from '..
 import { appendLog, type LogRow } from '../../run-folder/log.js';
 import type { RunConfig } from '../../run-folder/run-config.js';
 import { taskForRun } from '../../tasks/index.js';
+import type { TrainingSpec, TrainingTask } from '../../tasks/spec.js';
 import { specialIdsOf } from '../../tokenizer/special-ids.js';
 import { restoreCheckpoint, saveCheckpoint } from '../checkpoint.js';
 import { makeProgressSchedule } from '../schedule.js';
@@ -45,7 +46,18 @@ function countParameters(built: BuiltModel): { total: number; nonEmbedding: numb
   return { total, nonEmbedding };
 }
 
-export async function runTraining(run: RunConfig, hooks: RunHooks, resume = false): Promise<RunSummary> {
+/** Counters of a run that survive a resume (saved in each checkpoint's `extra`). */
+interface RunClock {
+  /** Training seconds (evaluation excluded), across resumes. */
+  seconds: number;
+  /** Wall-clock seconds of earlier sessions of the run. */
+  wallOffset: number;
+  tokens: number;
+  best: number;
+}
+
+/** Checks `--out` against `--resume` and writes run.json; returns the latest-checkpoint path. */
+function openRunFolder(run: RunConfig, resume: boolean): string {
   mkdirSync(run.out, { recursive: true });
   const checkpoint = join(run.out, CHECKPOINT_FILE);
   if (resume && !existsSync(checkpoint))
@@ -57,19 +69,16 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
     );
   }
   writeFileSync(join(run.out, RUN_FILE), `${JSON.stringify(run, null, 2)}\n`);
-  const tokenizer = await runTokenizer(run, hooks.log);
-  const special = specialIdsOf(tokenizer);
-  const spec = taskForRun(run.task).training;
-  const task = await spec.prepare(run, tokenizer, special, hooks.log);
-  const parameters = countParameters(task.train);
-  hooks.log(
-    `model: ${run.model.layers} layers × ${run.model.dModel}, ${(parameters.nonEmbedding / 1e6).toFixed(2)}M non-embedding parameters (${(parameters.total / 1e6).toFixed(2)}M in all), ${run.model.positions} positions, ${run.model.preLayerNorm ? 'pre' : 'post'}-LN, peak lr ${run.lr} after ${run.warmupSteps} warm-up steps`,
-  );
+  return checkpoint;
+}
 
-  let seconds = 0;
-  let wallOffset = 0;
-  let tokensSeen = 0;
-  let best = Number.POSITIVE_INFINITY;
+/** The trainer with the run's schedule (its progress read from `clock`), AdamW settings and sessions. */
+function createTrainer(
+  run: RunConfig,
+  task: TrainingTask,
+  sessions: TrainingSpec['sessions'],
+  clock: RunClock,
+) {
   const schedule = makeProgressSchedule(
     {
       peak: run.lr,
@@ -78,9 +87,9 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
       ...(run.maxSteps !== undefined && { maxSteps: run.maxSteps }),
       ...(run.timeBudgetSeconds !== undefined && { budgetSeconds: run.timeBudgetSeconds }),
     },
-    () => seconds,
+    () => clock.seconds,
   );
-  const trainer = await Trainer.create(
+  return Trainer.create(
     task.train,
     {
       seed: run.seed,
@@ -90,22 +99,50 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
       threads: run.threads,
       device: run.device,
       fallbackToCpu: run.fallbackToCpu,
-      ...spec.sessions,
+      ...sessions,
     },
     task.evaluate,
   );
+}
+
+/** The progress bar's state after a step: fraction of the budget, a label, and the time left. */
+function progressOf(run: RunConfig, step: number, clock: RunClock, loss: number, lr: number) {
+  const fraction = Math.max(
+    run.maxSteps === undefined ? 0 : step / run.maxSteps,
+    run.timeBudgetSeconds === undefined ? 0 : clock.seconds / run.timeBudgetSeconds,
+  );
+  const rate = Math.round(clock.tokens / Math.max(clock.seconds, 1e-9)).toLocaleString('en-US');
+  return {
+    fraction,
+    label: `step ${step} loss ${loss.toFixed(3)} ${rate} tok/s lr ${lr.toExponential(2)}`,
+    eta: fraction > 0 ? (clock.seconds / fraction) * (1 - fraction) : Number.NaN,
+  };
+}
+
+export async function runTraining(run: RunConfig, hooks: RunHooks, resume = false): Promise<RunSummary> {
+  const checkpoint = openRunFolder(run, resume);
+  const tokenizer = await runTokenizer(run, hooks.log);
+  const special = specialIdsOf(tokenizer);
+  const spec = taskForRun(run.task).training;
+  const task = await spec.prepare(run, tokenizer, special, hooks.log);
+  const parameters = countParameters(task.train);
+  hooks.log(
+    `model: ${run.model.layers} layers × ${run.model.dModel}, ${(parameters.nonEmbedding / 1e6).toFixed(2)}M non-embedding parameters (${(parameters.total / 1e6).toFixed(2)}M in all), ${run.model.positions} positions, ${run.model.preLayerNorm ? 'pre' : 'post'}-LN, peak lr ${run.lr} after ${run.warmupSteps} warm-up steps`,
+  );
+  const clock: RunClock = { seconds: 0, wallOffset: 0, tokens: 0, best: Number.POSITIVE_INFINITY };
+  const trainer = await createTrainer(run, task, spec.sessions, clock);
   hooks.log(`device: ${run.device}, ${run.threads} thread(s)`);
   if (resume) {
     const meta = restoreCheckpoint(trainer, checkpoint);
     const extra = (meta.extra ?? {}) as { seconds?: number; wall?: number; tokens?: number; best?: number };
-    seconds = extra.seconds ?? 0;
-    wallOffset = extra.wall ?? 0;
-    tokensSeen = extra.tokens ?? 0;
-    best = extra.best ?? best;
-    hooks.log(`resumed at step ${trainer.step} (${seconds.toFixed(0)} s of training)`);
+    clock.seconds = extra.seconds ?? 0;
+    clock.wallOffset = extra.wall ?? 0;
+    clock.tokens = extra.tokens ?? 0;
+    clock.best = extra.best ?? clock.best; // an unset best (Infinity) is saved as null
+    hooks.log(`resumed at step ${trainer.step} (${clock.seconds.toFixed(0)} s of training)`);
   }
   const started = performance.now();
-  const wall = () => wallOffset + (performance.now() - started) / 1000;
+  const wall = () => clock.wallOffset + (performance.now() - started) / 1000;
   const logPath = join(run.out, LOG_FILE);
   let lossSum = 0;
   let lossSteps = 0;
@@ -114,7 +151,7 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
   const save = (path: string) =>
     saveCheckpoint(trainer, path, {
       config: run,
-      extra: { seconds, wall: wall(), tokens: tokensSeen, best },
+      extra: { seconds: clock.seconds, wall: wall(), tokens: clock.tokens, best: clock.best },
     });
   const evaluate = async () => {
     validation = await task.validate({
@@ -123,9 +160,9 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
     });
     const row: LogRow = {
       step: trainer.step,
-      seconds,
+      seconds: clock.seconds,
       wall_seconds: wall(),
-      tokens: tokensSeen,
+      tokens: clock.tokens,
       train_loss: lossSteps === 0 ? Number.NaN : lossSum / lossSteps,
       lr: lastLr,
       validation: { ...validation, ...task.baseline },
@@ -137,15 +174,15 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
       .map(([k, v]) => `${k} ${v.toFixed(k === 'accuracy' ? 4 : 3)}`)
       .join(', ');
     hooks.log(`step ${trainer.step}: validation ${metrics}`);
-    if (validation.loss! < best) {
-      best = validation.loss!;
+    if (validation.loss! < clock.best) {
+      clock.best = validation.loss!;
       save(join(run.out, BEST_FILE));
     }
     save(checkpoint);
   };
 
   let stoppedBy: RunSummary['stoppedBy'] = 'max-steps';
-  const budgetDone = () => run.timeBudgetSeconds !== undefined && seconds >= run.timeBudgetSeconds;
+  const budgetDone = () => run.timeBudgetSeconds !== undefined && clock.seconds >= run.timeBudgetSeconds;
   const stepsDone = () => run.maxSteps !== undefined && trainer.step >= run.maxSteps;
   try {
     while (!budgetDone() && !stepsDone()) {
@@ -153,20 +190,12 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
       const t0 = performance.now();
       const micro = Array.from({ length: run.accumulate }, (_, k) => task.batch(step, k));
       const r = await trainer.trainStep(micro);
-      seconds += (performance.now() - t0) / 1000;
-      tokensSeen += r.tokens;
+      clock.seconds += (performance.now() - t0) / 1000;
+      clock.tokens += r.tokens;
       lossSum += r.loss;
       lossSteps += 1;
       lastLr = r.lr;
-      const fraction = Math.max(
-        run.maxSteps === undefined ? 0 : trainer.step / run.maxSteps,
-        run.timeBudgetSeconds === undefined ? 0 : seconds / run.timeBudgetSeconds,
-      );
-      hooks.progress?.({
-        fraction,
-        label: `step ${trainer.step} loss ${r.loss.toFixed(3)} ${Math.round(tokensSeen / Math.max(seconds, 1e-9)).toLocaleString('en-US')} tok/s lr ${r.lr.toExponential(2)}`,
-        eta: fraction > 0 ? (seconds / fraction) * (1 - fraction) : Number.NaN,
-      });
+      hooks.progress?.(progressOf(run, trainer.step, clock, r.loss, r.lr));
       if (hooks.shouldStop?.()) {
         stoppedBy = 'interrupt';
         break;
@@ -185,10 +214,10 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
   }
   const summary: RunSummary = {
     steps: trainer.step,
-    seconds,
-    tokens: tokensSeen,
+    seconds: clock.seconds,
+    tokens: clock.tokens,
     validation,
-    bestValidationLoss: best,
+    bestValidationLoss: clock.best,
     parameters,
     stoppedBy,
   };
