@@ -69,6 +69,32 @@ export type FfnMatch = Match<FfnBlock> & {
   readonly plausible?: boolean;
 };
 
+/**
+ * The constant operands of an elementwise node inside the block that hold one value per neuron ([width]);
+ * scalars broadcast and are skipped, computed operands are checked once the whole block is known. A constant of
+ * any other shape is the reason the block cannot be pruned.
+ */
+function perNeuronOperands(
+  level: Level,
+  c: Node,
+  inside: ReadonlySet<string>,
+  width: number,
+): { node: Node; index: number; tensor: Tensor }[] | string {
+  const out: { node: Node; index: number; tensor: Tensor }[] = [];
+  for (let i = 0; i < c.inputs.length; i++) {
+    const name = c.inputs[i]!;
+    if (name === '' || inside.has(name)) continue;
+    const k = level.constant(name);
+    if (k === undefined) continue;
+    const n = k.dims.reduce((a, b) => a * b, 1);
+    if (n === 1) continue;
+    if (k.dims[k.dims.length - 1] === width && n === width) out.push({ node: c, index: i, tensor: k });
+    else
+      return `${describe(c)} reads constant "${name}" of shape [${k.dims}], neither a scalar nor [${width}]`;
+  }
+  return out;
+}
+
 export function matchFfn(level: Level, up: Node): FfnMatch {
   const w = level.constant(up.inputs[1] ?? '');
   if (w === undefined || w.dims.length !== 2)
@@ -100,23 +126,9 @@ export function matchFfn(level: Level, up: Node): FfnMatch {
         );
       }
       seen.add(c);
-      for (let i = 0; i < c.inputs.length; i++) {
-        const name = c.inputs[i]!;
-        if (name === '' || inside.has(name)) continue;
-        const k = level.constant(name);
-        // A computed operand may be a block value not reached yet; checked once the traversal is done.
-        if (k === undefined) continue;
-        const n = k.dims.reduce((a, b) => a * b, 1);
-        if (n === 1) continue;
-        const last = k.dims[k.dims.length - 1];
-        if (last === width && n === width) {
-          perNeuron.push({ node: c, index: i, tensor: k });
-          continue;
-        }
-        return fail(
-          `${describe(c)} reads constant "${name}" of shape [${k.dims}], neither a scalar nor [${width}]`,
-        );
-      }
+      const operands = perNeuronOperands(level, c, inside, width);
+      if (typeof operands === 'string') return fail(operands);
+      perNeuron.push(...operands);
       nodes.push(c);
       plausible ||= !(c.domain === '' && AFFINE.has(c.opType));
       for (const o of c.outputs) {
