@@ -42,7 +42,6 @@ const KNOWN_LONG: readonly string[] = [
   'compress/prune/structured/prune.ts:structuredPrune',
   'compress/quantize/float16.ts:convert',
   'models/seq2seq-cached.ts:buildCachedDecoder',
-  'tokenizer/train.ts:mergeWords',
   'train/run/loop.ts:runTraining',
 ];
 

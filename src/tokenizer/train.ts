@@ -112,17 +112,8 @@ function mergeWords(counts: ReadonlyMap<string, number>, options: ResolvedOption
   const lengths = Int32Array.from(words, (w) => w.length);
 
   const base = vocabSize;
-  const pairCounts = new Map<number, number>();
-  const initial = new Map<number, number[]>();
-  for (let w = 0; w < words.length; w++) {
-    const word = words[w]!;
-    const weight = weights[w]!;
-    for (let i = 0; i + 1 < word.length; i++) {
-      const key = word[i]! * base + word[i + 1]!;
-      pairCounts.set(key, (pairCounts.get(key) ?? 0) + weight);
-      addWord(initial, key, w);
-    }
-  }
+  const corpus: Corpus = { words, lengths, weights, base };
+  const { pairCounts, initial } = countPairs(corpus);
   const heap = new PairHeap();
   let age = 0;
   for (const [pair, holders] of initial) {
@@ -164,40 +155,7 @@ function mergeWords(counts: ReadonlyMap<string, number>, options: ResolvedOption
     }
     merges.push([left, right]);
 
-    // Rewrite each word, left to right, non-overlapping (HF's Word::merge): for an occurrence with a symbol p
-    // before it, (p, a) loses and (p, c) gains; with a symbol n after it, (b, n) loses and (c, n) gains.
-    // (a, b)'s own count is left as it is, like HF's; its entry has just left the heap.
-    const created = new Map<number, number[]>();
-    for (const w of top.words) {
-      const word = words[w]!;
-      const n = lengths[w]!;
-      const weight = weights[w]!;
-      let out = 0;
-      let i = 0;
-      while (i < n) {
-        const s = word[i]!;
-        if (s === a && i + 1 < n && word[i + 1] === b) {
-          if (out > 0) {
-            const p = word[out - 1]! * base;
-            bump(pairCounts, p + a, -weight);
-            bump(pairCounts, p + c, weight);
-            addWord(created, p + c, w);
-          }
-          if (i + 2 < n) {
-            const next = word[i + 2]!;
-            bump(pairCounts, b * base + next, -weight);
-            bump(pairCounts, c * base + next, weight);
-            addWord(created, c * base + next, w);
-          }
-          word[out++] = c;
-          i += 2;
-        } else {
-          word[out++] = s;
-          i++;
-        }
-      }
-      lengths[w] = out;
-    }
+    const created = mergeInWords(corpus, top.words, a, b, c, pairCounts);
     for (const [pair, holders] of created) {
       const count = pairCounts.get(pair)!;
       if (count > 0) heap.push({ count, pair, age: age++, words: holders });
@@ -212,6 +170,82 @@ function mergeWords(counts: ReadonlyMap<string, number>, options: ResolvedOption
     merges: Object.freeze(merges),
     specialTokens: Object.freeze([...specialTokens]),
   };
+}
+
+/** Every adjacent pair's weighted count, and the words holding each pair. */
+function countPairs(corpus: Corpus): { pairCounts: Map<number, number>; initial: Map<number, number[]> } {
+  const { words, weights, base } = corpus;
+  const pairCounts = new Map<number, number>();
+  const initial = new Map<number, number[]>();
+  for (let w = 0; w < words.length; w++) {
+    const word = words[w]!;
+    const weight = weights[w]!;
+    for (let i = 0; i + 1 < word.length; i++) {
+      const key = word[i]! * base + word[i + 1]!;
+      pairCounts.set(key, (pairCounts.get(key) ?? 0) + weight);
+      addWord(initial, key, w);
+    }
+  }
+  return { pairCounts, initial };
+}
+
+/** The words being merged: symbol ids rewritten in place (live length in `lengths`), their counts, the key base. */
+interface Corpus {
+  readonly words: Int32Array[];
+  readonly lengths: Int32Array;
+  readonly weights: readonly number[];
+  /** Pair keys are `left * base + right`. */
+  readonly base: number;
+}
+
+/**
+ * Replaces (a, b) by c in the words holding that pair and updates the neighbouring pairs' counts; returns the
+ * new pairs with the words holding them, for the heap.
+ */
+function mergeInWords(
+  corpus: Corpus,
+  holders: readonly number[],
+  a: number,
+  b: number,
+  c: number,
+  pairCounts: Map<number, number>,
+): Map<number, number[]> {
+  // Rewrite each word, left to right, non-overlapping (HF's Word::merge): for an occurrence with a symbol p
+  // before it, (p, a) loses and (p, c) gains; with a symbol n after it, (b, n) loses and (c, n) gains.
+  // (a, b)'s own count is left as it is, like HF's; its entry has just left the heap.
+  const { words, lengths, weights, base } = corpus;
+  const created = new Map<number, number[]>();
+  for (const w of holders) {
+    const word = words[w]!;
+    const n = lengths[w]!;
+    const weight = weights[w]!;
+    let out = 0;
+    let i = 0;
+    while (i < n) {
+      const s = word[i]!;
+      if (s === a && i + 1 < n && word[i + 1] === b) {
+        if (out > 0) {
+          const p = word[out - 1]! * base;
+          bump(pairCounts, p + a, -weight);
+          bump(pairCounts, p + c, weight);
+          addWord(created, p + c, w);
+        }
+        if (i + 2 < n) {
+          const next = word[i + 2]!;
+          bump(pairCounts, b * base + next, -weight);
+          bump(pairCounts, c * base + next, weight);
+          addWord(created, c * base + next, w);
+        }
+        word[out++] = c;
+        i += 2;
+      } else {
+        word[out++] = s;
+        i++;
+      }
+    }
+    lengths[w] = out;
+  }
+  return created;
 }
 
 function bump(counts: Map<number, number>, key: number, delta: number): void {
