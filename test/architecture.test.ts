@@ -41,7 +41,6 @@ const KNOWN_LONG: readonly string[] = [
   'compress/prune/structured/attention.ts:matchAttention',
   'compress/prune/structured/prune.ts:structuredPrune',
   'compress/quantize/float16.ts:convert',
-  'models/seq2seq-cached.ts:buildCachedDecoder',
   'train/run/loop.ts:runTraining',
 ];
 

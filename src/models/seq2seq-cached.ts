@@ -61,6 +61,60 @@ function causalBiasWithPast(m: ModelContext, ids: string, pastLength: string): s
   ]);
 }
 
+/** The past key/value inputs of every layer (Optimum's names): self-attention and cross-attention caches. */
+function pastInputs(m: ModelContext): { self: Cache; cross: Cache }[] {
+  const { heads: h, layers, dModel } = m.config;
+  const dh = dModel / h;
+  return Array.from({ length: layers }, (_, i) => {
+    const cache = (kind: string, len: string): Cache => ({
+      key: m.b.input(`past_key_values.${i}.${kind}.key`, m.floatType, ['batch', h, len, dh]),
+      value: m.b.input(`past_key_values.${i}.${kind}.value`, m.floatType, ['batch', h, len, dh]),
+    });
+    return {
+      self: cache('decoder', 'past_decoder_sequence_length'),
+      cross: cache('encoder', 'encoder_sequence_length_out'),
+    };
+  });
+}
+
+/** Declares the present.* outputs: the grown self-attention cache, and (first step only) the cross cache. */
+function declarePresentOutputs(m: ModelContext, withPast: boolean): void {
+  const b = m.b;
+  const { heads: h, layers, dModel } = m.config;
+  const dh = dModel / h;
+  for (let i = 0; i < layers; i++) {
+    const shape = ['batch', h, withPast ? 'past_decoder_sequence_length + 1' : 'decoder_sequence_length', dh];
+    b.output(`present.${i}.decoder.key`, { elemType: m.floatType, shape });
+    b.output(`present.${i}.decoder.value`, { elemType: m.floatType, shape });
+    if (!withPast) {
+      b.output(`present.${i}.encoder.key`, {
+        elemType: m.floatType,
+        shape: ['batch', h, 'encoder_sequence_length_out', dh],
+      });
+      b.output(`present.${i}.encoder.value`, {
+        elemType: m.floatType,
+        shape: ['batch', h, 'encoder_sequence_length_out', dh],
+      });
+    }
+  }
+}
+
+/** The `logits` output: the word embedding, transposed, as the output projection (tied), plus a bias. */
+function tiedLogits(m: ModelContext, x: string, word: string): void {
+  const b = m.b;
+  const bias = m.param('head.bias', [m.config.vocabSize], 'bias', { fill: 0 });
+  const logits = b.op(
+    'Add',
+    [b.op('MatMul', [x, b.op('Transpose', [word], { perm: attr.ints([1, 0]) })]), bias],
+    {},
+    { outputs: ['logits'] },
+  );
+  b.output(logits, {
+    elemType: m.floatType,
+    shape: ['batch', 'decoder_sequence_length', m.config.vocabSize],
+  });
+}
+
 export function buildCachedDecoder(
   config: TransformerConfig,
   options: { rng: Rng; withPast: boolean },
@@ -68,26 +122,14 @@ export function buildCachedDecoder(
   const m = createModelContext(config, options.rng, { training: false, dropout: false });
   const b = m.b;
   const { dModel: d, heads: h, layers } = config;
-  const dh = d / h;
+  const _dh = d / h;
   const word = wordEmbedding(m);
   const ids = b.input('input_ids', DataType.INT64, ['batch', 'decoder_sequence_length']);
   const encoderMask = b.input('encoder_attention_mask', DataType.INT64, ['batch', 'encoder_sequence_length']);
   const memory = options.withPast
     ? ''
     : b.input('encoder_hidden_states', m.floatType, ['batch', 'encoder_sequence_length', d]);
-  const past: { self: Cache; cross: Cache }[] = [];
-  if (options.withPast) {
-    for (let i = 0; i < layers; i++) {
-      const cache = (kind: string, len: string): Cache => ({
-        key: b.input(`past_key_values.${i}.${kind}.key`, m.floatType, ['batch', h, len, dh]),
-        value: b.input(`past_key_values.${i}.${kind}.value`, m.floatType, ['batch', h, len, dh]),
-      });
-      past.push({
-        self: cache('decoder', 'past_decoder_sequence_length'),
-        cross: cache('encoder', 'encoder_sequence_length_out'),
-      });
-    }
-  }
+  const past = options.withPast ? pastInputs(m) : [];
   const pastLength = options.withPast
     ? b.op('Gather', [b.op('Shape', [past[0]!.self.key]), m.int64s([2])], { axis: attr.int(0) })
     : m.int64s([0]);
@@ -148,33 +190,7 @@ export function buildCachedDecoder(
     x = residual(m, x, `${p}.ffn_norm`, 'target', `${p}.ffn_out`, (y) => feedForward(m, y, `${p}.ffn`));
   }
   if (config.preLayerNorm) x = layerNorm(m, x, 'decoder.final_norm');
-  const bias = m.param('head.bias', [config.vocabSize], 'bias', { fill: 0 });
-  const logits = b.op(
-    'Add',
-    [b.op('MatMul', [x, b.op('Transpose', [word], { perm: attr.ints([1, 0]) })]), bias],
-    {},
-    { outputs: ['logits'] },
-  );
-  b.output(logits, { elemType: m.floatType, shape: ['batch', 'decoder_sequence_length', config.vocabSize] });
-  for (let i = 0; i < layers; i++) {
-    const shape = [
-      'batch',
-      h,
-      options.withPast ? 'past_decoder_sequence_length + 1' : 'decoder_sequence_length',
-      dh,
-    ];
-    b.output(`present.${i}.decoder.key`, { elemType: m.floatType, shape });
-    b.output(`present.${i}.decoder.value`, { elemType: m.floatType, shape });
-    if (!options.withPast) {
-      b.output(`present.${i}.encoder.key`, {
-        elemType: m.floatType,
-        shape: ['batch', h, 'encoder_sequence_length_out', dh],
-      });
-      b.output(`present.${i}.encoder.value`, {
-        elemType: m.floatType,
-        shape: ['batch', h, 'encoder_sequence_length_out', dh],
-      });
-    }
-  }
+  tiedLogits(m, x, word);
+  declarePresentOutputs(m, options.withPast);
   return { model: b.toModel(), params: m.params, dropoutSites: [] };
 }
