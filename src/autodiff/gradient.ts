@@ -17,7 +17,7 @@ export interface GradientOptions {
   readonly loss: string;
   /** Values (usually parameters) whose gradients are wanted. */
   readonly wrt: readonly string[];
-  /** Types and shapes of the forward graph's values (see runtime/shape-inference.ts). */
+  /** Types and shapes of the forward graph's values (see ort/shape-inference.ts). */
   readonly shapes: ReadonlyMap<string, ValueFacts>;
   /** Opset imports of the model (the default domain must be 17 or later). */
   readonly opsets: ReadonlyMap<string, number>;
