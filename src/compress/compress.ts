@@ -12,10 +12,18 @@ import { exportRun } from '../export/export-run.js';
 import { BARE_MODEL_FILE, bareTlc, readTlcJson } from '../model-folder/read.js';
 import type { TlcModelJson, VariantEntry } from '../model-folder/tlc-json.js';
 import { loadModel, saveModel } from '../onnx/io.js';
-import { createSession, type Device, type OrtFeeds, type OrtSession, runSession } from '../ort/session.js';
+import type { Model } from '../onnx/ir.js';
+import {
+  createSession,
+  type Device,
+  type OrtFeeds,
+  type OrtSession,
+  type OrtTensor,
+  runSession,
+} from '../ort/session.js';
 import { type Latency, measureLatency } from '../ort/timing.js';
 import { taskSpec } from '../tasks/index.js';
-import { pointsLost, type VariantScores } from '../tasks/scores.js';
+import { type HeadlineMetric, pointsLost, type VariantScores } from '../tasks/scores.js';
 import { applyRecipe } from './apply-recipe.js';
 import { type CalibrationKind, calibrate } from './quantize/calibrate.js';
 import { type Recipe, variantFileName } from './recipe.js';
@@ -108,6 +116,88 @@ async function outputsOf(session: OrtSession, feeds: OrtFeeds) {
   return out[session.outputNames[0]!]!;
 }
 
+/** What compressing one recipe needs from the baseline run. */
+interface VariantContext {
+  readonly out: string;
+  readonly baseFiles: readonly string[];
+  readonly baseModels: readonly Model[];
+  readonly feeds: readonly OrtFeeds[];
+  readonly baseOutputs: readonly OrtTensor[];
+  readonly sessionOptions: { readonly threads: number; readonly device: Device };
+  readonly options: CompressOptions;
+  readonly metric: HeadlineMetric;
+  readonly baseScores: VariantScores;
+  readonly score: (files: readonly string[]) => Promise<VariantScores>;
+  readonly log: (message: string) => void;
+}
+
+/**
+ * One recipe applied to every file of the baseline: written beside it, checked against the baseline's outputs
+ * (drift) and timed, scored; dropped again when it loses more than --max-accuracy-drop.
+ */
+async function compressVariant(recipe: Recipe, ctx: VariantContext): Promise<VariantReport> {
+  ctx.log(`${recipe.text}: compressing ${ctx.baseFiles.length} file(s)`);
+  const files: string[] = [];
+  let applied = 0;
+  const declined: string[] = [];
+  const drift = new DriftAccumulator();
+  let latency: Latency | undefined;
+  let parameters = 0;
+  let sparsity = 0;
+  for (const [i, file] of ctx.baseFiles.entries()) {
+    const ranges = recipe.steps.some((s) => s.name === 'static-int8')
+      ? await calibrate(ctx.baseModels[i]!, [ctx.feeds[i]!], {
+          method: { kind: ctx.options.calibration ?? 'minmax' },
+        })
+      : undefined;
+    const result = applyRecipe(ctx.baseModels[i]!, recipe, ranges === undefined ? {} : { ranges });
+    applied += result.changes.filter((c) => c.kind === 'applied').length;
+    declined.push(
+      ...result.changes.filter((c) => c.kind === 'declined').map((c) => `${c.pass} ${c.target}: ${c.detail}`),
+    );
+    const name = variantFileName(file, recipe);
+    saveModel(result.model, join(ctx.out, name));
+    files.push(name);
+    parameters += modelStats(result.model).parameters;
+    sparsity = Math.max(sparsity, result.sparsity ?? 0);
+    const session = await createSession(join(ctx.out, name), { ...ctx.sessionOptions, source: name });
+    try {
+      drift.add(ctx.baseOutputs[i]!, await outputsOf(session, ctx.feeds[i]!));
+      if (i === 0) latency = await measureLatency(session, ctx.feeds[i]!);
+    } finally {
+      await session.release();
+    }
+  }
+  const scores = await ctx.score(files);
+  const drop = pointsLost(ctx.metric, ctx.baseScores, scores);
+  const kept =
+    ctx.options.maxAccuracyDrop === undefined ||
+    drop === undefined ||
+    drop.points <= ctx.options.maxAccuracyDrop;
+  const report: VariantReport = {
+    name: recipe.suffix,
+    recipe: recipe.text,
+    files,
+    bytes: files.reduce((s, f) => s + statSync(join(ctx.out, f)).size, 0),
+    parameters,
+    sparsity,
+    applied,
+    declined,
+    drift: drift.result(),
+    latency: latency!,
+    ...scores,
+    kept,
+    ...(!kept && {
+      reason: `${drop!.metric} fell ${drop!.points.toFixed(2)} points (limit ${ctx.options.maxAccuracyDrop})`,
+    }),
+  };
+  if (!kept) for (const f of files) rmSync(join(ctx.out, f), { force: true });
+  ctx.log(
+    `${recipe.text}: ${(report.bytes / 2 ** 20).toFixed(1)} MiB, cosine ${report.drift.meanCosine.toFixed(5)}, top-1 ${report.drift.top1Agreement.toFixed(3)}, p50 ${report.latency.p50.toFixed(1)} ms${kept ? '' : ` — dropped: ${report.reason}`}`,
+  );
+  return report;
+}
+
 export async function compress(
   source: string,
   out: string,
@@ -166,66 +256,31 @@ export async function compress(
   });
   for (const s of baseSessions) await s.release();
 
-  for (const recipe of options.recipes) {
-    log(`${recipe.text}: compressing ${base.files.length} file(s)`);
-    const files: string[] = [];
-    let applied = 0;
-    const declined: string[] = [];
-    const drift = new DriftAccumulator();
-    let latency: Latency | undefined;
-    let parameters = 0;
-    let sparsity = 0;
-    for (const [i, file] of base.files.entries()) {
-      const ranges = recipe.steps.some((s) => s.name === 'static-int8')
-        ? await calibrate(baseModels[i]!, [feeds[i]!], { method: { kind: options.calibration ?? 'minmax' } })
-        : undefined;
-      const result = applyRecipe(baseModels[i]!, recipe, ranges === undefined ? {} : { ranges });
-      applied += result.changes.filter((c) => c.kind === 'applied').length;
-      declined.push(
-        ...result.changes
-          .filter((c) => c.kind === 'declined')
-          .map((c) => `${c.pass} ${c.target}: ${c.detail}`),
-      );
-      const name = variantFileName(file, recipe);
-      saveModel(result.model, join(out, name));
-      files.push(name);
-      parameters += modelStats(result.model).parameters;
-      sparsity = Math.max(sparsity, result.sparsity ?? 0);
-      const session = await createSession(join(out, name), { ...sessionOptions, source: name });
-      try {
-        drift.add(baseOutputs[i]!, await outputsOf(session, feeds[i]!));
-        if (i === 0) latency = await measureLatency(session, feeds[i]!);
-      } finally {
-        await session.release();
-      }
-    }
-    const scores = await score(files);
-    const drop = pointsLost(spec.scoring.metric, baseScores, scores);
-    const kept =
-      options.maxAccuracyDrop === undefined || drop === undefined || drop.points <= options.maxAccuracyDrop;
-    const report: VariantReport = {
-      name: recipe.suffix,
-      recipe: recipe.text,
-      files,
-      bytes: files.reduce((s, f) => s + statSync(join(out, f)).size, 0),
-      parameters,
-      sparsity,
-      applied,
-      declined,
-      drift: drift.result(),
-      latency: latency!,
-      ...scores,
-      kept,
-      ...(!kept && {
-        reason: `${drop!.metric} fell ${drop!.points.toFixed(2)} points (limit ${options.maxAccuracyDrop})`,
-      }),
-    };
-    if (!kept) for (const f of files) rmSync(join(out, f), { force: true });
-    reports.push(report);
-    log(
-      `${recipe.text}: ${(report.bytes / 2 ** 20).toFixed(1)} MiB, cosine ${report.drift.meanCosine.toFixed(5)}, top-1 ${report.drift.top1Agreement.toFixed(3)}, p50 ${report.latency.p50.toFixed(1)} ms${kept ? '' : ` — dropped: ${report.reason}`}`,
-    );
-  }
+  const variantContext: VariantContext = {
+    out,
+    baseFiles: base.files,
+    baseModels,
+    feeds,
+    baseOutputs,
+    sessionOptions,
+    options,
+    metric: spec.scoring.metric,
+    baseScores,
+    score,
+    log,
+  };
+  for (const recipe of options.recipes) reports.push(await compressVariant(recipe, variantContext));
+  return writeReports(out, tlc, reports, { batch, sequence, threads, device });
+}
+
+/** report.json (every variant) and tlc.json (the kept ones, with their scores and latency), atomically. */
+function writeReports(
+  out: string,
+  tlc: TlcModelJson,
+  reports: readonly VariantReport[],
+  o: { batch: number; sequence: number; threads: number; device: Device },
+): CompressReport {
+  const { batch, sequence, threads, device } = o;
   const report: CompressReport = {
     dir: out,
     task: tlc.task,
