@@ -38,7 +38,6 @@ const KNOWN_LONG: readonly string[] = [
   'compress/prune/sparse-encode.ts:encodeSparseWeights',
   'compress/prune/structured/attention.ts',
   'compress/prune/structured/attention.ts:matchAttention',
-  'compress/prune/structured/prune.ts:structuredPrune',
   'compress/quantize/float16.ts:convert',
   'train/run/loop.ts:runTraining',
 ];

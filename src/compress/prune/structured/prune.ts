@@ -153,6 +153,107 @@ function rewriteFfn(edit: LevelEdit, block: FfnBlock, kept: readonly number[]): 
   edit.invalidate(block.values);
 }
 
+/** What the whole pass shares: the options, the fractions, the changes and the unit chooser. */
+interface PruneRun {
+  readonly options: StructuredPruneOptions;
+  readonly headFraction: number;
+  readonly ffnFraction: number;
+  readonly changes: PassChange[];
+  choose(
+    kind: 'attention' | 'ffn',
+    path: string,
+    weights: string[],
+    importance: number[],
+    share: number,
+  ): number[] | undefined;
+}
+
+/** One graph level being pruned: its nodes, the edit being built, the nodes already claimed by a block. */
+interface LevelRun {
+  readonly level: Level;
+  readonly edit: LevelEdit;
+  readonly claimed: Set<Node>;
+  readonly matmuls: readonly Node[];
+  readonly path: string;
+}
+
+/** Removes the least important heads of each attention block of the level; returns the blocks seen. */
+function pruneAttention(run: PruneRun, { level, edit, claimed, matmuls, path }: LevelRun): number {
+  let seen = 0;
+  for (const node of matmuls) {
+    const m = matchAttention(level, node);
+    if (m === undefined) continue;
+    if (!m.ok) {
+      if (run.headFraction > 0)
+        run.changes.push(declined(PASS, qualified(path, node.name), `attention: ${m.reason}`));
+      continue;
+    }
+    const block = m.block;
+    if (block.nodes.some((n) => claimed.has(n))) {
+      run.changes.push(
+        declined(PASS, qualified(path, node.name), 'attention: overlaps another attention block'),
+      );
+      continue;
+    }
+    for (const n of block.nodes) claimed.add(n);
+    seen++;
+    const weights = attentionWeights(block);
+    const importance = override(run.options.scores?.heads, weights, block.heads) ?? headImportance(block);
+    const kept = run.choose('attention', path, weights, importance, run.headFraction);
+    if (kept === undefined) continue;
+    rewriteAttention(edit, block, kept);
+    run.changes.push(
+      applied(
+        PASS,
+        qualified(path, block.out.weight.name),
+        `heads ${block.heads} → ${kept.length} (kept [${kept}]) in ${weights.join(', ')}`,
+      ),
+    );
+  }
+  return seen;
+}
+
+/** Removes the least important neurons of each feed-forward block of the level; returns the blocks seen. */
+function pruneFfn(run: PruneRun, { level, edit, claimed, matmuls, path }: LevelRun): number {
+  let seen = 0;
+  for (const node of matmuls) {
+    if (claimed.has(node) || level.constant(node.inputs[1] ?? '') === undefined) continue;
+    const m = matchFfn(level, node);
+    if (!m.ok) {
+      // Only MatMuls followed by an activation are worth a word; the rest are other projections.
+      if (run.ffnFraction > 0 && m.plausible) {
+        run.changes.push(declined(PASS, qualified(path, node.name), `feed-forward: ${m.reason}`));
+      }
+      continue;
+    }
+    const block = m.block;
+    if (block.nodes.some((n) => claimed.has(n))) {
+      if (run.ffnFraction > 0) {
+        const other = block.nodes.find((n) => claimed.has(n))!;
+        run.changes.push(
+          declined(PASS, qualified(path, node.name), `FFN overlaps another block at ${describe(other)}`),
+        );
+      }
+      continue;
+    }
+    for (const n of block.nodes) claimed.add(n);
+    seen++;
+    const weights = [block.up.weight.name, block.down.weight.name];
+    const importance = override(run.options.scores?.ffn, weights, block.width) ?? neuronImportance(block);
+    const kept = run.choose('ffn', path, weights, importance, run.ffnFraction);
+    if (kept === undefined) continue;
+    rewriteFfn(edit, block, kept);
+    run.changes.push(
+      applied(
+        PASS,
+        qualified(path, block.up.weight.name),
+        `neurons ${block.width} → ${kept.length} in ${weights.join(', ')}`,
+      ),
+    );
+  }
+  return seen;
+}
+
 export function structuredPrune(graph: Graph, options: StructuredPruneOptions): StructuredPruneResult {
   const headFraction = fraction(options.heads, 'heads');
   const ffnFraction = fraction(options.ffn, 'ffn');
@@ -187,77 +288,16 @@ export function structuredPrune(graph: Graph, options: StructuredPruneOptions): 
     }
     return remove === 0 ? undefined : kept;
   };
+  const run: PruneRun = { options, headFraction, ffnFraction, changes, choose };
 
   const result = mapGraphTree(graph, (g, path) => {
     const level = new Level(g, path);
     const edit = new LevelEdit(level, names);
     const claimed = new Set<Node>();
     const matmuls = g.nodes.filter((n) => isOp(n, 'MatMul'));
-    for (const node of matmuls) {
-      const m = matchAttention(level, node);
-      if (m === undefined) continue;
-      if (!m.ok) {
-        if (headFraction > 0)
-          changes.push(declined(PASS, qualified(path, node.name), `attention: ${m.reason}`));
-        continue;
-      }
-      const block = m.block;
-      if (block.nodes.some((n) => claimed.has(n))) {
-        changes.push(
-          declined(PASS, qualified(path, node.name), 'attention: overlaps another attention block'),
-        );
-        continue;
-      }
-      for (const n of block.nodes) claimed.add(n);
-      attentionSeen++;
-      const weights = attentionWeights(block);
-      const importance = override(options.scores?.heads, weights, block.heads) ?? headImportance(block);
-      const kept = choose('attention', path, weights, importance, headFraction);
-      if (kept === undefined) continue;
-      rewriteAttention(edit, block, kept);
-      changes.push(
-        applied(
-          PASS,
-          qualified(path, block.out.weight.name),
-          `heads ${block.heads} → ${kept.length} (kept [${kept}]) in ${weights.join(', ')}`,
-        ),
-      );
-    }
-    for (const node of matmuls) {
-      if (claimed.has(node) || level.constant(node.inputs[1] ?? '') === undefined) continue;
-      const m = matchFfn(level, node);
-      if (!m.ok) {
-        // Only MatMuls followed by an activation are worth a word; the rest are other projections.
-        if (ffnFraction > 0 && m.plausible) {
-          changes.push(declined(PASS, qualified(path, node.name), `feed-forward: ${m.reason}`));
-        }
-        continue;
-      }
-      const block = m.block;
-      if (block.nodes.some((n) => claimed.has(n))) {
-        if (ffnFraction > 0) {
-          const other = block.nodes.find((n) => claimed.has(n))!;
-          changes.push(
-            declined(PASS, qualified(path, node.name), `FFN overlaps another block at ${describe(other)}`),
-          );
-        }
-        continue;
-      }
-      for (const n of block.nodes) claimed.add(n);
-      ffnSeen++;
-      const weights = [block.up.weight.name, block.down.weight.name];
-      const importance = override(options.scores?.ffn, weights, block.width) ?? neuronImportance(block);
-      const kept = choose('ffn', path, weights, importance, ffnFraction);
-      if (kept === undefined) continue;
-      rewriteFfn(edit, block, kept);
-      changes.push(
-        applied(
-          PASS,
-          qualified(path, block.up.weight.name),
-          `neurons ${block.width} → ${kept.length} in ${weights.join(', ')}`,
-        ),
-      );
-    }
+    const at: LevelRun = { level, edit, claimed, matmuls, path };
+    attentionSeen += pruneAttention(run, at);
+    ffnSeen += pruneFfn(run, at);
     return edit.empty ? g : edit.apply();
   });
   if (headFraction > 0 && attentionSeen === 0 && !changes.some((c) => c.detail.startsWith('attention:'))) {
