@@ -11,320 +11,103 @@
  * Split [D,D]) and separate Q/K/V projections all fit. Every intermediate value must have exactly one reader,
  * so removing heads cannot change anything outside the block.
  */
-import { getInt, getInts, hasAttr } from '../../../onnx/attributes.js';
-import { DataType } from '../../../onnx/dtype.js';
-import type { Node, Tensor } from '../../../onnx/ir.js';
+import type { Node } from '../../../onnx/ir.js';
+import {
+  type AttentionBlock,
+  fail,
+  type HeadPath,
+  headPath,
+  headSplit,
+  type Match,
+  samePerm,
+  scoresChain,
+  soleWeight,
+} from './attention-parts.js';
 import { describe, isOp, type Level } from './level.js';
-import { canSet, dependsOn, type ShapeSpec, shapeSpec } from './shape-spec.js';
+import { canSet, dependsOn, shapeSpec } from './shape-spec.js';
 
-export interface Projection {
-  readonly matmul: Node;
-  readonly weight: Tensor;
-  /** The Add with a constant [N] bias, when there is one. */
-  readonly bias?: { readonly node: Node; readonly index: number; readonly tensor: Tensor };
-  readonly split?: { readonly node: Node; readonly output: number; readonly sizes: readonly number[] };
-  /** This slice's first column in W, and its width. */
-  readonly offset: number;
-  readonly width: number;
+/** context [B,H,T,dv] → Transpose [0,2,1,3] → Reshape [·,·,H·dv] → MatMul W_o, or why not. */
+function matchMerge(level: Level, context: Node, merged: number) {
+  const ctxOut = context.outputs[0]!;
+  const t = level.soleConsumer(ctxOut);
+  if (!isOp(t, 'Transpose') || !samePerm(t, [0, 2, 1, 3]))
+    return `context: ${level.describeConsumers(ctxOut)}, expected Transpose [0,2,1,3]`;
+  const r = level.soleConsumer(t.outputs[0]!);
+  if (!isOp(r, 'Reshape') || r.inputs[0] !== t.outputs[0])
+    return `context: ${level.describeConsumers(t.outputs[0]!)}, expected Reshape`;
+  const mergeShape = shapeSpec(level, r, 3);
+  if (typeof mergeShape === 'string') return mergeShape;
+  const last = mergeShape.values[2];
+  if (last !== undefined && last !== -1 && last !== merged)
+    return `${describe(r)} merges to ${last}, expected ${merged}`;
+  if (!canSet(mergeShape, 2))
+    return `${describe(r)}: the merged width is computed inside a longer shape piece`;
+  const outMm = level.soleConsumer(r.outputs[0]!);
+  if (!isOp(outMm, 'MatMul') || outMm.inputs[0] !== r.outputs[0])
+    return `merged heads: ${level.describeConsumers(r.outputs[0]!)}, expected the output projection MatMul`;
+  const outW = soleWeight(level, outMm);
+  if (typeof outW === 'string') return outW;
+  if (outW.dims[0] !== merged)
+    return `${describe(outMm)}: weight has ${outW.dims[0]} rows, expected ${merged}`;
+  return { ctxOut, t, r, mergeShape, outMm, outW };
 }
 
-export interface HeadPath {
-  readonly role: 'q' | 'k' | 'v';
-  readonly reshape: Node;
-  readonly shape: ShapeSpec;
-  readonly heads: number;
-  readonly headDim: number;
-  readonly projection: Projection;
-  /** Values between the projection and the scores/context MatMul (their shapes change). */
-  readonly values: readonly string[];
+/** Every node and value of the block (each read only inside it), for the pruning edit to invalidate. */
+function blockMembers(
+  paths: readonly HeadPath[],
+  projections: ReadonlySet<Node>,
+  transposes: readonly [Node, Node, Node],
+  scores: Node,
+  chain: { readonly nodes: readonly Node[]; readonly values: readonly string[] },
+  tail: readonly [Node, Node, Node, Node],
+): { nodes: Node[]; values: string[] } {
+  const [context, t, r, outMm] = tail;
+  const nodes: Node[] = [
+    ...projections,
+    ...paths.flatMap((p) => {
+      const list = [p.reshape];
+      if (p.projection.bias) list.push(p.projection.bias.node);
+      if (p.projection.split) list.push(p.projection.split.node);
+      return list;
+    }),
+    ...transposes,
+    scores,
+    ...chain.nodes,
+    context,
+    t,
+    r,
+    outMm,
+  ];
+  const values = [
+    ...paths.flatMap((p) => [...p.values, p.reshape.outputs[0]!]),
+    ...transposes.map((x) => x.outputs[0]!),
+    ...chain.values,
+    context.outputs[0]!,
+    t.outputs[0]!,
+    r.outputs[0]!,
+    ...[...projections].map((m) => m.outputs[0]!),
+  ];
+  return { nodes, values };
 }
 
-/** A constant with a head axis that biases the scores per head (ALiBi slopes: Mul(distances, slopes[H,1,1])). */
-export interface HeadConstant {
-  readonly node: Node;
-  readonly index: number;
-  readonly tensor: Tensor;
-  /** The head axis, counted from the end (−3 for [H, T, S]-shaped biases). */
-  readonly axis: number;
-}
-
-export interface AttentionBlock {
-  readonly scores: Node;
-  /** Per-head constants on the scores path, sliced with the heads. */
-  readonly headConstants: readonly HeadConstant[];
-  readonly context: Node;
-  readonly paths: readonly [HeadPath, HeadPath, HeadPath];
-  readonly merge: ShapeSpec;
-  readonly out: { readonly matmul: Node; readonly weight: Tensor };
-  readonly heads: number;
-  /** Every node of the block (projections included). */
-  readonly nodes: readonly Node[];
-  readonly values: readonly string[];
-}
-
-export type Match<T> =
-  | { readonly ok: true; readonly block: T }
-  | { readonly ok: false; readonly reason: string };
-
-const fail = (reason: string): { ok: false; reason: string } => ({ ok: false, reason });
-
-const FLOATS: ReadonlySet<number> = new Set([
-  DataType.FLOAT,
-  DataType.FLOAT16,
-  DataType.BFLOAT16,
-  DataType.DOUBLE,
-]);
-
-function perm(node: Node): number[] {
-  return hasAttr(node, 'perm') ? getInts(node, 'perm') : [];
-}
-
-function samePerm(node: Node, want: readonly number[]): boolean {
-  const p = perm(node);
-  return p.length === want.length && p.every((v, i) => v === want[i]);
-}
-
-/** A constant 2-D float weight read as B by `matmul` and by nothing else. */
-export function soleWeight(level: Level, matmul: Node): Tensor | string {
-  const name = matmul.inputs[1] ?? '';
-  const w = level.constant(name);
-  if (w === undefined) return `${describe(matmul)}: its weight "${name}" is not a constant of this graph`;
-  if (w.dims.length !== 2) return `${describe(matmul)}: weight "${name}" has rank ${w.dims.length}, not 2`;
-  if (!FLOATS.has(w.dataType)) return `${describe(matmul)}: weight "${name}" is not floating point`;
-  if (!level.index.graph.initializers.has(name))
-    return `${describe(matmul)}: weight "${name}" is a Constant node, not an initializer`;
-  if (level.consumers(name).length !== 1)
-    return `${describe(matmul)}: weight "${name}" is shared (${level.describeConsumers(name)})`;
-  return w;
-}
-
-/** Reshape [·,·,H,dh] → Transpose(perm) producing `value`; undefined when the structure is not there at all. */
-function headSplit(
-  level: Level,
-  value: string,
-  want: readonly number[],
-): { transpose: Node; reshape: Node; shape: ShapeSpec } | string | undefined {
-  const t = level.producer(value)?.node;
-  if (!isOp(t, 'Transpose')) return undefined;
-  const r = level.producer(t.inputs[0]!)?.node;
-  if (!isOp(r, 'Reshape')) return undefined;
-  if (!samePerm(t, want)) return `${describe(t)} has perm [${perm(t)}], expected [${want}]`;
-  const shape = shapeSpec(level, r, 4);
-  if (typeof shape === 'string') return shape;
-  if (level.soleConsumer(r.outputs[0]!) !== t)
-    return `${describe(r)}: ${level.describeConsumers(r.outputs[0]!)}`;
-  if (level.soleConsumer(t.outputs[0]!) === undefined)
-    return `${describe(t)}: ${level.describeConsumers(t.outputs[0]!)}`;
-  return { transpose: t, reshape: r, shape };
-}
-
-/** Follows a head input back through scalar scaling to its projection slice. */
-function projectionOf(level: Level, value: string, values: string[]): Projection | string {
-  let v = value;
-  let p = level.producer(v);
-  // q may be scaled by 1/√dh before the split into heads
-  while (p !== undefined && (isOp(p.node, 'Mul') || isOp(p.node, 'Div'))) {
-    const node = p.node;
-    // Mul(x, c) or Mul(c, x); Div(x, c)
-    const index = isOp(node, 'Mul') && level.constant(node.inputs[0] ?? '') !== undefined ? 0 : 1;
-    const other = level.constant(node.inputs[index] ?? '');
-    if (other === undefined || other.dims.reduce((a, b) => a * b, 1) !== 1) {
-      return `${describe(node)} scales by a non-scalar before the head split`;
+/** Why a q/k/v projection cannot be narrowed: a width mismatch, or a shared Split with outputs outside the block. */
+function splitsOwned(paths: readonly HeadPath[]): string | undefined {
+  for (const p of paths) {
+    const s = p.projection.split;
+    if (s === undefined) {
+      if (p.projection.width !== p.projection.weight.dims[1]) return `${p.role}: projection width mismatch`;
+      continue;
     }
-    const through = node.inputs[1 - index]!;
-    if (level.soleConsumer(through) !== node) return `${describe(node)}: ${level.describeConsumers(through)}`;
-    v = through;
-    values.push(v);
-    p = level.producer(v);
-  }
-  let split: Projection['split'];
-  if (p !== undefined && isOp(p.node, 'Split')) {
-    const node = p.node;
-    const axis = getInt(node, 'axis', 0);
-    if (axis !== -1 && axis !== 2) return `${describe(node)} splits axis ${axis}, not the last`;
-    let sizes: number[] | undefined;
-    if (node.inputs[1] !== undefined && node.inputs[1] !== '') sizes = level.ints(node.inputs[1]);
-    else if (hasAttr(node, 'split')) sizes = getInts(node, 'split');
-    if (sizes === undefined) return `${describe(node)} has no constant split sizes`;
-    if (sizes.length !== node.outputs.length)
-      return `${describe(node)}: ${sizes.length} sizes for ${node.outputs.length} outputs`;
-    split = { node, output: p.output, sizes };
-    v = node.inputs[0]!;
-    if (level.soleConsumer(v) !== node) return `${describe(node)}: ${level.describeConsumers(v)}`;
-    values.push(v);
-    p = level.producer(v);
-  }
-  let bias: Projection['bias'];
-  if (p !== undefined && isOp(p.node, 'Add')) {
-    const node = p.node;
-    const index = level.constant(node.inputs[1] ?? '') !== undefined ? 1 : 0;
-    const tensor = level.constant(node.inputs[index] ?? '');
-    const through = node.inputs[1 - index]!;
-    if (tensor === undefined || tensor.dims.length !== 1)
-      return `${describe(node)} adds no constant [N] bias`;
-    if (level.soleConsumer(through) !== node) return `${describe(node)}: ${level.describeConsumers(through)}`;
-    bias = { node, index, tensor };
-    v = through;
-    values.push(v);
-    p = level.producer(v);
-  }
-  if (p === undefined || !isOp(p.node, 'MatMul')) {
-    return `"${v}" does not come from a projection MatMul (${p === undefined ? 'no producer' : describe(p.node)})`;
-  }
-  const matmul = p.node;
-  const weight = soleWeight(level, matmul);
-  if (typeof weight === 'string') return weight;
-  const n = weight.dims[1]!;
-  if (bias !== undefined && bias.tensor.dims[0] !== n) return `${describe(bias.node)}: bias length ≠ ${n}`;
-  if (split === undefined) return { matmul, weight, ...(bias && { bias }), offset: 0, width: n };
-  const total = split.sizes.reduce((a, b) => a + b, 0);
-  if (total !== n) return `${describe(split.node)}: sizes sum to ${total}, the weight has ${n} columns`;
-  const offset = split.sizes.slice(0, split.output).reduce((a, b) => a + b, 0);
-  return { matmul, weight, ...(bias && { bias }), split, offset, width: split.sizes[split.output]! };
-}
-
-function headPath(
-  level: Level,
-  role: HeadPath['role'],
-  split: { reshape: Node; shape: ShapeSpec },
-): HeadPath | string {
-  const values: string[] = [split.reshape.inputs[0]!];
-  if (level.soleConsumer(split.reshape.inputs[0]!) !== split.reshape) {
-    return `${role}: ${describe(split.reshape)}: ${level.describeConsumers(split.reshape.inputs[0]!)}`;
-  }
-  const projection = projectionOf(level, split.reshape.inputs[0]!, values);
-  if (typeof projection === 'string') return `${role}: ${projection}`;
-  const [, , h, d] = split.shape.values;
-  const width = projection.width;
-  const shown = `[${split.shape.values.map((v) => v ?? '?')}]`;
-  if (h === 0 || d === 0) return `${role}: ${describe(split.reshape)} copies a head dimension (${shown})`;
-  const heads = h !== undefined && h > 0 ? h : d !== undefined && d > 0 ? width / d : Number.NaN;
-  if (Number.isNaN(heads))
-    return `${role}: ${describe(split.reshape)}: the head count ${shown} is not a constant`;
-  const headDim = width / heads;
-  if (!Number.isInteger(heads) || !Number.isInteger(headDim) || (d !== undefined && d > 0 && d !== headDim)) {
-    return `${role}: ${describe(split.reshape)} shape ${shown} does not split ${width} columns into heads`;
-  }
-  if (h === undefined && !canSet(split.shape, 2)) {
-    return `${role}: ${describe(split.reshape)}: the head count is computed inside a longer shape piece`;
-  }
-  return { role, reshape: split.reshape, shape: split.shape, heads, headDim, projection, values };
-}
-
-/** A plain check (isOp narrows, which turns the else branches of a known Node into never). */
-const opIs = (node: Node, opType: string): boolean => node.opType === opType && node.domain === '';
-
-const CHAIN_BINARY = new Set(['Add', 'Sub', 'Mul', 'Div']);
-
-/** Scores → … → Softmax → context MatMul: elementwise ops whose other operands carry no head axis. */
-/** A graph input of rank 4 with `heads` at axis 1 (a per-head mask or bias) that `value` is computed from. */
-function headShapedInput(level: Level, value: string, heads: number): string | undefined {
-  const seen = new Set<string>();
-  const stack = [value];
-  while (stack.length > 0) {
-    const v = stack.pop()!;
-    if (v === '' || seen.has(v)) continue;
-    seen.add(v);
-    const input = level.index.graphInputs.get(v);
-    const type = input?.type;
-    if (type?.kind === 'tensor' && type.shape?.length === 4 && type.shape[1] === heads) return v;
-    const p = level.producer(v);
-    if (p !== undefined) stack.push(...p.node.inputs);
+    const used = paths
+      .filter((o) => o.projection.split?.node === s.node)
+      .map((o) => o.projection.split!.output);
+    if (used.length !== s.node.outputs.length || new Set(used).size !== used.length) {
+      return `${describe(s.node)}: not every output is a q/k/v input of this attention`;
+    }
   }
   return undefined;
 }
 
-/**
- * `value` = Mul(x, c) (either order) with c a constant [H, 1, 1] (or [1, H, 1, 1]) read by that Mul alone, and
- * the product read by `reader` alone: a per-head bias such as ALiBi's −m_h·|i − j|. undefined when `value`
- * is not such a product; a reason when it is one but cannot be sliced safely.
- */
-function headBias(
-  level: Level,
-  value: string,
-  reader: Node,
-  heads: number,
-): HeadConstant | string | undefined {
-  const p = level.producer(value)?.node;
-  if (p === undefined || !opIs(p, 'Mul')) return undefined;
-  const index = level.constant(p.inputs[1] ?? '') !== undefined ? 1 : 0;
-  const tensor = level.constant(p.inputs[index] ?? '');
-  if (tensor === undefined || tensor.dims.length < 3) return undefined;
-  const dims = tensor.dims;
-  const h = dims[dims.length - 3]!;
-  if (h === 1) return undefined;
-  if (h !== heads || dims.some((d, i) => i !== dims.length - 3 && d !== 1))
-    return `${describe(p)} multiplies by constant "${tensor.name}" [${dims}], not one value per head of ${heads}`;
-  if (level.soleConsumer(value) !== reader) return `${describe(p)}: ${level.describeConsumers(value)}`;
-  if (level.soleConsumer(tensor.name) !== p)
-    return `${describe(p)}: its per-head constant "${tensor.name}" is shared (${level.describeConsumers(tensor.name)})`;
-  return { node: p, index, tensor, axis: -3 };
-}
-
-function scoresChain(
-  level: Level,
-  scores: Node,
-  heads: number,
-): { context: Node; values: string[]; nodes: Node[]; headConstants: HeadConstant[] } | string {
-  const values: string[] = [];
-  const nodes: Node[] = [];
-  const headConstants: HeadConstant[] = [];
-  let v = scores.outputs[0]!;
-  let sawSoftmax = false;
-  for (;;) {
-    values.push(v);
-    const next = level.soleConsumer(v);
-    if (next === undefined) return `scores path: ${level.describeConsumers(v)}`;
-    if (opIs(next, 'MatMul')) {
-      if (next.inputs[0] !== v) return `scores reach ${describe(next)} as its second input`;
-      if (!sawSoftmax) return `no Softmax between ${describe(scores)} and ${describe(next)}`;
-      return { context: next, values, nodes, headConstants };
-    }
-    if (opIs(next, 'Softmax')) {
-      const axis = getInt(next, 'axis', -1);
-      if (axis !== -1 && axis !== 3) return `${describe(next)} normalises axis ${axis}, not the keys`;
-      sawSoftmax = true;
-    } else if (CHAIN_BINARY.has(next.opType) && next.domain === '') {
-      const other = next.inputs.find((i) => i !== v) ?? '';
-      const c = level.constant(other);
-      if (c !== undefined && c.dims.length >= 3 && (c.dims[c.dims.length - 3] ?? 1) !== 1) {
-        return `${describe(next)} reads constant "${other}" with a per-head axis`;
-      }
-      // Additive masks are computed; a computed factor is a dropout mask or a gate, which may have a head axis.
-      if (c === undefined && (next.opType === 'Mul' || next.opType === 'Div')) {
-        return `${describe(next)} scales the attention by a computed value ("${other}", a dropout mask?) that may have a head axis`;
-      }
-      if (c === undefined && next.opType === 'Add') {
-        const bias = headBias(level, other, next, heads);
-        if (typeof bias === 'string') return bias;
-        if (bias !== undefined) {
-          headConstants.push(bias);
-          nodes.push(bias.node);
-          values.push(other);
-        }
-      }
-      const input = headShapedInput(level, other, heads);
-      if (input !== undefined)
-        return `${describe(next)} reads graph input "${input}", declared with ${heads} heads`;
-    } else if (opIs(next, 'Where')) {
-      if (next.inputs[0] === v) return `${describe(next)} uses the scores as its condition`;
-      for (const other of next.inputs) {
-        const input = other === v ? undefined : headShapedInput(level, other, heads);
-        if (input !== undefined)
-          return `${describe(next)} reads graph input "${input}", declared with ${heads} heads`;
-      }
-    } else {
-      return `${describe(next)} on the scores path is not supported (expected elementwise ops and Softmax)`;
-    }
-    nodes.push(next);
-    v = next.outputs[0]!;
-  }
-}
-
-/**
- * The attention block whose scores MatMul is `scores`: undefined when `scores` is not one (its inputs are not
- * head-split), a reason when the structure is attention but something stops the rewrite.
- */
 export function matchAttention(level: Level, scores: Node): Match<AttentionBlock> | undefined {
   if (!isOp(scores, 'MatMul')) return undefined;
   const qh = headSplit(level, scores.inputs[0]!, [0, 2, 1, 3]);
@@ -354,47 +137,11 @@ export function matchAttention(level: Level, scores: Node): Match<AttentionBlock
   if (q.heads !== k.heads || q.heads !== v.heads)
     return fail(`head counts differ: q ${q.heads}, k ${k.heads}, v ${v.heads}`);
   if (q.headDim !== k.headDim) return fail(`q and k head sizes differ (${q.headDim}, ${k.headDim})`);
-  // Every output of a shared Split must belong to this block.
-  for (const p of paths) {
-    const s = p.projection.split;
-    if (s === undefined) {
-      if (p.projection.width !== p.projection.weight.dims[1])
-        return fail(`${p.role}: projection width mismatch`);
-      continue;
-    }
-    const used = paths
-      .filter((o) => o.projection.split?.node === s.node)
-      .map((o) => o.projection.split!.output);
-    if (used.length !== s.node.outputs.length || new Set(used).size !== used.length) {
-      return fail(`${describe(s.node)}: not every output is a q/k/v input of this attention`);
-    }
-  }
-  // context [B,H,T,dv] → Transpose [0,2,1,3] → Reshape [·,·,H·dv] → MatMul W_o
-  const ctxOut = context.outputs[0]!;
-  const t = level.soleConsumer(ctxOut);
-  if (!isOp(t, 'Transpose') || !samePerm(t, [0, 2, 1, 3]))
-    return fail(`context: ${level.describeConsumers(ctxOut)}, expected Transpose [0,2,1,3]`);
-  const r = level.soleConsumer(t.outputs[0]!);
-  if (!isOp(r, 'Reshape') || r.inputs[0] !== t.outputs[0])
-    return fail(`context: ${level.describeConsumers(t.outputs[0]!)}, expected Reshape`);
-  const mergeShape = shapeSpec(level, r, 3);
-  if (typeof mergeShape === 'string') return fail(mergeShape);
-  const merged = v.heads * v.headDim;
-  const last = mergeShape.values[2];
-  if (last !== undefined && last !== -1 && last !== merged)
-    return fail(`${describe(r)} merges to ${last}, expected ${merged}`);
-  if (!canSet(mergeShape, 2))
-    return fail(`${describe(r)}: the merged width is computed inside a longer shape piece`);
-  const outMm = level.soleConsumer(r.outputs[0]!);
-  if (!isOp(outMm, 'MatMul') || outMm.inputs[0] !== r.outputs[0]) {
-    return fail(
-      `merged heads: ${level.describeConsumers(r.outputs[0]!)}, expected the output projection MatMul`,
-    );
-  }
-  const outW = soleWeight(level, outMm);
-  if (typeof outW === 'string') return fail(outW);
-  if (outW.dims[0] !== merged)
-    return fail(`${describe(outMm)}: weight has ${outW.dims[0]} rows, expected ${merged}`);
+  const owned = splitsOwned(paths);
+  if (owned !== undefined) return fail(owned);
+  const merge = matchMerge(level, context, v.heads * v.headDim);
+  if (typeof merge === 'string') return fail(merge);
+  const { ctxOut, t, r, mergeShape, outMm, outW } = merge;
   const projections = new Set(paths.map((p) => p.projection.matmul));
   // A computed head size must not be derived from the values whose widths change (e.g. Shape(q) / H).
   const widened = new Set([
@@ -409,35 +156,14 @@ export function matchAttention(level: Level, scores: Node): Match<AttentionBlock
       return fail(`${p.role}: ${describe(spec.concat)} computes the head size from the projection's width`);
     }
   }
-  const nodes: Node[] = [
-    ...projections,
-    ...paths.flatMap((p) => {
-      const list = [p.reshape];
-      if (p.projection.bias) list.push(p.projection.bias.node);
-      if (p.projection.split) list.push(p.projection.split.node);
-      return list;
-    }),
-    qh.transpose,
-    kt.transpose,
-    vh.transpose,
+  const { nodes, values } = blockMembers(
+    paths,
+    projections,
+    [qh.transpose, kt.transpose, vh.transpose],
     scores,
-    ...chain.nodes,
-    context,
-    t,
-    r,
-    outMm,
-  ];
-  const values = [
-    ...paths.flatMap((p) => [...p.values, p.reshape.outputs[0]!]),
-    qh.transpose.outputs[0]!,
-    kt.transpose.outputs[0]!,
-    vh.transpose.outputs[0]!,
-    ...chain.values,
-    ctxOut,
-    t.outputs[0]!,
-    r.outputs[0]!,
-    ...[...projections].map((m) => m.outputs[0]!),
-  ];
+    chain,
+    [context, t, r, outMm],
+  );
   return {
     ok: true,
     block: {

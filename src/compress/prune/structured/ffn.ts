@@ -6,7 +6,7 @@
  * inside the block. Then neuron j is column j of W_up, entry j of each vector and row j of W_down.
  */
 import type { Node, Tensor } from '../../../onnx/ir.js';
-import { type Match, soleWeight } from './attention.js';
+import { type Match, soleWeight } from './attention-parts.js';
 import { describe, isOp, type Level } from './level.js';
 
 export interface FfnBlock {
