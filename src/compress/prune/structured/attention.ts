@@ -141,7 +141,7 @@ export function matchAttention(level: Level, scores: Node): Match<AttentionBlock
   if (owned !== undefined) return fail(owned);
   const merge = matchMerge(level, context, v.heads * v.headDim);
   if (typeof merge === 'string') return fail(merge);
-  const { ctxOut, t, r, mergeShape, outMm, outW } = merge;
+  const { t, r, mergeShape, outMm, outW } = merge;
   const projections = new Set(paths.map((p) => p.projection.matmul));
   // A computed head size must not be derived from the values whose widths change (e.g. Shape(q) / H).
   const widened = new Set([
