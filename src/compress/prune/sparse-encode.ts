@@ -95,6 +95,101 @@ interface Plan {
   readonly report: EncodedTensor;
 }
 
+/** What decides whether a tensor is encoded. */
+interface PlanRules {
+  readonly inputs: ReadonlySet<string>;
+  readonly asOutput: ReadonlySet<string>;
+  readonly filter: (name: string) => string | undefined;
+  readonly minElements: number;
+  readonly minSavings: number;
+}
+
+/** The encoding of one initializer; undefined for one too small to consider, or the reason it is declined. */
+function planTensor(name: string, tensor: Tensor, path: string, o: PlanRules): Plan | string | undefined {
+  const n = numel(tensor.dims);
+  if (n < o.minElements) return undefined;
+  const width = encodableWidth(tensor);
+  if (width === undefined) {
+    return `element type ${dataTypeName(tensor.dataType)} is not stored in whole bytes`;
+  }
+  if (o.filter(name) !== undefined) return o.filter(name)!;
+  if (o.inputs.has(name)) {
+    return 'also a graph input (an overridable default), not a constant';
+  }
+  if (o.asOutput.has(initializerKey(path, name))) {
+    return 'also a graph output';
+  }
+  if (n >= 2 ** 31) {
+    return 'over 2^31 elements: the decoder indexes with int32';
+  }
+  const fill = fillBits(tensor);
+  const nonZeros = countNonFill(tensor, fill);
+  const denseBytes = n * width;
+  const encodedBytes = (nonZeros + 1) * width + Math.ceil(n / 8) + decoderOverheadBytes(name);
+  const saving = 1 - encodedBytes / denseBytes;
+  if (saving < o.minSavings) {
+    return (
+      `sparsity ${(1 - nonZeros / n).toFixed(3)}: encoding would save ${(100 * saving).toFixed(1)}% ` +
+      `(needs ${(100 * o.minSavings).toFixed(1)}%)`
+    );
+  }
+  return {
+    tensor,
+    fill,
+    report: {
+      name,
+      graph: path,
+      dataType: dataTypeName(tensor.dataType),
+      dims: tensor.dims,
+      nonZeros,
+      fill,
+      denseBytes,
+      encodedBytes,
+    },
+  };
+}
+
+/** The shared constants of a level's decoders. */
+interface DecoderConstants {
+  readonly flatShape: string;
+  readonly axis: string;
+  readonly toTop: string;
+  readonly toBottom: string;
+}
+
+/** Appends, under scope `p`, the subgraph that rebuilds `tensor` from its non-fill values and bitmask. */
+function addDecoder(
+  b: GraphBuilder,
+  p: string,
+  tensor: Tensor,
+  nonZeros: number,
+  { values, mask }: { values: Tensor['data']; mask: Uint8Array },
+  { flatShape, axis, toTop, toBottom }: DecoderConstants,
+): void {
+  const n = numel(tensor.dims);
+  b.scope(p, () => {
+    const v = b.initializer(makeTensor(`${p}/values`, tensor.dataType, [nonZeros + 1], values));
+    // [m, 1], so that the shifts broadcast to [m, 8] without a Reshape
+    const m = b.initializer(makeTensor(`${p}/mask`, DataType.UINT8, [mask.length, 1], mask));
+    // bit k of byte j lands at [j, k]: shift it to the top (uint8 drops the bits above), then to the bottom
+    const top = b.op('BitShift', [m, toTop], { direction: attr.string('LEFT') });
+    const bits = b.op('BitShift', [top, toBottom], { direction: attr.string('RIGHT') });
+    let flat = b.op('Reshape', [bits, flatShape]);
+    if (n % 8 !== 0) {
+      const bound = (value: number, name: string) =>
+        b.initializer(makeTensor(`${p}/${name}`, DataType.INT64, [1], BigInt64Array.of(BigInt(value))));
+      flat = b.op('Slice', [flat, bound(0, 'start'), bound(n, 'end')]);
+    }
+    flat = b.op('Cast', [flat], { to: attr.int(DataType.INT32) });
+    const index = b.op('Mul', [b.op('CumSum', [flat, axis]), flat]);
+    const dense = b.op('Gather', [v, index], { axis: attr.int(0) });
+    const dims = b.initializer(
+      makeTensor(`${p}/dims`, DataType.INT64, [tensor.dims.length], BigInt64Array.from(tensor.dims, BigInt)),
+    );
+    b.op('Reshape', [dense, dims], {}, { name: 'restore', outputs: [tensor.name] });
+  });
+}
+
 export function encodeSparseWeights(graph: Graph, options: EncodeSparseOptions): EncodeSparseResult {
   const minSavings = options.minSavings ?? 0.1;
   const minElements = options.minElements ?? 1024;
@@ -124,57 +219,9 @@ export function encodeSparseWeights(graph: Graph, options: EncodeSparseOptions):
     const inputs = new Set(level.inputs.map((v) => v.name));
     const list: Plan[] = [];
     for (const [name, tensor] of level.initializers) {
-      const n = numel(tensor.dims);
-      if (n < minElements) continue;
-      const target = qualified(path, name);
-      const refuse = (why: string) => changes.push(declined(PASS, target, why));
-      const width = encodableWidth(tensor);
-      if (width === undefined) {
-        refuse(`element type ${dataTypeName(tensor.dataType)} is not stored in whole bytes`);
-        continue;
-      }
-      if (filter(name) !== undefined) {
-        refuse(filter(name)!);
-        continue;
-      }
-      if (inputs.has(name)) {
-        refuse('also a graph input (an overridable default), not a constant');
-        continue;
-      }
-      if (asOutput.has(initializerKey(path, name))) {
-        refuse('also a graph output');
-        continue;
-      }
-      if (n >= 2 ** 31) {
-        refuse('over 2^31 elements: the decoder indexes with int32');
-        continue;
-      }
-      const fill = fillBits(tensor);
-      const nonZeros = countNonFill(tensor, fill);
-      const denseBytes = n * width;
-      const encodedBytes = (nonZeros + 1) * width + Math.ceil(n / 8) + decoderOverheadBytes(name);
-      const saving = 1 - encodedBytes / denseBytes;
-      if (saving < minSavings) {
-        refuse(
-          `sparsity ${(1 - nonZeros / n).toFixed(3)}: encoding would save ${(100 * saving).toFixed(1)}% ` +
-            `(needs ${(100 * minSavings).toFixed(1)}%)`,
-        );
-        continue;
-      }
-      list.push({
-        tensor,
-        fill,
-        report: {
-          name,
-          graph: path,
-          dataType: dataTypeName(tensor.dataType),
-          dims: tensor.dims,
-          nonZeros,
-          fill,
-          denseBytes,
-          encodedBytes,
-        },
-      });
+      const planned = planTensor(name, tensor, path, { inputs, asOutput, filter, minElements, minSavings });
+      if (typeof planned === 'string') changes.push(declined(PASS, qualified(path, name), planned));
+      else if (planned !== undefined) list.push(planned);
     }
     if (list.length > 0) plans.set(path, list);
   });
@@ -206,32 +253,11 @@ export function encodeSparseWeights(graph: Graph, options: EncodeSparseOptions):
     for (const { tensor, fill, report } of list) {
       const p = prefix(`${tensor.name}.sparse`);
       const n = numel(tensor.dims);
-      const { values, mask } = encodeBitmask(tensor, fill);
-      b.scope(p, () => {
-        const v = b.initializer(makeTensor(`${p}/values`, tensor.dataType, [report.nonZeros + 1], values));
-        // [m, 1], so that the shifts broadcast to [m, 8] without a Reshape
-        const m = b.initializer(makeTensor(`${p}/mask`, DataType.UINT8, [mask.length, 1], mask));
-        // bit k of byte j lands at [j, k]: shift it to the top (uint8 drops the bits above), then to the bottom
-        const top = b.op('BitShift', [m, toTop], { direction: attr.string('LEFT') });
-        const bits = b.op('BitShift', [top, toBottom], { direction: attr.string('RIGHT') });
-        let flat = b.op('Reshape', [bits, flatShape]);
-        if (n % 8 !== 0) {
-          const bound = (value: number, name: string) =>
-            b.initializer(makeTensor(`${p}/${name}`, DataType.INT64, [1], BigInt64Array.of(BigInt(value))));
-          flat = b.op('Slice', [flat, bound(0, 'start'), bound(n, 'end')]);
-        }
-        flat = b.op('Cast', [flat], { to: attr.int(DataType.INT32) });
-        const index = b.op('Mul', [b.op('CumSum', [flat, axis]), flat]);
-        const dense = b.op('Gather', [v, index], { axis: attr.int(0) });
-        const dims = b.initializer(
-          makeTensor(
-            `${p}/dims`,
-            DataType.INT64,
-            [tensor.dims.length],
-            BigInt64Array.from(tensor.dims, BigInt),
-          ),
-        );
-        b.op('Reshape', [dense, dims], {}, { name: 'restore', outputs: [tensor.name] });
+      addDecoder(b, p, tensor, report.nonZeros, encodeBitmask(tensor, fill), {
+        flatShape,
+        axis,
+        toTop,
+        toBottom,
       });
       tensors.push(report);
       changes.push(
