@@ -37,7 +37,6 @@ const MAX_FUNCTION_LINES = 80;
 const KNOWN_LONG: readonly string[] = [
   'compress/prune/sparse-encode.ts:encodeSparseWeights',
   'compress/quantize/float16.ts:convert',
-  'train/run/loop.ts:runTraining',
 ];
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');

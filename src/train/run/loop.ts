@@ -105,6 +105,15 @@ function createTrainer(
   );
 }
 
+/** The counters a checkpoint saved (in its `extra`), back into `clock`. */
+function restoreClock(saved: unknown, clock: RunClock): void {
+  const extra = (saved ?? {}) as { seconds?: number; wall?: number; tokens?: number; best?: number };
+  clock.seconds = extra.seconds ?? 0;
+  clock.wallOffset = extra.wall ?? 0;
+  clock.tokens = extra.tokens ?? 0;
+  clock.best = extra.best ?? clock.best; // an unset best (Infinity) is saved as null
+}
+
 /** The progress bar's state after a step: fraction of the budget, a label, and the time left. */
 function progressOf(run: RunConfig, step: number, clock: RunClock, loss: number, lr: number) {
   const fraction = Math.max(
@@ -117,6 +126,53 @@ function progressOf(run: RunConfig, step: number, clock: RunClock, loss: number,
     label: `step ${step} loss ${loss.toFixed(3)} ${rate} tok/s lr ${lr.toExponential(2)}`,
     eta: fraction > 0 ? (clock.seconds / fraction) * (1 - fraction) : Number.NaN,
   };
+}
+
+/** The training loss and learning rate since the last log row. */
+interface SinceLastRow {
+  lossSum: number;
+  lossSteps: number;
+  lastLr: number;
+}
+
+/** Runs the task's validation, appends the log row (with the baselines) and resets `since`; returns the metrics. */
+async function validateAndLog(o: {
+  run: RunConfig;
+  task: TrainingTask;
+  trainer: Trainer;
+  clock: RunClock;
+  since: SinceLastRow;
+  wall: () => number;
+  log: (message: string) => void;
+}): Promise<Record<string, number>> {
+  const { trainer, since } = o;
+  const validation = await o.task.validate({
+    evaluate: (b, outs) => trainer.evaluateOutputs(b, outs),
+    weights: trainer.params,
+  });
+  const row: LogRow = {
+    step: trainer.step,
+    seconds: o.clock.seconds,
+    wall_seconds: o.wall(),
+    tokens: o.clock.tokens,
+    train_loss: since.lossSteps === 0 ? Number.NaN : since.lossSum / since.lossSteps,
+    lr: since.lastLr,
+    validation: { ...validation, ...o.task.baseline },
+  };
+  appendLog(join(o.run.out, LOG_FILE), row);
+  since.lossSum = 0;
+  since.lossSteps = 0;
+  const metrics = Object.entries(validation)
+    .map(([k, v]) => `${k} ${v.toFixed(k === 'accuracy' ? 4 : 3)}`)
+    .join(', ');
+  o.log(`step ${trainer.step}: validation ${metrics}`);
+  return validation;
+}
+
+/** summary.json: the run's outcome with the task's baselines. */
+function writeSummary(run: RunConfig, summary: RunSummary, baseline: TrainingTask['baseline']): RunSummary {
+  writeFileSync(join(run.out, SUMMARY_FILE), `${JSON.stringify({ ...summary, baseline }, null, 2)}\n`);
+  return summary;
 }
 
 export async function runTraining(run: RunConfig, hooks: RunHooks, resume = false): Promise<RunSummary> {
@@ -133,47 +189,20 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
   const trainer = await createTrainer(run, task, spec.sessions, clock);
   hooks.log(`device: ${run.device}, ${run.threads} thread(s)`);
   if (resume) {
-    const meta = restoreCheckpoint(trainer, checkpoint);
-    const extra = (meta.extra ?? {}) as { seconds?: number; wall?: number; tokens?: number; best?: number };
-    clock.seconds = extra.seconds ?? 0;
-    clock.wallOffset = extra.wall ?? 0;
-    clock.tokens = extra.tokens ?? 0;
-    clock.best = extra.best ?? clock.best; // an unset best (Infinity) is saved as null
+    restoreClock(restoreCheckpoint(trainer, checkpoint).extra, clock);
     hooks.log(`resumed at step ${trainer.step} (${clock.seconds.toFixed(0)} s of training)`);
   }
   const started = performance.now();
   const wall = () => clock.wallOffset + (performance.now() - started) / 1000;
-  const logPath = join(run.out, LOG_FILE);
-  let lossSum = 0;
-  let lossSteps = 0;
-  let lastLr = 0;
-  let validation: Record<string, number> = {};
   const save = (path: string) =>
     saveCheckpoint(trainer, path, {
       config: run,
       extra: { seconds: clock.seconds, wall: wall(), tokens: clock.tokens, best: clock.best },
     });
+  const since: SinceLastRow = { lossSum: 0, lossSteps: 0, lastLr: 0 };
+  let validation: Record<string, number> = {};
   const evaluate = async () => {
-    validation = await task.validate({
-      evaluate: (b, outs) => trainer.evaluateOutputs(b, outs),
-      weights: trainer.params,
-    });
-    const row: LogRow = {
-      step: trainer.step,
-      seconds: clock.seconds,
-      wall_seconds: wall(),
-      tokens: clock.tokens,
-      train_loss: lossSteps === 0 ? Number.NaN : lossSum / lossSteps,
-      lr: lastLr,
-      validation: { ...validation, ...task.baseline },
-    };
-    appendLog(logPath, row);
-    lossSum = 0;
-    lossSteps = 0;
-    const metrics = Object.entries(validation)
-      .map(([k, v]) => `${k} ${v.toFixed(k === 'accuracy' ? 4 : 3)}`)
-      .join(', ');
-    hooks.log(`step ${trainer.step}: validation ${metrics}`);
+    validation = await validateAndLog({ run, task, trainer, clock, since, wall, log: hooks.log });
     if (validation.loss! < clock.best) {
       clock.best = validation.loss!;
       save(join(run.out, BEST_FILE));
@@ -192,9 +221,9 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
       const r = await trainer.trainStep(micro);
       clock.seconds += (performance.now() - t0) / 1000;
       clock.tokens += r.tokens;
-      lossSum += r.loss;
-      lossSteps += 1;
-      lastLr = r.lr;
+      since.lossSum += r.loss;
+      since.lossSteps += 1;
+      since.lastLr = r.lr;
       hooks.progress?.(progressOf(run, trainer.step, clock, r.loss, r.lr));
       if (hooks.shouldStop?.()) {
         stoppedBy = 'interrupt';
@@ -207,7 +236,7 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
       hooks.log(`interrupted: checkpoint saved at step ${trainer.step}; continue with --resume`);
     } else {
       stoppedBy = budgetDone() ? 'time-budget' : 'max-steps';
-      if (lossSteps > 0 || Object.keys(validation).length === 0) await evaluate();
+      if (since.lossSteps > 0 || Object.keys(validation).length === 0) await evaluate();
     }
   } finally {
     await trainer.dispose();
@@ -221,9 +250,5 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
     parameters,
     stoppedBy,
   };
-  writeFileSync(
-    join(run.out, SUMMARY_FILE),
-    `${JSON.stringify({ ...summary, baseline: task.baseline }, null, 2)}\n`,
-  );
-  return summary;
+  return writeSummary(run, summary, task.baseline);
 }
