@@ -16,16 +16,13 @@
  */
 import { getInt } from '../../onnx/attributes.js';
 import { DataType } from '../../onnx/dtype.js';
-import { inferOutputTypes } from '../../onnx/elem-type.js';
-import { float32ToFloat16Bits } from '../../onnx/float16.js';
 import { allDefinedNames, GraphIndex, nodeReads, outerReferences } from '../../onnx/graph-index.js';
-import type { Attribute, Graph, Node, Tensor, TypeInfo, ValueInfo } from '../../onnx/ir.js';
+import type { Attribute, Graph, Node, ValueInfo } from '../../onnx/ir.js';
 import { NameAllocator } from '../../onnx/names.js';
 import { applied, declined, type PassChange, type PassResult } from '../../onnx/passes/pass.js';
-import { makeTensor } from '../../onnx/tensor.js';
-import { topologicalOrder } from '../../onnx/topo.js';
 import { hasSubgraphs, mapNodeSubgraphs, walkGraphs } from '../../onnx/traverse.js';
 import { compileSelection } from '../common/selection.js';
+import { decomposedLayerNorms, elementTypes, toHalf } from './float16-values.js';
 import type { Float16Options } from './options.js';
 import { FP16_CONTRIB_OPS, FP32_OPS } from './registry.js';
 
@@ -37,9 +34,6 @@ const ELEM: Record<Precision, DataType> = { fp16: DataType.FLOAT16, fp32: DataTy
 
 /** Ops that read a float input without caring about its precision: no Cast is inserted for them. */
 const TYPE_AGNOSTIC = new Set(['Shape', 'Size']);
-
-/** float16's largest finite value: larger constants are clamped rather than turned into infinities. */
-const FP16_MAX = 65504;
 
 interface State {
   readonly keepOps: ReadonlySet<string>;
@@ -84,89 +78,70 @@ function fresh(state: State, base: string): string {
   return state.names.fresh(base);
 }
 
-function tensorElem(type: TypeInfo | undefined): DataType | undefined {
-  return type?.kind === 'tensor' ? type.elemType : undefined;
-}
-
-/** Element types of every value of the graph, propagated in topological order. */
-function elementTypes(graph: Graph, outer: ReadonlyMap<string, DataType>): Map<string, DataType> {
-  const types = new Map(outer);
-  const declared = new Map<string, DataType>();
-  for (const v of [...graph.inputs, ...graph.valueInfo, ...graph.outputs]) {
-    const t = tensorElem(v.type);
-    if (t !== undefined) declared.set(v.name, t);
+/**
+ * names.get(v): the value's name in each precision it exists in so far. Graph inputs start in `ioPrecision`,
+ * initializers in the precision they are stored in, values from enclosing graphs where they live.
+ */
+function initialNames(
+  graph: Graph,
+  scope: Scope,
+  isFloat: (name: string) => boolean,
+  halfConstants: ReadonlySet<string>,
+  ioPrecision: Precision,
+): Map<string, Partial<Record<Precision, string>>> {
+  const names = new Map<string, Partial<Record<Precision, string>>>();
+  for (const v of graph.inputs) if (isFloat(v.name)) names.set(v.name, { [ioPrecision]: v.name });
+  for (const name of graph.initializers.keys()) {
+    if (isFloat(name) && !names.has(name))
+      names.set(name, { [halfConstants.has(name) ? 'fp16' : 'fp32']: name });
   }
-  for (const [name, t] of declared) types.set(name, t);
-  for (const [name, t] of graph.initializers) types.set(name, t.dataType);
-  for (const node of topologicalOrder(graph)) {
-    const outs =
-      subgraphOutputTypes(node) ??
-      inferOutputTypes(
-        node,
-        node.inputs.map((i) => types.get(i)),
-      );
-    node.outputs.forEach((o, i) => {
-      const t = declared.get(o) ?? outs[i];
-      if (o !== '' && t !== undefined) types.set(o, t);
-    });
+  for (const [name, home] of scope.homes) if (!names.has(name)) names.set(name, { [home]: name });
+  return names;
+}
+
+/** A float Constant node: its value in float16 when a float16 node reads it, else as it is. */
+function convertConstant(
+  node: Node,
+  halfConstants: ReadonlySet<string>,
+  names: Map<string, Partial<Record<Precision, string>>>,
+): Node {
+  const out = node.outputs[0]!;
+  const value = node.attributes.value;
+  if (halfConstants.has(out) && value?.type === 'TENSOR') {
+    names.set(out, { fp16: out });
+    return { ...node, attributes: { ...node.attributes, value: { ...value, value: toHalf(value.value) } } };
   }
-  return types;
+  names.set(out, { fp32: out });
+  return node;
 }
 
-/** If / Loop output types from their bodies' declared outputs. */
-function subgraphOutputTypes(node: Node): (DataType | undefined)[] | undefined {
-  const graphAttr = (name: string) => {
-    const a = node.attributes[name];
-    return a?.type === 'GRAPH' ? a.value : undefined;
-  };
-  if (node.opType === 'If') return graphAttr('then_branch')?.outputs.map((v) => tensorElem(v.type));
-  if (node.opType === 'Loop')
-    return graphAttr('body')
-      ?.outputs.slice(1)
-      .map((v) => tensorElem(v.type));
-  return undefined;
-}
-
-/** The nodes of `ReduceMean → Sub → Pow → ReduceMean → Add → Sqrt → Div` (LayerNorm as exporters write it). */
-function decomposedLayerNorms(graph: Graph, index: GraphIndex): Set<Node> {
-  const found = new Set<Node>();
-  const next = (value: string | undefined, op: string, test: (n: Node) => boolean = () => true) =>
-    value === undefined ? undefined : index.consumersOf(value).find((n) => n.opType === op && test(n));
-  for (const r1 of graph.nodes) {
-    if (r1.opType !== 'ReduceMean') continue;
-    const x = r1.inputs[0];
-    const mean = r1.outputs[0];
-    const sub = next(mean, 'Sub', (n) => n.inputs[0] === x && n.inputs[1] === mean);
-    const d = sub?.outputs[0];
-    const pow = next(d, 'Pow', (n) => n.inputs[0] === d);
-    const r2 = next(pow?.outputs[0], 'ReduceMean');
-    const add = next(r2?.outputs[0], 'Add');
-    const sqrt = next(add?.outputs[0], 'Sqrt');
-    const s = sqrt?.outputs[0];
-    const div = next(s, 'Div', (n) => n.inputs[0] === d && n.inputs[1] === s);
-    if (sub && pow && r2 && add && sqrt && div)
-      for (const n of [r1, sub, pow, r2, add, sqrt, div]) found.add(n);
+/** The pass's changes for one graph level: nodes kept in fp32 and why, and what was converted. */
+function reportConversion(
+  state: State,
+  graphName: string,
+  keptFor: ReadonlyMap<Node, string>,
+  counts: { toHalfNodes: number; halfConstants: number; casts: number },
+): void {
+  for (const [node, reason] of keptFor)
+    state.changes.push(declined(FLOAT16_PASS, node.name || node.opType, reason));
+  if (counts.toHalfNodes > 0 || counts.halfConstants > 0) {
+    state.changes.push(
+      applied(
+        FLOAT16_PASS,
+        graphName,
+        `${counts.toHalfNodes} node(s) and ${counts.halfConstants} constant(s) to float16, ${counts.casts} Cast(s) inserted`,
+      ),
+    );
   }
-  return found;
 }
 
-function toHalf(t: Tensor, name = t.name): Tensor {
-  const values = t.data as Float32Array;
-  const bits = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i]!;
-    bits[i] = float32ToFloat16Bits(Number.isFinite(v) ? Math.max(-FP16_MAX, Math.min(FP16_MAX, v)) : v);
-  }
-  return makeTensor(name, DataType.FLOAT16, t.dims, bits);
-}
-
-function convert(graph: Graph, scope: Scope, isMain: boolean, state: State): Graph {
-  const index = new GraphIndex(graph);
-  const types = elementTypes(graph, scope.types);
-  const isFloat = (name: string) => name !== '' && types.get(name) === DataType.FLOAT;
-  const layerNorm = state.keepLayerNorm ? decomposedLayerNorms(graph, index) : new Set<Node>();
-
-  // Which precision each node computes in (undefined: it touches no float value and stays as is).
+/** Which precision each node computes in (absent: it touches no float value and stays as is), and why fp32. */
+function nodePrecisions(
+  graph: Graph,
+  isFloat: (name: string) => boolean,
+  layerNorm: ReadonlySet<Node>,
+  state: State,
+): { precision: Map<Node, Precision>; keptFor: Map<Node, string> } {
   const precision = new Map<Node, Precision>();
   const keptFor = new Map<Node, string>();
   for (const node of graph.nodes) {
@@ -177,8 +152,16 @@ function convert(graph: Graph, scope: Scope, isMain: boolean, state: State): Gra
     if (reason !== undefined) keptFor.set(node, reason);
     precision.set(node, reason === undefined ? 'fp16' : 'fp32');
   }
+  return { precision, keptFor };
+}
 
-  // Constants (initializers, Constant nodes) go to float16 when a float16 node reads them.
+/** Constants (initializers, Constant nodes) that go to float16: those a float16 node reads. */
+function halfConstantsOf(
+  graph: Graph,
+  index: GraphIndex,
+  isFloat: (name: string) => boolean,
+  precision: ReadonlyMap<Node, Precision>,
+): Set<string> {
   const halfConstants = new Set<string>();
   const isConstant = (name: string) =>
     (graph.initializers.has(name) && !graph.inputs.some((v) => v.name === name)) ||
@@ -189,64 +172,100 @@ function convert(graph: Graph, scope: Scope, isMain: boolean, state: State): Gra
     if (readers.some((n) => precision.get(n) === 'fp16' && !TYPE_AGNOSTIC.has(n.opType)))
       halfConstants.add(name);
   }
+  return halfConstants;
+}
 
-  // names.get(v): the value's name in each precision it exists in so far.
-  const names = new Map<string, Partial<Record<Precision, string>>>();
-  const inputPrecision: Precision = isMain && !state.keepIoTypes ? 'fp16' : 'fp32';
-  const outputPrecision: Precision = isMain && !state.keepIoTypes ? 'fp16' : 'fp32';
-  for (const v of graph.inputs) if (isFloat(v.name)) names.set(v.name, { [inputPrecision]: v.name });
-  for (const name of graph.initializers.keys()) {
-    if (isFloat(name) && !names.has(name))
-      names.set(name, { [halfConstants.has(name) ? 'fp16' : 'fp32']: name });
+/** Declared float types of values whose (new) name lives in float16, turned to FLOAT16. */
+function retypeByName(
+  names: ReadonlyMap<string, Partial<Record<Precision, string>>>,
+): (v: ValueInfo) => ValueInfo {
+  const precisionOfName = new Map<string, Precision>();
+  for (const known of names.values()) {
+    if (known.fp16 !== undefined) precisionOfName.set(known.fp16, 'fp16');
+    if (known.fp32 !== undefined) precisionOfName.set(known.fp32, 'fp32');
   }
-  for (const [name, home] of scope.homes) if (!names.has(name)) names.set(name, { [home]: name });
+  return (v) => {
+    const p = precisionOfName.get(v.name);
+    if (v.type?.kind !== 'tensor' || v.type.elemType !== DataType.FLOAT || p !== 'fp16') return v;
+    return { ...v, type: { ...v.type, elemType: DataType.FLOAT16 } };
+  };
+}
 
-  const nodes: Node[] = [];
-  let casts = 0;
-  const nameIn = (value: string, want: Precision): string => {
-    const known = names.get(value) ?? { fp32: value };
+/** A level's values in each precision, with the Casts that make a value available in another one. */
+class LevelCasts {
+  casts = 0;
+
+  constructor(
+    private readonly state: State,
+    private readonly names: Map<string, Partial<Record<Precision, string>>>,
+    private readonly nodes: Node[],
+    private readonly isFloat: (name: string) => boolean,
+    private readonly isGraphOutput: (name: string) => boolean,
+    private readonly outputPrecision: Precision,
+  ) {}
+
+  /** `value`'s name in precision `want`, casting it (once) when it does not exist in that precision yet. */
+  nameIn(value: string, want: Precision): string {
+    const known = this.names.get(value) ?? { fp32: value };
     const existing = known[want];
     if (existing !== undefined) return existing;
     const from = known.fp16 ?? known.fp32 ?? value;
-    const out = fresh(state, `${value}_${want}`);
-    nodes.push(castNode(state, from, out, want));
-    casts += 1;
-    names.set(value, { ...known, [want]: out });
+    const out = fresh(this.state, `${value}_${want}`);
+    this.nodes.push(castNode(this.state, from, out, want));
+    this.casts += 1;
+    this.names.set(value, { ...known, [want]: out });
     return out;
-  };
-  const outputsOf = (node: Node, p: Precision): { outputs: string[]; after: Node[] } => {
+  }
+
+  /** A node's outputs computed in `p`: renamed, with Casts after it, where a graph output needs the other type. */
+  outputsOf(node: Node, p: Precision): { outputs: string[]; after: Node[] } {
     const after: Node[] = [];
     const outputs = node.outputs.map((o) => {
-      if (!isFloat(o)) return o;
-      const wanted = graph.outputs.some((v) => v.name === o) ? outputPrecision : p;
+      if (!this.isFloat(o)) return o;
+      const wanted = this.isGraphOutput(o) ? this.outputPrecision : p;
       if (wanted === p) {
-        names.set(o, { [p]: o });
+        this.names.set(o, { [p]: o });
         return o;
       }
-      const inner = fresh(state, `${o}_${p}`);
-      after.push(castNode(state, inner, o, wanted));
-      casts += 1;
-      names.set(o, { [p]: inner, [wanted]: o });
+      const inner = fresh(this.state, `${o}_${p}`);
+      after.push(castNode(this.state, inner, o, wanted));
+      this.casts += 1;
+      this.names.set(o, { [p]: inner, [wanted]: o });
       return inner;
     });
     return { outputs, after };
-  };
+  }
+}
+
+function convert(graph: Graph, scope: Scope, isMain: boolean, state: State): Graph {
+  const index = new GraphIndex(graph);
+  const types = elementTypes(graph, scope.types);
+  const isFloat = (name: string) => name !== '' && types.get(name) === DataType.FLOAT;
+  const layerNorm = state.keepLayerNorm ? decomposedLayerNorms(graph, index) : new Set<Node>();
+
+  const { precision, keptFor } = nodePrecisions(graph, isFloat, layerNorm, state);
+  const halfConstants = halfConstantsOf(graph, index, isFloat, precision);
+
+  const ioPrecision: Precision = isMain && !state.keepIoTypes ? 'fp16' : 'fp32';
+  const outputPrecision = ioPrecision;
+  const names = initialNames(graph, scope, isFloat, halfConstants, ioPrecision);
+
+  const nodes: Node[] = [];
+  const level = new LevelCasts(
+    state,
+    names,
+    nodes,
+    (o) => isFloat(o),
+    (o) => graph.outputs.some((v) => v.name === o),
+    outputPrecision,
+  );
+  const nameIn = (value: string, want: Precision) => level.nameIn(value, want);
+  const outputsOf = (node: Node, p: Precision) => level.outputsOf(node, p);
 
   let toHalfNodes = 0;
   for (const node of graph.nodes) {
     if (node.opType === 'Constant' && node.domain === '' && node.outputs.some(isFloat)) {
-      const out = node.outputs[0]!;
-      const value = node.attributes.value;
-      if (halfConstants.has(out) && value?.type === 'TENSOR') {
-        nodes.push({
-          ...node,
-          attributes: { ...node.attributes, value: { ...value, value: toHalf(value.value) } },
-        });
-        names.set(out, { fp16: out });
-      } else {
-        nodes.push(node);
-        names.set(out, { fp32: out });
-      }
+      nodes.push(convertConstant(node, halfConstants, names));
       continue;
     }
     const p = precision.get(node);
@@ -279,27 +298,12 @@ function convert(graph: Graph, scope: Scope, isMain: boolean, state: State): Gra
   const initializers = new Map(
     [...graph.initializers].map(([name, t]) => [name, halfConstants.has(name) ? toHalf(t) : t] as const),
   );
-  const precisionOfName = new Map<string, Precision>();
-  for (const known of names.values()) {
-    if (known.fp16 !== undefined) precisionOfName.set(known.fp16, 'fp16');
-    if (known.fp32 !== undefined) precisionOfName.set(known.fp32, 'fp32');
-  }
-  const retype = (v: ValueInfo): ValueInfo => {
-    const p = precisionOfName.get(v.name);
-    if (v.type?.kind !== 'tensor' || v.type.elemType !== DataType.FLOAT || p !== 'fp16') return v;
-    return { ...v, type: { ...v.type, elemType: DataType.FLOAT16 } };
-  };
-  for (const [node, reason] of keptFor)
-    state.changes.push(declined(FLOAT16_PASS, node.name || node.opType, reason));
-  if (toHalfNodes > 0 || halfConstants.size > 0) {
-    state.changes.push(
-      applied(
-        FLOAT16_PASS,
-        graph.name,
-        `${toHalfNodes} node(s) and ${halfConstants.size} constant(s) to float16, ${casts} Cast(s) inserted`,
-      ),
-    );
-  }
+  const retype = retypeByName(names);
+  reportConversion(state, graph.name, keptFor, {
+    toHalfNodes,
+    halfConstants: halfConstants.size,
+    casts: level.casts,
+  });
   return {
     ...graph,
     nodes,
