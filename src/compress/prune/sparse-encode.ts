@@ -157,6 +157,20 @@ interface DecoderConstants {
   readonly toBottom: string;
 }
 
+/** The constants every decoder of a level shares, under the name prefix `shared`. */
+function decoderConstants(b: GraphBuilder, shared: string): DecoderConstants {
+  const int64s = (name: string, values: readonly number[], dims = [values.length]) =>
+    b.initializer(makeTensor(`${shared}/${name}`, DataType.INT64, dims, BigInt64Array.from(values, BigInt)));
+  return {
+    flatShape: int64s('flat', [-1]),
+    axis: int64s('axis', [0], []),
+    toTop: b.initializer(
+      makeTensor(`${shared}/to_top`, DataType.UINT8, [8], Uint8Array.of(7, 6, 5, 4, 3, 2, 1, 0)),
+    ),
+    toBottom: b.initializer(makeTensor(`${shared}/to_bottom`, DataType.UINT8, [], Uint8Array.of(7))),
+  };
+}
+
 /** Appends, under scope `p`, the subgraph that rebuilds `tensor` from its non-fill values and bitmask. */
 function addDecoder(
   b: GraphBuilder,
@@ -240,25 +254,11 @@ export function encodeSparseWeights(graph: Graph, options: EncodeSparseOptions):
     };
     const b = GraphBuilder.extend(base, opsets);
     const shared = prefix('sparse_decode');
-    const int64s = (name: string, values: readonly number[], dims = [values.length]) =>
-      b.initializer(
-        makeTensor(`${shared}/${name}`, DataType.INT64, dims, BigInt64Array.from(values, BigInt)),
-      );
-    const flatShape = int64s('flat', [-1]);
-    const axis = int64s('axis', [0], []);
-    const toTop = b.initializer(
-      makeTensor(`${shared}/to_top`, DataType.UINT8, [8], Uint8Array.of(7, 6, 5, 4, 3, 2, 1, 0)),
-    );
-    const toBottom = b.initializer(makeTensor(`${shared}/to_bottom`, DataType.UINT8, [], Uint8Array.of(7)));
+    const constants = decoderConstants(b, shared);
     for (const { tensor, fill, report } of list) {
       const p = prefix(`${tensor.name}.sparse`);
       const n = numel(tensor.dims);
-      addDecoder(b, p, tensor, report.nonZeros, encodeBitmask(tensor, fill), {
-        flatShape,
-        axis,
-        toTop,
-        toBottom,
-      });
+      addDecoder(b, p, tensor, report.nonZeros, encodeBitmask(tensor, fill), constants);
       tensors.push(report);
       changes.push(
         applied(
