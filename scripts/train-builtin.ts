@@ -72,7 +72,7 @@ const PAIRS: Record<string, { shared: string[]; models: Record<string, string[]>
       // 2 + 2 layers × 128: 0.93M non-embedding parameters.
       'enfr-small': ['--preset', 'tiny', '--lr', '1e-3'],
       // 5 + 5 layers × 256: 9.2M non-embedding parameters (9.9×).
-      'enfr-large': ['--layers', '5', '--width', '256', '--heads', '4', '--ffn', '1024', '--lr', '1e-3'],
+      'enfr-large': ['--layers', '5', '--width', '256', '--heads', '4', '--ffn', '1024', '--lr', '7.1e-4'],
     },
   },
 };

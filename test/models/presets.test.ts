@@ -13,7 +13,8 @@ function nonEmbedding(params: readonly { shape: readonly number[]; role: string 
 }
 
 describe('presets', () => {
-  it('span from under 1M to at least 25M non-embedding parameters, varying depth and width', () => {
+  it('span from under 1M to at least 25M non-embedding parameters, varying depth and width', (t) => {
+    if (process.env.TLC_SKIP_LARGE_TESTS) return t.skip('TLC_SKIP_LARGE_TESTS is set (npm run test:fast)');
     const counts = new Map<string, number>();
     for (const p of PRESETS.filter((x) => x.name !== 'xlarge')) {
       const built = buildMlmEncoder(presetConfig(p.name, { vocabSize: 8000, maxLength: 128 }), {

@@ -21,11 +21,11 @@ describe('default training recipe', () => {
     assert.deepEqual(defaultRecipe('translation', { layers: 2, dModel: 128 }), {
       positions: 'learned',
       preLayerNorm: false,
-      lr: 1.4e-3,
+      lr: 1e-3,
       warmupSteps: 100,
       labelSmoothing: 0.1,
     });
-    assert.equal(defaultRecipe('translation', { layers: 5, dModel: 256 }).lr, 1e-3);
+    assert.equal(defaultRecipe('translation', { layers: 5, dModel: 256 }).lr, 7.1e-4);
   });
 
   it('fills what the command line leaves out, and the command line wins', () => {
