@@ -19,7 +19,7 @@ import autocannon from 'autocannon';
 import { ModelRegistry } from '../src/runtime/registry.js';
 import { DEFAULT_LIMITS, type ServerContext } from '../src/server/context.js';
 import { ServerMetrics } from '../src/server/metrics.js';
-import { requestIo } from '../src/server/tasks.js';
+import { requestIo } from '../src/server/request-io.js';
 
 const { values: flags } = parseArgs({
   options: {

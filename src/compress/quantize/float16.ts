@@ -247,7 +247,6 @@ function convert(graph: Graph, scope: Scope, isMain: boolean, state: State): Gra
   const halfConstants = halfConstantsOf(graph, index, isFloat, precision);
 
   const ioPrecision: Precision = isMain && !state.keepIoTypes ? 'fp16' : 'fp32';
-  const outputPrecision = ioPrecision;
   const names = initialNames(graph, scope, isFloat, halfConstants, ioPrecision);
 
   const nodes: Node[] = [];
@@ -255,12 +254,10 @@ function convert(graph: Graph, scope: Scope, isMain: boolean, state: State): Gra
     state,
     names,
     nodes,
-    (o) => isFloat(o),
+    isFloat,
     (o) => graph.outputs.some((v) => v.name === o),
-    outputPrecision,
+    ioPrecision,
   );
-  const nameIn = (value: string, want: Precision) => level.nameIn(value, want);
-  const outputsOf = (node: Node, p: Precision) => level.outputsOf(node, p);
 
   let toHalfNodes = 0;
   for (const node of graph.nodes) {
@@ -282,7 +279,7 @@ function convert(graph: Graph, scope: Scope, isMain: boolean, state: State): Gra
         const known = names.get(i);
         return known?.fp32 ?? known?.fp16 ?? i;
       }
-      return nameIn(i, p);
+      return level.nameIn(i, p);
     });
     let converted: Node = { ...node, inputs };
     if (p === 'fp16') {
@@ -291,7 +288,7 @@ function convert(graph: Graph, scope: Scope, isMain: boolean, state: State): Gra
     } else if (hasSubgraphs(node)) {
       converted = mapNodeSubgraphs(converted, (g) => convertSubgraph(g, types, names, state));
     }
-    const { outputs, after } = outputsOf(node, p);
+    const { outputs, after } = level.outputsOf(node, p);
     nodes.push({ ...converted, outputs }, ...after);
   }
 

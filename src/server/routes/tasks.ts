@@ -5,7 +5,7 @@
 import { TASKS } from '../../tasks/index.js';
 import type { TextBody } from '../../tasks/spec.js';
 import { resolveTarget, textInputs } from '../context.js';
-import { requestIo } from '../tasks.js';
+import { requestIo } from '../request-io.js';
 import type { Route } from './route.js';
 
 export const taskRoutes: readonly Route[] = Object.values(TASKS).map(

@@ -10,7 +10,7 @@ import type { TensorSignature, WireTensor } from '../../runtime/worker/protocol.
 import { taskSpec } from '../../tasks/index.js';
 import { packageVersion } from '../../util/version.js';
 import { labelsOf, resolveTarget, type ServerContext, textInputs } from '../context.js';
-import { requestIo } from '../tasks.js';
+import { requestIo } from '../request-io.js';
 import { flat, fromWire, type InferTensor, toWire, v2Datatype } from '../v2-tensors.js';
 import type { Route } from './route.js';
 
