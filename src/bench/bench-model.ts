@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
 import { TlcError } from '../errors/index.js';
-import { modelFolderTlc } from '../model-folder/read.js';
+import { modelFolderTlc, servedTask } from '../model-folder/read.js';
 import type { ModelTask, VariantEntry } from '../model-folder/tlc-json.js';
 import { loadModel } from '../onnx/io.js';
 import { type Device, ortVersion } from '../ort/session.js';
@@ -122,7 +122,8 @@ function checkShapes(o: BenchOptions, maxLength: number, folder: string): void {
 export async function benchModel(folder: string, o: BenchOptions): Promise<ModelBench> {
   if (!existsSync(folder)) throw new TlcError('CLI_USAGE', `${folder}: no such model folder`);
   const tlc = modelFolderTlc(folder);
-  checkShapes(o, tlc.architecture.maxLength, folder);
+  const task = servedTask(tlc, folder);
+  checkShapes(o, tlc.architecture.maxLength || Number.POSITIVE_INFINITY, folder);
   const variants = selectVariants(tlc.variants, o.variants, folder);
   const total =
     variants.length * (o.devices.length * o.batches.length * o.lengths.length + (o.evalData ? 1 : 0));
@@ -137,9 +138,9 @@ export async function benchModel(folder: string, o: BenchOptions): Promise<Model
     let metricsSource: VariantBench['metricsSource'] = variant.metrics === undefined ? 'none' : 'tlc.json';
     if (o.evalData !== undefined) {
       progress(`${variant.name}: scoring on ${basename(o.evalData)}`);
-      const scores = await taskSpec(tlc.task, folder).scoring.score(folder, variant.files, o.evalData, {
+      const scores = await taskSpec(task, folder).scoring.score(folder, variant.files, o.evalData, {
         threads: o.threads,
-        sequenceLength: tlc.architecture.maxLength,
+        sequenceLength: Math.min(128, tlc.architecture.maxLength || 128),
         ...(o.evalTokens !== undefined && { maxTokens: o.evalTokens }),
       });
       metrics = Object.fromEntries(Object.entries(scores).filter(([, v]) => v !== undefined)) as Record<
@@ -151,7 +152,7 @@ export async function benchModel(folder: string, o: BenchOptions): Promise<Model
     }
     const latency: LatencyPoint[] = [];
     for (const device of o.devices) {
-      const probe = await taskSpec(tlc.task, folder).bench.probe(folder, tlc, variant, {
+      const probe = await taskSpec(task, folder).bench.probe(folder, tlc, variant, {
         threads: o.threads,
         device,
         ...(o.extra && { extra: o.extra }),
@@ -183,7 +184,7 @@ export async function benchModel(folder: string, o: BenchOptions): Promise<Model
   return {
     model: basename(folder),
     folder,
-    task: tlc.task,
+    task,
     threads: o.threads,
     machine: machineFacts(),
     variants: out,

@@ -5,12 +5,10 @@
  * models, BLEU and chrF of translation models); variants that lose more than allowed are dropped. Every file is
  * written atomically.
  */
-import { cpSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TlcError } from '../errors/index.js';
-import { exportRun } from '../export/export-run.js';
-import { BARE_MODEL_FILE, bareTlc, readTlcJson } from '../model-folder/read.js';
-import type { TlcModelJson, VariantEntry } from '../model-folder/tlc-json.js';
+import { isServedTask, type TlcModelJson, type VariantEntry } from '../model-folder/tlc-json.js';
 import { loadModel, saveModel } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
 import {
@@ -25,13 +23,14 @@ import { type Latency, measureLatency } from '../ort/timing.js';
 import { taskSpec } from '../tasks/index.js';
 import { type HeadlineMetric, pointsLost, type VariantScores } from '../tasks/scores.js';
 import { applyRecipe } from './apply-recipe.js';
+import { prepareSource, type SourceOptions } from './prepare-source.js';
 import { type CalibrationKind, calibrate } from './quantize/calibrate.js';
 import { type Recipe, variantFileName } from './recipe.js';
 import { type Drift, DriftAccumulator } from './validate/drift.js';
 import { sampleFeeds } from './validate/sample-inputs.js';
 import { modelStats } from './validate/stats.js';
 
-export interface CompressOptions {
+export interface CompressOptions extends SourceOptions {
   readonly recipes: readonly Recipe[];
   /** Data to score variants on: a text file (MLM accuracy, fill-mask) or a TSV of pairs (BLEU, translation). */
   readonly evalData?: string;
@@ -48,7 +47,6 @@ export interface CompressOptions {
   readonly threads?: number;
   readonly batch?: number;
   readonly sequence?: number;
-  readonly force?: boolean;
   readonly log?: (message: string) => void;
 }
 
@@ -79,36 +77,12 @@ export interface VariantReport {
 export interface CompressReport {
   readonly dir: string;
   readonly task: string;
+  /** Set when TLC does not serve the model's task (a causal LM): why, and how the task was detected. */
+  readonly notServed?: string;
   readonly device: string;
   readonly threads: number;
   readonly inputs: { readonly batch: number; readonly sequence: number };
   readonly variants: readonly VariantReport[];
-}
-
-/** Brings the source into `out` as an fp32 model folder; returns its tlc.json (made up for a bare .onnx). */
-async function prepare(source: string, out: string, force: boolean): Promise<TlcModelJson> {
-  if (!existsSync(source)) throw new TlcError('ONNX_READ_FAILED', `${source}: no such file or folder`);
-  if (existsSync(out) && !force)
-    throw new TlcError('EXPORT_FAILED', `${out} already exists; choose another --out or pass --force`);
-  if (existsSync(out)) rmSync(out, { recursive: true, force: true });
-  const isDir = statSync(source).isDirectory();
-  if ((isDir && existsSync(join(source, 'run.json'))) || source.endsWith('.safetensors'))
-    return (await exportRun(source, out)).tlc;
-  if (isDir) {
-    const tlc = readTlcJson(source);
-    if (tlc === undefined && !existsSync(join(source, BARE_MODEL_FILE))) {
-      throw new TlcError(
-        'ONNX_READ_FAILED',
-        `${source}: not a TLC run, a model folder (onnx/model.onnx) or an .onnx file`,
-      );
-    }
-    cpSync(source, out, { recursive: true });
-    return tlc ?? bareTlc(out, BARE_MODEL_FILE);
-  }
-  const model = loadModel(source);
-  mkdirSync(join(out, 'onnx'), { recursive: true });
-  saveModel(model, join(out, BARE_MODEL_FILE));
-  return bareTlc(out, BARE_MODEL_FILE, model);
 }
 
 async function outputsOf(session: OrtSession, feeds: OrtFeeds) {
@@ -198,6 +172,19 @@ async function compressVariant(recipe: Recipe, ctx: VariantContext): Promise<Var
   return report;
 }
 
+/**
+ * The task row that scores variants; a task TLC does not serve (a causal LM) is still compressed and checked
+ * against fp32, but not scored, and the report says so.
+ */
+function taskOf(tlc: TlcModelJson, source: string, options: CompressOptions, log: (m: string) => void) {
+  if (isServedTask(tlc.task)) return { spec: taskSpec(tlc.task, source), notServed: undefined };
+  const notServed = `task not served: a ${tlc.task} model${tlc.source ? ` (${tlc.source.detected})` : ''}`;
+  if (options.evalData !== undefined)
+    throw new TlcError('TASK_NOT_SERVED', `${source}: ${notServed}; it cannot be scored, drop --eval-data`);
+  log(`${notServed}: compressing without task scores`);
+  return { spec: undefined, notServed };
+}
+
 export async function compress(
   source: string,
   out: string,
@@ -208,8 +195,8 @@ export async function compress(
   const batch = options.batch ?? 8;
   const sequence = options.sequence ?? 128;
   const device = options.device ?? 'cpu';
-  const tlc = await prepare(source, out, options.force ?? false);
-  const spec = taskSpec(String(tlc.task), out);
+  const tlc = await prepareSource(source, out, options);
+  const { spec, notServed } = taskOf(tlc, source, options, log);
   const base = tlc.variants.find((v) => v.recipe.length === 0) ?? tlc.variants[0]!;
   const vocabSize = tlc.architecture.vocabSize || 1000;
   const sessionOptions = { threads, device };
@@ -221,7 +208,9 @@ export async function compress(
   const feeds = baseSessions.map((s) =>
     sampleFeeds(s, {
       batch,
-      sequence: spec.scoring.sampleLength(tlc.architecture.maxLength || 0, sequence),
+      sequence: spec
+        ? spec.scoring.sampleLength(tlc.architecture.maxLength || 0, sequence)
+        : Math.min(sequence, tlc.architecture.maxLength || sequence),
       vocabSize,
       firstId: 5,
     }),
@@ -231,7 +220,7 @@ export async function compress(
   const evalFile = options.evalData;
   const evalLength = Math.min(sequence, tlc.architecture.maxLength || sequence);
   const score = async (files: readonly string[]): Promise<VariantScores> =>
-    evalFile
+    evalFile && spec
       ? spec.scoring.score(out, files, evalFile, {
           threads,
           sequenceLength: evalLength,
@@ -264,13 +253,13 @@ export async function compress(
     baseOutputs,
     sessionOptions,
     options,
-    metric: spec.scoring.metric,
+    metric: spec?.scoring.metric ?? 'accuracy',
     baseScores,
     score,
     log,
   };
   for (const recipe of options.recipes) reports.push(await compressVariant(recipe, variantContext));
-  return writeReports(out, tlc, reports, { batch, sequence, threads, device });
+  return writeReports(out, tlc, reports, { batch, sequence, threads, device, notServed });
 }
 
 /** report.json (every variant) and tlc.json (the kept ones, with their scores and latency), atomically. */
@@ -278,12 +267,13 @@ function writeReports(
   out: string,
   tlc: TlcModelJson,
   reports: readonly VariantReport[],
-  o: { batch: number; sequence: number; threads: number; device: Device },
+  o: { batch: number; sequence: number; threads: number; device: Device; notServed: string | undefined },
 ): CompressReport {
   const { batch, sequence, threads, device } = o;
   const report: CompressReport = {
     dir: out,
     task: tlc.task,
+    ...(o.notServed !== undefined && { notServed: o.notServed }),
     device,
     threads,
     inputs: { batch, sequence },

@@ -52,6 +52,10 @@ export const ERROR_CATALOG = {
   VARIANT_NOT_FOUND: { status: 404, summary: 'The model has no loaded variant of that name.' },
   MODEL_NOT_READY: { status: 503, summary: 'The model is loading, unloaded or failed to load.' },
   TASK_MISMATCH: { status: 400, summary: 'The route asks a model for a task it does not do.' },
+  TASK_NOT_SERVED: {
+    status: 422,
+    summary: 'The model does a task TLC does not serve (a causal LM, a feature extractor).',
+  },
   REQUEST_INVALID: { status: 400, summary: 'The request breaks the API contract in openapi.yaml.' },
   INPUT_INVALID: { status: 422, summary: 'The request is well formed but its content cannot be served.' },
   INPUT_TOO_LARGE: {

@@ -19,11 +19,23 @@ export interface VariantEntry {
   readonly latency?: Readonly<Record<string, number>>;
 }
 
+/**
+ * Tasks a folder from another tool can hold that TLC recognises but does not serve; tlc.json records them so
+ * that a compressed causal LM still says what it is ("task not served") instead of posing as fill-mask.
+ */
+export const UNSERVED_TASKS = ['text-generation', 'feature-extraction', 'other'] as const;
+export type UnservedTask = (typeof UNSERVED_TASKS)[number];
+
+export function isServedTask(task: string): task is ModelTask {
+  return (MODEL_TASKS as readonly string[]).includes(task);
+}
+
 export interface TlcModelJson {
   readonly format: typeof TLC_MODEL_FORMAT;
-  readonly task: ModelTask;
+  readonly task: ModelTask | UnservedTask;
   readonly architecture: {
-    readonly family: 'roberta' | 'marian';
+    /** Hugging Face `model_type`: roberta / marian for TLC's own exports, the source's for foreign folders. */
+    readonly family: string;
     readonly layers: number;
     readonly dModel: number;
     readonly heads: number;
@@ -45,35 +57,7 @@ export interface TlcModelJson {
     readonly validation?: Readonly<Record<string, number>>;
     readonly settings: unknown;
   };
+  /** Foreign folders: how the task was detected, and tied copies of the embedding found in the graph. */
+  readonly source?: { readonly detected: string; readonly tiedCopies?: readonly string[] };
   readonly variants: readonly VariantEntry[];
-}
-
-/**
- * tlc.json for a fill-mask model TLC did not write (a bare .onnx or an exported folder without tlc.json): what
- * is known is the vocabulary, the maximum length and one fp32 file; the architecture is left unknown (zeros).
- */
-export function bareFillMaskTlc(facts: {
-  readonly vocabSize: number;
-  readonly maxLength: number;
-  readonly parameters: number;
-  readonly file: string;
-  readonly bytes: number;
-}): TlcModelJson {
-  return {
-    format: TLC_MODEL_FORMAT,
-    task: 'fill-mask',
-    architecture: {
-      family: 'roberta',
-      layers: 0,
-      dModel: 0,
-      heads: 0,
-      ffn: 0,
-      maxLength: facts.maxLength,
-      vocabSize: facts.vocabSize,
-      preLayerNorm: false,
-      activation: 'gelu',
-    },
-    parameters: { total: facts.parameters, nonEmbedding: facts.parameters },
-    variants: [{ name: 'fp32', files: [facts.file], recipe: [], bytes: facts.bytes }],
-  };
 }

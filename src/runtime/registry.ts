@@ -1,6 +1,8 @@
 /**
- * The model repository: every folder under the models directory that holds a `tlc.json` (or a bare
- * `onnx/model.onnx` fill-mask export) is a model named after its folder. Loading a model starts one worker
+ * The model repository: every folder under the models directory that holds a `tlc.json`, or graphs in a layout
+ * TLC reads (model-folder/layout.ts: Optimum's, at the root or under `onnx/`), is a model named after its folder;
+ * other entries are skipped with the reason kept (`skipped()`). A model of a task TLC does not serve (a causal
+ * LM) is listed as `unsupported` with how its task was detected; it does not make the server unready. Loading a model starts one worker
  * pool and one batcher per variant, warms each up, and only then reports the model ready. A folder that fails
  * to load is reported (status `failed`, with the reason) while the others serve. Reloading builds the new
  * variants first and swaps them in; the old ones finish what they are running before they stop.
@@ -8,7 +10,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { messageOf, TlcError } from '../errors/index.js';
-import { modelFolderTlc } from '../model-folder/read.js';
+import { modelFolderCheck, modelFolderTlc, servedTask } from '../model-folder/read.js';
 import type { TlcModelJson, VariantEntry } from '../model-folder/tlc-json.js';
 import type { Device } from '../ort/session.js';
 import { taskSpec } from '../tasks/index.js';
@@ -31,7 +33,7 @@ export interface RegistryOptions {
   readonly onBatch?: (model: string, variant: string, seconds: number, items: number) => void;
 }
 
-export type ModelStatus = 'loading' | 'ready' | 'failed' | 'unloaded';
+export type ModelStatus = 'loading' | 'ready' | 'failed' | 'unloaded' | 'unsupported';
 
 /** Names a model may have: a folder name, no path tricks. */
 export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -83,6 +85,8 @@ export class ModelHandle {
 
   /** The variant to use: the named one, or the default (the first listed, normally fp32). */
   variant(name?: string): LoadedVariant {
+    if (this.status === 'unsupported')
+      throw new TlcError('TASK_NOT_SERVED', `model "${this.name}": ${this.error ?? 'task not served'}`);
     if (this.status !== 'ready')
       throw new TlcError(
         'MODEL_NOT_READY',
@@ -109,17 +113,48 @@ export class ModelRegistry {
 
   /** Model folders under the root, by name. */
   discover(): string[] {
-    if (!existsSync(this.root)) return [];
-    return readdirSync(this.root)
-      .filter((name) => MODEL_NAME.test(name) && statSync(join(this.root, name)).isDirectory())
-      .filter(
-        (name) => existsSync(join(this.root, name, 'tlc.json')) || existsSync(join(this.root, name, 'onnx')),
-      )
-      .sort();
+    return this.survey().models;
+  }
+
+  /** Entries under the root that are not models, each with the reason (a bare .onnx, a folder without graphs). */
+  skipped(): ReadonlyMap<string, string> {
+    return this.survey().skipped;
+  }
+
+  private survey(): { models: string[]; skipped: Map<string, string> } {
+    const skipped = new Map<string, string>();
+    if (!existsSync(this.root)) return { models: [], skipped };
+    const models: string[] = [];
+    for (const name of readdirSync(this.root).sort()) {
+      if (name.startsWith('.') || name.toLowerCase() === 'readme.md') continue;
+      const dir = join(this.root, name);
+      let isDir = false;
+      try {
+        isDir = statSync(dir).isDirectory();
+      } catch (error) {
+        skipped.set(name, `cannot be read (${messageOf(error)})`);
+        continue;
+      }
+      if (!isDir) {
+        if (name.endsWith('.onnx'))
+          skipped.set(name, 'a bare .onnx file: put it in a folder with its tokenizer.json and config.json');
+        continue;
+      }
+      if (!MODEL_NAME.test(name)) {
+        skipped.set(name, 'not a valid model name (letters, digits, ".", "_", "-")');
+        continue;
+      }
+      const check = modelFolderCheck(dir);
+      if (check.ok) models.push(name);
+      else skipped.set(name, check.reason);
+    }
+    return { models, skipped };
   }
 
   /** Loads every model found; failures are recorded on their handles, not thrown. */
   async loadAll(): Promise<void> {
+    const log = this.options.log ?? (() => {});
+    for (const [name, reason] of this.skipped()) log(`${name}: skipped: ${reason}`);
     for (const name of this.discover()) await this.load(name);
   }
 
@@ -140,7 +175,9 @@ export class ModelRegistry {
 
   /** True when every known model is ready (a failed one makes the server not ready). */
   ready(): boolean {
-    return this.list().every((m) => m.status === 'ready' || m.status === 'unloaded');
+    return this.list().every(
+      (m) => m.status === 'ready' || m.status === 'unloaded' || m.status === 'unsupported',
+    );
   }
 
   /**
@@ -160,7 +197,8 @@ export class ModelRegistry {
       handle.status = 'ready';
       log(`${name}: ready (${[...handle.variants.keys()].join(', ')})`);
     } catch (error) {
-      handle.status = 'failed';
+      handle.status =
+        error instanceof TlcError && error.code === 'TASK_NOT_SERVED' ? 'unsupported' : 'failed';
       handle.error = messageOf(error);
       for (const v of handle.variants.values()) await v.close();
       handle.variants.clear();
@@ -188,9 +226,10 @@ export class ModelRegistry {
 
   private async open(handle: ModelHandle): Promise<void> {
     const tlc = modelFolderTlc(handle.dir);
-    const spec = taskSpec(String(tlc.task), handle.dir);
     handle.tlc = tlc;
+    const spec = taskSpec(servedTask(tlc, handle.name), handle.dir);
     const tokenizer = await Tokenizer.fromFile(join(handle.dir, 'tokenizer.json'));
+    checkTokenizerFits(tokenizer, tlc, handle.dir);
     handle.tokenizer = tokenizer;
     const served = spec.serving.open(handle.dir, tokenizer, tlc.architecture.maxLength || 512);
     handle.served = served;
@@ -226,4 +265,14 @@ export class ModelRegistry {
       await Promise.all(Array.from({ length: pool.size }, () => variant.runner.warmUp()));
     }
   }
+}
+
+/** A tokenizer whose ids run past the model's embedding would make every request fail inside ONNX Runtime. */
+function checkTokenizerFits(tokenizer: Tokenizer, tlc: TlcModelJson, dir: string): void {
+  const embedded = tlc.architecture.vocabSize;
+  if (embedded > 0 && tokenizer.vocabSize > embedded)
+    throw new TlcError(
+      'MODEL_INVALID',
+      `${dir}: tokenizer.json has ${tokenizer.vocabSize} tokens but the model embeds ${embedded}; use the tokenizer the model was trained with`,
+    );
 }

@@ -1,25 +1,42 @@
 /**
  * What the task runners (src/tasks) get from the server for one request: tokenizing with the tokenize timer,
- * the token counter and the model's length limit, and the queue metrics of what they submit.
+ * the token counter and the model's length limit (413 over it, or cut to it when the request asks for
+ * `truncation`, as Hugging Face pipelines and TEI offer), and the queue metrics of what they submit.
  */
 import { TlcError } from '../errors/index.js';
 import type { LoadedVariant, ModelHandle } from '../runtime/registry.js';
 import type { RequestIo } from '../tasks/spec.js';
 import { labelsOf, type ServerContext } from './context.js';
 
-export function requestIo(context: ServerContext, model: ModelHandle, variant: LoadedVariant): RequestIo {
+/** The first `maxLength` ids, the last one kept when it is the tokenizer's closing token (`</s>`, `[SEP]`). */
+export function truncateIds(ids: Int32Array, maxLength: number, closing: number | undefined): Int32Array {
+  if (ids.length <= maxLength) return ids;
+  if (closing === undefined || ids.at(-1) !== closing) return ids.slice(0, maxLength);
+  const out = ids.slice(0, maxLength);
+  out[maxLength - 1] = closing;
+  return out;
+}
+
+export function requestIo(
+  context: ServerContext,
+  model: ModelHandle,
+  variant: LoadedVariant,
+  parameters?: Readonly<Record<string, unknown>>,
+): RequestIo {
   const labels = labelsOf(context, model, variant);
   const maxLength = model.served?.maxLength ?? 512;
+  const truncate = parameters?.truncation === true;
   return {
     tokenize(texts, encode) {
       const t0 = performance.now();
-      const ids = texts.map((text) => Int32Array.from(encode(text)));
+      let ids: Int32Array[] = texts.map((text) => Int32Array.from(encode(text)));
       context.metrics.tokenizeDuration.observe(labels, (performance.now() - t0) / 1000);
+      if (truncate) ids = ids.map((x) => truncateIds(x, maxLength, model.tokenizer?.specialIds.eos));
       for (const [i, x] of ids.entries()) {
         if (x.length > maxLength)
           throw new TlcError(
             'INPUT_TOO_LARGE',
-            `input ${i} has ${x.length} tokens; model "${model.name}" takes at most ${maxLength}`,
+            `input ${i} has ${x.length} tokens; model "${model.name}" takes at most ${maxLength} (or send "parameters": {"truncation": true} to cut it)`,
           );
       }
       context.metrics.tokens.inc(

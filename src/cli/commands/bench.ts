@@ -10,7 +10,7 @@ import { type Comparison, compareAgainst } from '../../bench/against.js';
 import { type BenchOptions, benchModel, type ModelBench } from '../../bench/bench-model.js';
 import { benchCsv, benchTable, comparisonTable, perfAnalyzerCsv } from '../../bench/report.js';
 import { TlcError } from '../../errors/index.js';
-import { modelFolderTlc } from '../../model-folder/read.js';
+import { modelFolderTlc, servedTask } from '../../model-folder/read.js';
 import type { Device } from '../../ort/session.js';
 import { taskSpec } from '../../tasks/index.js';
 import { action } from '../errors.js';
@@ -48,8 +48,10 @@ async function bench(models: string[], flags: BenchFlags): Promise<void> {
   const folders = [...models, ...(flags.against === undefined ? [] : [flags.against])];
   const bar = new ProgressBar();
   const options = (folder: string): BenchOptions => {
-    const task = modelFolderTlc(folder).task;
-    const maxLength = modelFolderTlc(folder).architecture.maxLength;
+    const tlc = modelFolderTlc(folder);
+    const task = servedTask(tlc, folder);
+    // The model's own limit (0: unknown, the task's lengths as they are).
+    const maxLength = tlc.architecture.maxLength || Number.POSITIVE_INFINITY;
     const lengths = flags.lengths
       ? integers(flags.lengths, '--lengths', 2)
       : [...new Set(taskSpec(task, folder).bench.lengths.map((l) => Math.min(l, maxLength)))];

@@ -22,6 +22,8 @@ export interface CompressFlags {
   sequence: string;
   force?: boolean;
   json?: boolean;
+  config?: string;
+  tokenizer?: string;
 }
 
 export function addCompressOptions(command: Command, recipes: 'many' | 'one'): Command {
@@ -54,6 +56,14 @@ export function addCompressOptions(command: Command, recipes: 'many' | 'one'): C
     .option('--threads <n>', 'ONNX Runtime intra-op threads for latency', '2')
     .option('--batch <n>', 'batch size of the sample inputs', '8')
     .option('--sequence <n>', 'sequence length of the sample inputs', '128')
+    .option(
+      '--config <config.json>',
+      'a bare .onnx source: its Hugging Face config.json (task, sizes, length)',
+    )
+    .option(
+      '--tokenizer <tokenizer.json>',
+      'a bare .onnx source: its tokenizer.json (tokenizer_config.json beside it is taken too)',
+    )
     .option('--force', 'replace --out if it exists')
     .option('--json', 'print the report as JSON');
 }
@@ -86,6 +96,8 @@ export async function runCompress(
     batch: positive(flags.batch, '--batch'),
     sequence: positive(flags.sequence, '--sequence'),
     force: flags.force ?? false,
+    ...(flags.config !== undefined && { config: flags.config }),
+    ...(flags.tokenizer !== undefined && { tokenizer: flags.tokenizer }),
     log,
   });
 }
@@ -127,5 +139,7 @@ export function renderReport(report: CompressReport): string {
     'speed-up',
     '',
   ];
-  return `${report.dir} (${report.task}; ${report.device}, ${report.threads} threads, inputs ${report.inputs.batch} × ${report.inputs.sequence})\n${table(header, rows)}\n`;
+  const note =
+    report.notServed === undefined ? '' : `note: ${report.notServed}; \`tlc serve\` will not serve it\n`;
+  return `${report.dir} (${report.task}; ${report.device}, ${report.threads} threads, inputs ${report.inputs.batch} × ${report.inputs.sequence})\n${table(header, rows)}\n${note}`;
 }

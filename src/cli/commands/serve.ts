@@ -48,8 +48,10 @@ async function serve(flags: ServeFlags): Promise<void> {
   process.stderr.write(
     `serving ${models.filter((m) => m.status === 'ready').length}/${models.length} model(s) at ${server.url} (docs: ${server.url}/docs)\n`,
   );
-  for (const m of models.filter((x) => x.status === 'failed'))
+  for (const m of models.filter((x) => x.status === 'failed' || x.status === 'unsupported'))
     process.stderr.write(`warning: model ${m.name} is not served: ${m.error}\n`);
+  for (const [name, reason] of server.context.registry.skipped())
+    process.stderr.write(`warning: ${name} in the models folder is skipped: ${reason}\n`);
   const stop = (signal: string) => {
     process.stderr.write(`${signal}: finishing ${server.context.inFlight} request(s), then stopping\n`);
     void server.close().then(() => process.exit(0));

@@ -18,7 +18,11 @@ export const taskRoutes: readonly Route[] = Object.values(TASKS).map(
       const { model, variant } = resolveTarget(context, req, res, spec.name);
       const body = req.body as TextBody;
       const texts = textInputs(body.inputs, context.limits);
-      const answer = await variant.runner.v1(body, texts, requestIo(context, model, variant));
+      const answer = await variant.runner.v1(
+        body,
+        texts,
+        requestIo(context, model, variant, body.parameters),
+      );
       res.setHeader('X-TLC-Variant', variant.name);
       res.json(answer);
     },

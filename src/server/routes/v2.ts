@@ -42,7 +42,7 @@ async function infer(context: ServerContext, model: ModelHandle, variant: Loaded
   if (text !== undefined) {
     const texts = textInputs(flat(text.data).map(String), context.limits);
     const p = { ...(body.parameters ?? {}), ...(text.parameters ?? {}) };
-    const data = await variant.runner.v2(texts, p, requestIo(context, model, variant));
+    const data = await variant.runner.v2(texts, p, requestIo(context, model, variant, p));
     outputs = [{ name: textOutput(model), shape: [texts.length], datatype: 'BYTES', data }];
   } else {
     const inputs = variant.pool.loaded.signatures[0]!.inputs.map((i) => i.name);
@@ -168,16 +168,21 @@ export const v2Routes: readonly Route[] = [
         ready: 'READY',
         failed: 'UNAVAILABLE',
         unloaded: 'UNLOADED',
+        unsupported: 'UNAVAILABLE',
       } as const;
       const known = new Map<string, ModelHandle | undefined>(context.registry.list().map((m) => [m.name, m]));
       for (const name of context.registry.discover()) if (!known.has(name)) known.set(name, undefined);
-      res.json(
-        [...known].map(([name, m]) => ({
+      const skipped = [...context.registry.skipped()]
+        .filter(([name]) => !known.has(name))
+        .map(([name, reason]) => ({ name, state: 'UNAVAILABLE', reason: `skipped: ${reason}` }));
+      res.json([
+        ...[...known].map(([name, m]) => ({
           name,
           state: m === undefined ? 'UNLOADED' : state[m.status],
           ...(m?.error !== undefined && { reason: m.error }),
         })),
-      );
+        ...skipped,
+      ]);
     },
   },
   {

@@ -1,0 +1,70 @@
+/**
+ * The first step of export-and-compress: the source, whatever it is, made into an fp32 model folder at --out.
+ */
+import { cpSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { TlcError } from '../errors/index.js';
+import { exportRun } from '../export/export-run.js';
+import { readForeignModel } from '../model-folder/foreign.js';
+import { findLayout } from '../model-folder/layout.js';
+import { readTlcJson } from '../model-folder/read.js';
+import type { TlcModelJson } from '../model-folder/tlc-json.js';
+import { loadModel, saveModel } from '../onnx/io.js';
+
+/** How the source is brought in. */
+export interface SourceOptions {
+  /** Replace --out when it exists. */
+  readonly force?: boolean;
+  /** A bare .onnx source: the Hugging Face config.json and tokenizer.json to put beside it. */
+  readonly config?: string;
+  readonly tokenizer?: string;
+}
+
+/** The source's extra files for a bare .onnx: config.json, and tokenizer.json with its tokenizer_config.json. */
+function copyCompanions(out: string, o: SourceOptions): void {
+  const copy = (from: string, name: string, flag: string) => {
+    if (!existsSync(from)) throw new TlcError('CLI_USAGE', `${flag} ${from}: no such file`);
+    cpSync(from, join(out, name));
+  };
+  if (o.config !== undefined) copy(o.config, 'config.json', '--config');
+  if (o.tokenizer !== undefined) {
+    copy(o.tokenizer, 'tokenizer.json', '--tokenizer');
+    const beside = join(dirname(o.tokenizer), 'tokenizer_config.json');
+    if (existsSync(beside)) cpSync(beside, join(out, 'tokenizer_config.json'));
+  }
+}
+
+/**
+ * Brings the source into `out` as an fp32 model folder and returns its tlc.json: a TLC run is exported, a TLC
+ * model folder copied, a folder from another tool (Optimum's layouts) copied and read (foreign.ts), a bare .onnx
+ * put at onnx/model.onnx with --config / --tokenizer beside it.
+ */
+export async function prepareSource(
+  source: string,
+  out: string,
+  options: SourceOptions,
+): Promise<TlcModelJson> {
+  if (!existsSync(source)) throw new TlcError('ONNX_READ_FAILED', `${source}: no such file or folder`);
+  if (existsSync(out) && !options.force)
+    throw new TlcError('EXPORT_FAILED', `${out} already exists; choose another --out or pass --force`);
+  if (existsSync(out)) rmSync(out, { recursive: true, force: true });
+  const isDir = statSync(source).isDirectory();
+  if ((isDir && existsSync(join(source, 'run.json'))) || source.endsWith('.safetensors'))
+    return (await exportRun(source, out)).tlc;
+  if (isDir) {
+    const tlc = readTlcJson(source);
+    if (tlc === undefined) {
+      const found = findLayout(source);
+      if (!found.ok)
+        throw new TlcError('ONNX_READ_FAILED', `${source}: not a TLC run or a model folder: ${found.reason}`);
+    }
+    cpSync(source, out, { recursive: true });
+    copyCompanions(out, options);
+    return tlc ?? readForeignModel(out).tlc;
+  }
+  const model = loadModel(source);
+  mkdirSync(join(out, 'onnx'), { recursive: true });
+  saveModel(model, join(out, 'onnx', 'model.onnx'));
+  copyCompanions(out, options);
+  return readForeignModel(out, model).tlc;
+}

@@ -1,0 +1,85 @@
+/**
+ * export-and-compress on folders from other tools: Optimum's root layout is accepted, a bare .onnx takes its
+ * config.json and tokenizer from flags, and a causal LM is compressed but reported as "task not served"
+ * (tlc.json says text-generation, never fill-mask).
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { compress } from '../../src/compress/compress.js';
+import { parseRecipe } from '../../src/compress/recipe.js';
+import { modelFolderTlc } from '../../src/model-folder/read.js';
+import {
+  BERT_CONFIG,
+  GPT_CONFIG,
+  TORCH_BERT,
+  TORCH_BERT_PARAMETERS,
+  TORCH_GPT,
+  writeBertTokenizer,
+  writeForeignFolder,
+} from '../helpers/foreign.js';
+
+const root = mkdtempSync(join(tmpdir(), 'tlc-foreign-compress-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+const options = { recipes: [parseRecipe('int8')], threads: 1, batch: 2, sequence: 16 };
+
+describe('compressing foreign models', () => {
+  it("accepts Optimum's layout with model.onnx at the root, config.json read", async () => {
+    const source = writeForeignFolder(join(root, 'bert'), TORCH_BERT, {
+      config: BERT_CONFIG,
+      tokenizer: 1000,
+    });
+    const out = join(root, 'bert-out');
+    const report = await compress(source, out, options);
+    assert.equal(report.task, 'fill-mask');
+    assert.equal(report.notServed, undefined);
+    assert.deepEqual(
+      report.variants.map((v) => v.name),
+      ['fp32', 'int8'],
+    );
+    assert.ok(report.variants[1]!.drift.meanCosine > 0.99);
+    const tlc = modelFolderTlc(out);
+    assert.equal(tlc.architecture.maxLength, 128);
+    assert.equal(tlc.parameters.total, TORCH_BERT_PARAMETERS);
+    assert.ok(existsSync(join(out, 'tokenizer.json')));
+  });
+
+  it('takes a bare .onnx with --config and --tokenizer', async () => {
+    const side = join(root, 'side');
+    mkdirSync(side);
+    writeFileSync(join(side, 'config.json'), JSON.stringify(BERT_CONFIG));
+    writeBertTokenizer(side);
+    const out = join(root, 'bare-out');
+    await compress(TORCH_BERT, out, {
+      ...options,
+      config: join(side, 'config.json'),
+      tokenizer: join(side, 'tokenizer.json'),
+    });
+    for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'])
+      assert.ok(existsSync(join(out, f)), f);
+    const tlc = JSON.parse(readFileSync(join(out, 'tlc.json'), 'utf8'));
+    assert.equal(tlc.task, 'fill-mask');
+    assert.equal(tlc.architecture.family, 'bert');
+  });
+
+  it('compresses a causal LM but reports it as not served', async () => {
+    const source = writeForeignFolder(join(root, 'gpt'), TORCH_GPT, { config: GPT_CONFIG });
+    const out = join(root, 'gpt-out');
+    const report = await compress(source, out, options);
+    assert.equal(report.task, 'text-generation');
+    assert.match(report.notServed!, /task not served.*GPT2LMHeadModel/);
+    assert.equal(modelFolderTlc(out).task, 'text-generation');
+    await assert.rejects(
+      compress(source, join(root, 'gpt-eval'), { ...options, evalData: join(root, 'any.txt') }),
+      /TASK_NOT_SERVED|cannot be scored/,
+    );
+  });
+
+  it('says why a folder is not a model', async () => {
+    const empty = join(root, 'empty');
+    mkdirSync(empty);
+    await assert.rejects(compress(empty, join(root, 'empty-out'), options), /no \.onnx graph/);
+  });
+});

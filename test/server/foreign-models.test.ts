@@ -1,0 +1,168 @@
+/**
+ * Serving folders that other tools wrote (PyTorch exports in Optimum's layout, with config.json and a BERT
+ * tokenizer): a masked LM serves with its own length limit and answers as ONNX Runtime computes; a causal LM
+ * is listed as "task not served" without making the server unready; a tokenizer larger than the embedding is
+ * refused at load; entries that are not models are skipped with the reason.
+ */
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createSession, ortTensor, runSession } from '../../src/ort/session.js';
+import { type RunningServer, startServer } from '../../src/server/server.js';
+import { Tokenizer } from '../../src/tokenizer/tokenizer.js';
+import { BERT_CONFIG, GPT_CONFIG, TORCH_BERT, TORCH_GPT, writeForeignFolder } from '../helpers/foreign.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tlc-foreign-serve-'));
+const models = join(dir, 'models');
+let server: RunningServer;
+const KEY = 'k';
+const logs: string[] = [];
+
+before(async () => {
+  mkdirSync(models);
+  const folder = (name: string) => {
+    mkdirSync(join(models, name));
+    return join(models, name);
+  };
+  writeForeignFolder(folder('bert'), TORCH_BERT, { config: BERT_CONFIG, tokenizer: 1000 });
+  writeForeignFolder(folder('gpt'), TORCH_GPT, { config: GPT_CONFIG, tokenizer: 1000 });
+  writeForeignFolder(folder('big-tokenizer'), TORCH_BERT, {
+    config: BERT_CONFIG,
+    tokenizer: 1200,
+    place: 'onnx',
+  });
+  copyFileSync(TORCH_BERT, join(models, 'stray.onnx'));
+  writeFileSync(join(folder('notes'), 'notes.txt'), 'not a model');
+  server = await startServer({
+    modelsDir: models,
+    port: 0,
+    host: '127.0.0.1',
+    threads: 1,
+    processMetrics: false,
+    apiKey: KEY,
+    log: (m) => logs.push(m),
+  });
+});
+after(async () => {
+  await server?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function post(path: string, body: unknown) {
+  const res = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+interface Candidate {
+  token: number;
+  score: number;
+}
+
+describe('foreign model folders in the server', () => {
+  it('serves a BERT export: the answer is the top-5 of ONNX Runtime over the same ids', async () => {
+    const text = 'the [MASK] of time';
+    const { status, json } = await post('/v1/models/bert/fill-mask', { inputs: text });
+    assert.equal(status, 200, JSON.stringify(json));
+    const answer = json as unknown as Candidate[];
+    assert.equal(answer.length, 5);
+    const tokenizer = await Tokenizer.fromFile(join(models, 'bert'));
+    const ids = tokenizer.encode(text);
+    const maskAt = ids.indexOf(tokenizer.specialIds.mask!);
+    const session = await createSession(TORCH_BERT, { threads: 1 });
+    const out = await runSession(session, {
+      input_ids: ortTensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
+      attention_mask: ortTensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
+    });
+    await session.release();
+    const logits = (out.logits!.data as Float32Array).subarray(maskAt * 1000, (maskAt + 1) * 1000);
+    const order = [...logits.keys()].sort((a, b) => logits[b]! - logits[a]!);
+    assert.deepEqual(
+      answer.map((c) => c.token),
+      order.slice(0, 5),
+    );
+    const max = logits[order[0]!]!;
+    const z = logits.reduce((s, x) => s + Math.exp(x - max), 0);
+    assert.ok(Math.abs(answer[0]!.score - 1 / z) < 1e-5);
+  });
+
+  it("refuses a request over the model's 128 positions with 413 and the limit", async () => {
+    const long = `${'the '.repeat(130)}[MASK]`;
+    const { status, json } = await post('/v1/models/bert/fill-mask', { inputs: long });
+    assert.equal(status, 413);
+    const error = json.error as { code: string; message: string };
+    assert.equal(error.code, 'INPUT_TOO_LARGE');
+    assert.match(error.message, /at most 128/);
+  });
+
+  it('cuts an over-long input to the limit when the request asks for truncation', async () => {
+    const long = `the [MASK] ${'time '.repeat(200)}`;
+    const { status, json } = await post('/v1/models/bert/fill-mask', {
+      inputs: long,
+      parameters: { truncation: true, top_k: 2 },
+    });
+    assert.equal(status, 200, JSON.stringify(json));
+    assert.equal((json as unknown as Candidate[]).length, 2);
+    const v2 = await post('/v2/models/bert/infer', {
+      inputs: [
+        { name: 'text', shape: [1], datatype: 'BYTES', data: [long], parameters: { truncation: true } },
+      ],
+    });
+    assert.equal(v2.status, 200, JSON.stringify(v2.json));
+  });
+
+  it('lists a causal LM as unsupported, with how its task was detected, and stays ready', async () => {
+    const listed = (await (
+      await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })
+    ).json()) as {
+      models: { name: string; status: string; error?: string; task?: string }[];
+    };
+    const gpt = listed.models.find((m) => m.name === 'gpt')!;
+    assert.equal(gpt.status, 'unsupported');
+    assert.equal(gpt.task, 'text-generation');
+    assert.match(gpt.error!, /task not served.*GPT2LMHeadModel/);
+    const { status, json } = await post('/v1/models/gpt/fill-mask', { inputs: 'the [MASK]' });
+    assert.equal(status, 422);
+    assert.equal((json.error as { code: string }).code, 'TASK_NOT_SERVED');
+  });
+
+  it('refuses at load a tokenizer larger than the embedding', async () => {
+    const listed = (await (
+      await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })
+    ).json()) as {
+      models: { name: string; status: string; error?: string }[];
+    };
+    const big = listed.models.find((m) => m.name === 'big-tokenizer')!;
+    assert.equal(big.status, 'failed');
+    assert.match(big.error!, /1200 tokens but the model embeds 1000/);
+  });
+
+  it('says why other entries are skipped, and lists them in the repository index', async () => {
+    assert.ok(
+      logs.some((l) => /stray\.onnx: skipped: a bare \.onnx file/.test(l)),
+      logs.join('\n'),
+    );
+    assert.ok(
+      logs.some((l) => /notes: skipped: no tlc\.json and no \.onnx graph/.test(l)),
+      logs.join('\n'),
+    );
+    const { status, json } = await post('/v2/repository/index', {});
+    assert.equal(status, 200, JSON.stringify(json));
+    const index = json as unknown as { name: string; state: string; reason?: string }[];
+    assert.deepEqual(
+      index.map((e) => [e.name, e.state]),
+      [
+        ['bert', 'READY'],
+        ['big-tokenizer', 'UNAVAILABLE'],
+        ['gpt', 'UNAVAILABLE'],
+        ['notes', 'UNAVAILABLE'],
+        ['stray.onnx', 'UNAVAILABLE'],
+      ],
+    );
+  });
+});
