@@ -6,7 +6,7 @@
 import type { Model } from '../onnx/ir.js';
 import { cleanup } from '../onnx/passes/cleanup.js';
 import type { PassChange } from '../onnx/passes/pass.js';
-import { magnitudePrune } from './prune/magnitude.js';
+import { type MagnitudePruneReport, magnitudePrune } from './prune/magnitude.js';
 import { encodeSparseWeights } from './prune/sparse-encode.js';
 import { structuredPrune } from './prune/structured/prune.js';
 import { dynamicInt8 } from './quantize/dynamic-int8.js';
@@ -22,6 +22,9 @@ export interface RecipeContext {
   readonly ranges?: Ranges;
   /** MatMulNBits accuracy level (4: int8 activations, the fast path here; 0: exact). */
   readonly nbitsAccuracyLevel?: 0 | 1 | 2 | 3 | 4;
+  /** Magnitude pruning's tensor selection (initializer-name globs): include replaces the default scope. */
+  readonly pruneInclude?: readonly string[];
+  readonly pruneExclude?: readonly string[];
 }
 
 export interface AppliedRecipe {
@@ -29,6 +32,8 @@ export interface AppliedRecipe {
   readonly changes: readonly PassChange[];
   /** Sparsity over the pruned weight tensors (magnitude pruning only). */
   readonly sparsity?: number;
+  /** … and per group of tensors (attention, ffn, …). */
+  readonly sparsityByGroup?: MagnitudePruneReport['groups'];
 }
 
 type Step = (model: Model, step: RecipeStep, recipe: Recipe, ctx: RecipeContext) => AppliedRecipe;
@@ -48,9 +53,18 @@ const STEPS: Readonly<Record<StepName, Step>> = {
     recipe.steps.some((s) => s.name === 'heads')
       ? { model, changes: [] }
       : withGraph(model, structuredPrune(model.graph, structuredAmounts(recipe))),
-  prune: (model, step) => {
-    const result = magnitudePrune(model.graph, { sparsity: step.amount!, scope: 'global' });
-    return { ...withGraph(model, result), sparsity: result.report.sparsity };
+  prune: (model, step, _recipe, ctx) => {
+    const result = magnitudePrune(model.graph, {
+      sparsity: step.amount!,
+      scope: 'global',
+      ...(ctx.pruneInclude !== undefined && { include: ctx.pruneInclude }),
+      ...(ctx.pruneExclude !== undefined && { exclude: ctx.pruneExclude }),
+    });
+    return {
+      ...withGraph(model, result),
+      sparsity: result.report.sparsity,
+      sparsityByGroup: result.report.groups,
+    };
   },
   int8: (model) => quantizeModel(model, dynamicInt8, {}),
   'static-int8': (model, _step, _recipe, ctx) =>
@@ -70,12 +84,13 @@ function structuredAmounts(recipe: Recipe): { heads?: number; ffn?: number } {
 
 export function applyRecipe(model: Model, recipe: Recipe, ctx: RecipeContext = {}): AppliedRecipe {
   let current = model;
-  let sparsity: number | undefined;
+  let sparsity: Pick<AppliedRecipe, 'sparsity' | 'sparsityByGroup'> = {};
   const changes: PassChange[] = [];
   const run = (r: AppliedRecipe) => {
     current = r.model;
     changes.push(...r.changes);
-    if (r.sparsity !== undefined) sparsity = r.sparsity;
+    if (r.sparsity !== undefined)
+      sparsity = { sparsity: r.sparsity, sparsityByGroup: r.sparsityByGroup ?? {} };
   };
   for (const step of recipe.steps) run(STEPS[step.name](current, step, recipe, ctx));
   // Structured pruning can leave the old shape arithmetic behind; drop what no output reads.
@@ -84,5 +99,5 @@ export function applyRecipe(model: Model, recipe: Recipe, ctx: RecipeContext = {
     const opset = current.opsetImports.get('') ?? current.opsetImports.get('ai.onnx') ?? 17;
     run(withGraph(current, encodeSparseWeights(current.graph, { opset })));
   }
-  return { model: current, changes, ...(sparsity !== undefined && { sparsity }) };
+  return { model: current, changes, ...sparsity };
 }

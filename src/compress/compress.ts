@@ -22,7 +22,7 @@ import {
 import { type Latency, measureLatency } from '../ort/timing.js';
 import { taskSpec } from '../tasks/index.js';
 import { type HeadlineMetric, pointsLost, type VariantScores } from '../tasks/scores.js';
-import { applyRecipe } from './apply-recipe.js';
+import { type AppliedRecipe, applyRecipe } from './apply-recipe.js';
 import { prepareSource, type SourceOptions } from './prepare-source.js';
 import { type CalibrationKind, calibrate } from './quantize/calibrate.js';
 import { type Recipe, variantFileName } from './recipe.js';
@@ -41,6 +41,9 @@ export interface CompressOptions extends SourceOptions {
    * fill-mask, BLEU points for translation.
    */
   readonly maxAccuracyDrop?: number;
+  /** Magnitude pruning's selection: initializer-name globs (include replaces the blocks-only default). */
+  readonly pruneInclude?: readonly string[];
+  readonly pruneExclude?: readonly string[];
   /** How static-int8 turns calibration activations into ranges (default minmax). */
   readonly calibration?: CalibrationKind;
   readonly device?: Device;
@@ -58,6 +61,8 @@ export interface VariantReport {
   readonly parameters: number;
   /** Sparsity of the magnitude-pruned weight tensors (0 without a prune step). */
   readonly sparsity: number;
+  /** … per group of tensors: attention and ffn projections (and embedding / head / other when included). */
+  readonly sparsityByGroup?: AppliedRecipe['sparsityByGroup'];
   readonly applied: number;
   readonly declined: readonly string[];
   readonly drift: Drift;
@@ -118,13 +123,18 @@ async function compressVariant(recipe: Recipe, ctx: VariantContext): Promise<Var
   let latency: Latency | undefined;
   let parameters = 0;
   let sparsity = 0;
+  let sparsityByGroup: AppliedRecipe['sparsityByGroup'];
   for (const [i, file] of ctx.baseFiles.entries()) {
     const ranges = recipe.steps.some((s) => s.name === 'static-int8')
       ? await calibrate(ctx.baseModels[i]!, [ctx.feeds[i]!], {
           method: { kind: ctx.options.calibration ?? 'minmax' },
         })
       : undefined;
-    const result = applyRecipe(ctx.baseModels[i]!, recipe, ranges === undefined ? {} : { ranges });
+    const result = applyRecipe(ctx.baseModels[i]!, recipe, {
+      ...(ranges !== undefined && { ranges }),
+      ...(ctx.options.pruneInclude !== undefined && { pruneInclude: ctx.options.pruneInclude }),
+      ...(ctx.options.pruneExclude !== undefined && { pruneExclude: ctx.options.pruneExclude }),
+    });
     applied += result.changes.filter((c) => c.kind === 'applied').length;
     declined.push(
       ...result.changes.filter((c) => c.kind === 'declined').map((c) => `${c.pass} ${c.target}: ${c.detail}`),
@@ -134,6 +144,7 @@ async function compressVariant(recipe: Recipe, ctx: VariantContext): Promise<Var
     files.push(name);
     parameters += modelStats(result.model).parameters;
     sparsity = Math.max(sparsity, result.sparsity ?? 0);
+    if (result.sparsityByGroup !== undefined) sparsityByGroup = result.sparsityByGroup;
     const session = await createSession(join(ctx.out, name), { ...ctx.sessionOptions, source: name });
     try {
       drift.add(ctx.baseOutputs[i]!, await outputsOf(session, ctx.feeds[i]!));
@@ -155,6 +166,7 @@ async function compressVariant(recipe: Recipe, ctx: VariantContext): Promise<Var
     bytes: files.reduce((s, f) => s + statSync(join(ctx.out, f)).size, 0),
     parameters,
     sparsity,
+    ...(sparsityByGroup !== undefined && { sparsityByGroup }),
     applied,
     declined,
     drift: drift.result(),

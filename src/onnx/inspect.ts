@@ -2,6 +2,7 @@
 import { dataTypeName, numel } from './dtype.js';
 import type { Model, TypeInfo, ValueInfo } from './ir.js';
 import { tensorByteLength } from './tensor.js';
+import { embeddingFacts, type TiedCopy } from './tied-weights.js';
 import { walkGraphs } from './traverse.js';
 
 export interface ValueSummary {
@@ -20,8 +21,10 @@ export interface ModelSummary {
   readonly subgraphs: number;
   /** "domain::OpType" (plain OpType for the default domain) → count, all graphs included. */
   readonly ops: Readonly<Record<string, number>>;
-  /** Elements in all initializers (dense) and non-zeros of sparse initializers. */
+  /** Elements in all initializers (dense) and non-zeros of sparse initializers, tied copies counted once. */
   readonly parameters: number;
+  /** Initializers that repeat an embedding table (a constant-folded tied LM head), not counted again. */
+  readonly tiedCopies: readonly (TiedCopy & { readonly elements: number })[];
   readonly byType: Readonly<
     Record<string, { readonly tensors: number; readonly elements: number; readonly bytes: number }>
   >;
@@ -90,6 +93,11 @@ export function summarize(model: Model): ModelSummary {
       );
     }
   });
+  const tiedCopies = embeddingFacts(model.graph).copies.map((c) => ({
+    ...c,
+    elements: numel(model.graph.initializers.get(c.copy)?.dims ?? [0]),
+  }));
+  parameters -= tiedCopies.reduce((sum, c) => sum + c.elements, 0);
   const sortedOps = Object.fromEntries(
     Object.entries(ops).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
   );
@@ -103,6 +111,7 @@ export function summarize(model: Model): ModelSummary {
     subgraphs: graphs - 1,
     ops: sortedOps,
     parameters,
+    tiedCopies,
     byType,
     metadata: Object.fromEntries(model.metadata ?? []),
   };

@@ -46,6 +46,7 @@ describe('tlc CLI', () => {
       outputs: { name: string; shape: unknown[] }[];
       ops: Record<string, number>;
       parameters: number;
+      tiedCopies: unknown[];
       byType: Record<string, { tensors: number; elements: number; bytes: number }>;
     };
     const model = loadModel(FIXTURE);
@@ -61,7 +62,11 @@ describe('tlc CLI', () => {
       (s, t) => s + t.dims.reduce((a, b) => a * b, 1),
       0,
     );
-    assert.equal(summary.parameters, elements);
+    // The transposed copy of the tied embedding that the exporter folded into the head is counted once.
+    assert.equal(summary.parameters, elements - 1000 * 64);
+    assert.deepEqual(summary.tiedCopies, [
+      { copy: 'onnx::MatMul_342', of: 'tok.weight', transposed: true, elements: 64000 },
+    ]);
     assert.equal(summary.byType.float?.bytes, elements * 4);
   });
 
@@ -70,6 +75,7 @@ describe('tlc CLI', () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /input\s+input_ids\s+int64\s+\[batch, sequence\]/);
     assert.match(r.stdout, /parameters/);
+    assert.match(r.stdout, /onnx::MatMul_342: 64,000 values that repeat tok\.weight transposed/);
   });
 
   it('convert --external-data --cleanup writes a model ONNX Runtime runs with the same outputs', async () => {

@@ -24,6 +24,8 @@ export interface CompressFlags {
   json?: boolean;
   config?: string;
   tokenizer?: string;
+  pruneInclude?: string[];
+  pruneExclude?: string[];
 }
 
 export function addCompressOptions(command: Command, recipes: 'many' | 'one'): Command {
@@ -97,6 +99,8 @@ export async function runCompress(
     sequence: positive(flags.sequence, '--sequence'),
     force: flags.force ?? false,
     ...(flags.config !== undefined && { config: flags.config }),
+    ...(flags.pruneInclude !== undefined && { pruneInclude: flags.pruneInclude }),
+    ...(flags.pruneExclude !== undefined && { pruneExclude: flags.pruneExclude }),
     ...(flags.tokenizer !== undefined && { tokenizer: flags.tokenizer }),
     log,
   });

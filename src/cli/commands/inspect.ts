@@ -24,6 +24,10 @@ export function renderSummary(path: string, s: ModelSummary): string {
     table(['', 'name', 'type', 'shape'], [...io('input', s.inputs), ...io('output', s.outputs)]),
     '',
     `${formatCount(s.nodes)} nodes${s.subgraphs > 0 ? ` (${s.subgraphs} subgraphs)` : ''}, ${formatCount(s.parameters)} parameters`,
+    ...s.tiedCopies.map(
+      (c) =>
+        `  (${c.copy}: ${formatCount(c.elements)} values that repeat ${c.of}${c.transposed ? ' transposed' : ''} — a tied LM head, counted once)`,
+    ),
     '',
     table(
       ['op', 'count'],

@@ -3,10 +3,14 @@
  * weights of all Transformer projections to one global sparsity). A pure pass: pruned tensors are new
  * tensors with the smallest |w| set to zero, everything else is shared with the input graph.
  *
- * Which tensors: 2-D floating-point initializers read as the B input of MatMul or Gemm (the attention and
- * feed-forward projections); embedding tables (initializers read as Gather data, including tied output
- * projections) only with `includeEmbeddings`; then the include/exclude name patterns. Initializers in If/Loop
- * subgraphs are pruned with the rest, and so are outer-scope initializers that subgraphs read.
+ * Which tensors (weight-groups.ts names the groups): by default the projections of the Transformer blocks
+ * that structured pruning recognises (attention Q/K/V/output, FFN up/down) — never embedding tables, their
+ * tied copies (a PyTorch export's constant-folded LM head) or other projections onto the vocabulary, whose
+ * larger magnitudes would otherwise take the global threshold's share from the blocks. A graph with no
+ * recognised block falls back to every MatMul/Gemm weight but those. `include` patterns replace the default
+ * (any 2-D float weight they name, embeddings with `includeEmbeddings`); `exclude` patterns always apply.
+ * Initializers in If/Loop subgraphs are pruned with the rest, and so are outer-scope initializers that
+ * subgraphs read.
  *
  * Zeros alone make nothing faster or smaller in ONNX Runtime (no CPU kernel exploits unstructured sparsity,
  * see docs/design.md); `encodeSparseWeights` makes the file shrink, `structuredPrune` makes kernels faster.
@@ -20,6 +24,7 @@ import { mapGraphTree, walkGraphTree } from '../../onnx/traverse.js';
 import { type InitializerUse, initializerKey, initializerUses, qualified } from './initializer-uses.js';
 import { type NameFilter, nameFilter } from './patterns.js';
 import { magnitudeMasks, type PruneScope } from './threshold.js';
+import { type WeightGroup, weightGroups } from './weight-groups.js';
 
 const PASS = 'magnitude-prune';
 
@@ -39,6 +44,7 @@ export interface PrunedTensor {
   /** The graph level holding the initializer ('main', or a subgraph path). */
   readonly graph: string;
   readonly role: WeightRole;
+  readonly group: WeightGroup;
   readonly dims: readonly number[];
   readonly elements: number;
   /** Zero elements after pruning (those that were zero before included). */
@@ -53,6 +59,10 @@ export interface MagnitudePruneReport {
   readonly zeros: number;
   /** Sparsity over all selected tensors. */
   readonly sparsity: number;
+  /** Sparsity per group of the pruned tensors (attention, ffn, …), for the report. */
+  readonly groups: Readonly<
+    Partial<Record<WeightGroup, { elements: number; zeros: number; sparsity: number }>>
+  >;
   readonly tensors: readonly PrunedTensor[];
 }
 
@@ -82,7 +92,14 @@ interface Candidate {
   readonly path: string;
   readonly tensor: Tensor;
   readonly role: WeightRole;
+  readonly group: WeightGroup;
 }
+
+const GROUP_REASONS: Readonly<Partial<Record<WeightGroup, string>>> = {
+  embedding: 'embedding table or a tied copy of one; name it with --prune-include to prune it',
+  head: 'projection onto the vocabulary (LM head); name it with --prune-include to prune it',
+  other: 'not in a recognised Transformer block; name it with --prune-include to prune it',
+};
 
 /** The tensors a magnitude pruning pass works on, and the declines for the ones it leaves alone. */
 export function selectPrunableWeights(
@@ -93,16 +110,26 @@ export function selectPrunableWeights(
 ): Candidate[] {
   const { uses, asOutput } = initializerUses(graph);
   const filter = nameFilter(options);
+  const groups = weightGroups(graph);
+  const explicit = (options.include?.length ?? 0) > 0;
+  // Without include patterns: the blocks' projections, or (no block recognised) all but embeddings and heads.
+  const inScope = (group: WeightGroup) =>
+    groups.blocksFound ? group === 'attention' || group === 'ffn' : group === 'other';
   const candidates: Candidate[] = [];
   walkGraphTree(graph, (level, path) => {
     for (const [name, tensor] of level.initializers) {
       const key = initializerKey(path, name);
       const role = weightRole(uses.get(key) ?? []);
       if (role === undefined) continue;
+      const group = groups.of(key);
       const target = qualified(path, name);
       const refuse = (why: string) => changes.push(declined(pass, target, why));
       if (role === 'embedding' && !options.includeEmbeddings) {
         refuse('embedding table (read by Gather); set includeEmbeddings to prune it');
+        continue;
+      }
+      if (!explicit && !inScope(group) && !(role === 'embedding' && options.includeEmbeddings)) {
+        refuse(GROUP_REASONS[group] ?? 'outside the default scope');
         continue;
       }
       if (!FLOAT_TYPES.has(tensor.dataType)) {
@@ -124,7 +151,7 @@ export function selectPrunableWeights(
         refuse(filtered);
         continue;
       }
-      candidates.push({ path, tensor, role });
+      candidates.push({ path, tensor, role, group });
     }
   });
   return candidates;
@@ -142,6 +169,18 @@ function changedAny(before: Tensor['data'], after: Tensor['data']): boolean {
   const b = after as ArrayLike<number>;
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return true;
   return false;
+}
+
+function groupSparsity(tensors: readonly PrunedTensor[]): MagnitudePruneReport['groups'] {
+  const out: Partial<Record<WeightGroup, { elements: number; zeros: number; sparsity: number }>> = {};
+  for (const t of tensors) {
+    const g = out[t.group] ?? { elements: 0, zeros: 0, sparsity: 0 };
+    out[t.group] = g;
+    g.elements += t.elements;
+    g.zeros += t.zeros;
+    g.sparsity = g.zeros / g.elements;
+  }
+  return out;
 }
 
 export function validateSparsity(sparsity: number, what = 'sparsity'): void {
@@ -177,6 +216,7 @@ export function magnitudePrune(graph: Graph, options: MagnitudePruneOptions): Ma
       name: c.tensor.name,
       graph: c.path,
       role: c.role,
+      group: c.group,
       dims: c.tensor.dims,
       elements,
       zeros,
@@ -215,6 +255,7 @@ export function magnitudePrune(graph: Graph, options: MagnitudePruneOptions): Ma
       elements: totalElements,
       zeros: totalZeros,
       sparsity: totalElements === 0 ? 0 : totalZeros / totalElements,
+      groups: groupSparsity(tensors),
       tensors,
     },
   };
