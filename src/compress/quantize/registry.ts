@@ -5,8 +5,24 @@
 import { gatherInt8 } from './operators/gather.js';
 import { gemmDynamicInt8, gemmNBits, gemmStaticQdq } from './operators/gemm.js';
 import { matmulDynamicInt8, matmulNBits, matmulStaticQdq } from './operators/matmul.js';
-import type { HandlerTable } from './rewrite.js';
-import type { DynamicInt8Settings, NBitsSettings, StaticQdqSettings } from './settings.js';
+import type { Handler, HandlerTable } from './rewrite.js';
+import {
+  type DynamicInt8Settings,
+  type NBitsSettings,
+  resolveDynamicInt8,
+  type StaticQdqSettings,
+} from './settings.js';
+
+/**
+ * Embedding tables in every integer recipe: int8 rows with one scale each, as dynamic int8 stores them (the
+ * measured default layout). Without this, q4 and static-int8 files kept float tables and a 4-bit file was
+ * larger than an 8-bit one.
+ */
+const EMBEDDING_INT8 = resolveDynamicInt8({});
+const gatherAsInt8 =
+  <S>(): Handler<S> =>
+  (node, ctx) =>
+    gatherInt8(node, ctx, EMBEDDING_INT8);
 
 export const DYNAMIC_INT8_HANDLERS: HandlerTable<DynamicInt8Settings> = {
   MatMul: matmulDynamicInt8,
@@ -17,11 +33,13 @@ export const DYNAMIC_INT8_HANDLERS: HandlerTable<DynamicInt8Settings> = {
 export const STATIC_QDQ_HANDLERS: HandlerTable<StaticQdqSettings> = {
   MatMul: matmulStaticQdq,
   Gemm: gemmStaticQdq,
+  Gather: gatherAsInt8<StaticQdqSettings>(),
 };
 
 export const WEIGHT_NBITS_HANDLERS: HandlerTable<NBitsSettings> = {
   MatMul: matmulNBits,
   Gemm: gemmNBits,
+  Gather: gatherAsInt8<NBitsSettings>(),
 };
 
 /**

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   dequantizeNBits,
+  dynamicInt8,
   packBits,
   quantizeModel,
   quantizeNBits,
@@ -15,7 +16,15 @@ import {
   weightOnlyNBits,
 } from '../../../src/compress/quantize/index.js';
 import { TlcError } from '../../../src/errors/index.js';
-import { attr, DataType, float32Tensor, GraphBuilder, getInt, type Model } from '../../../src/onnx/index.js';
+import {
+  attr,
+  DataType,
+  encodeModel,
+  float32Tensor,
+  GraphBuilder,
+  getInt,
+  type Model,
+} from '../../../src/onnx/index.js';
 import { ortTensor } from '../../../src/ort/session.js';
 import { Rng } from '../../../src/util/rng.js';
 import { runModel } from '../../helpers/ort.js';
@@ -189,6 +198,14 @@ describe('weightOnlyNBits: Gemm, declines and options', () => {
 });
 
 describe('weightOnlyNBits: PyTorch fixtures', () => {
+  it('q4 files are smaller than int8 files (embeddings quantized in both)', () => {
+    const model = loadFixture('bert');
+    const bytes = (m: Model) => encodeModel(m).byteLength;
+    const q4 = quantizeModel(model, weightOnlyNBits, { bits: 4 }).model;
+    const int8 = quantizeModel(model, dynamicInt8, {}).model;
+    assert.ok(bytes(q4) < 0.8 * bytes(int8), `q4 ${bytes(q4)} B, int8 ${bytes(int8)} B`);
+  });
+
   for (const name of ['bert', 'gpt'] as const) {
     it(`${name}: 14 MatMulNBits; 8-bit keeps cosine ≥ 0.9999, 4-bit ≥ 0.98`, async () => {
       const model = loadFixture(name);
@@ -201,6 +218,14 @@ describe('weightOnlyNBits: PyTorch fixtures', () => {
         const { model: q } = quantizeModel(model, weightOnlyNBits, { bits, accuracyLevel: 0 });
         assert.equal(opCounts(q.graph)[NBITS], 14);
         assert.equal(opCounts(q.graph).MatMul, 4, 'the attention MatMuls stay');
+        // The token and position tables become int8 rows, as in dynamic int8: no float table is left.
+        const floatTables = [...q.graph.initializers.values()].filter(
+          (t) => t.dataType === DataType.FLOAT && t.dims.length === 2 && t.dims[1]! > 1,
+        );
+        assert.deepEqual(
+          floatTables.map((t) => t.name),
+          [],
+        );
         const agreement = logitAgreement(expected, floatData(await runModel(q, feeds), 'logits'), 1000);
         assert.ok(agreement.cosine >= floor, `${bits}-bit cosine ${agreement.cosine}`);
       }
