@@ -19,7 +19,6 @@ import {
   type OrtTensor,
   runSession,
 } from '../ort/session.js';
-import { type Latency, measureLatency } from '../ort/timing.js';
 import { taskSpec } from '../tasks/index.js';
 import { type HeadlineMetric, pointsLost, type VariantScores } from '../tasks/scores.js';
 import { type AppliedRecipe, applyRecipe } from './apply-recipe.js';
@@ -27,6 +26,7 @@ import { prepareSource, type SourceOptions } from './prepare-source.js';
 import { type CalibrationKind, calibrate } from './quantize/calibrate.js';
 import { type Recipe, variantFileName } from './recipe.js';
 import { type Drift, DriftAccumulator } from './validate/drift.js';
+import { measureVariantLatency, type VariantLatency } from './validate/latency.js';
 import { sampleFeeds } from './validate/sample-inputs.js';
 import { modelStats } from './validate/stats.js';
 
@@ -44,6 +44,12 @@ export interface CompressOptions extends SourceOptions {
   /** Magnitude pruning's selection: initializer-name globs (include replaces the blocks-only default). */
   readonly pruneInclude?: readonly string[];
   readonly pruneExclude?: readonly string[];
+  /** Time the variants (default true): interleaved with fp32 in rounds, after all are built. */
+  readonly latency?: boolean;
+  /** The inputs they are timed on (default: --batch × --sequence). */
+  readonly latencyShape?: { readonly batch: number; readonly sequence: number };
+  /** Seconds of timed rounds at most, after the first five (default 10). */
+  readonly latencySeconds?: number;
   /** How static-int8 turns calibration activations into ranges (default minmax). */
   readonly calibration?: CalibrationKind;
   readonly device?: Device;
@@ -66,7 +72,8 @@ export interface VariantReport {
   readonly applied: number;
   readonly declined: readonly string[];
   readonly drift: Drift;
-  readonly latency: Latency;
+  /** Timed interleaved with fp32 at the end (absent with `latency: false`). */
+  readonly latency?: VariantLatency;
   /** Fill-mask with --eval-data: MLM accuracy, 0–1. */
   readonly accuracy?: number;
   /** Fill-mask with --eval-data: perplexity of the masked tokens. */
@@ -120,7 +127,6 @@ async function compressVariant(recipe: Recipe, ctx: VariantContext): Promise<Var
   let applied = 0;
   const declined: string[] = [];
   const drift = new DriftAccumulator();
-  let latency: Latency | undefined;
   let parameters = 0;
   let sparsity = 0;
   let sparsityByGroup: AppliedRecipe['sparsityByGroup'];
@@ -148,7 +154,6 @@ async function compressVariant(recipe: Recipe, ctx: VariantContext): Promise<Var
     const session = await createSession(join(ctx.out, name), { ...ctx.sessionOptions, source: name });
     try {
       drift.add(ctx.baseOutputs[i]!, await outputsOf(session, ctx.feeds[i]!));
-      if (i === 0) latency = await measureLatency(session, ctx.feeds[i]!);
     } finally {
       await session.release();
     }
@@ -170,7 +175,6 @@ async function compressVariant(recipe: Recipe, ctx: VariantContext): Promise<Var
     applied,
     declined,
     drift: drift.result(),
-    latency: latency!,
     ...scores,
     kept,
     ...(!kept && {
@@ -179,7 +183,7 @@ async function compressVariant(recipe: Recipe, ctx: VariantContext): Promise<Var
   };
   if (!kept) for (const f of files) rmSync(join(ctx.out, f), { force: true });
   ctx.log(
-    `${recipe.text}: ${(report.bytes / 2 ** 20).toFixed(1)} MiB, cosine ${report.drift.meanCosine.toFixed(5)}, top-1 ${report.drift.top1Agreement.toFixed(3)}, p50 ${report.latency.p50.toFixed(1)} ms${kept ? '' : ` — dropped: ${report.reason}`}`,
+    `${recipe.text}: ${(report.bytes / 2 ** 20).toFixed(1)} MiB, cosine ${report.drift.meanCosine.toFixed(5)}, top-1 ${report.drift.top1Agreement.toFixed(3)}${kept ? '' : ` — dropped: ${report.reason}`}`,
   );
   return report;
 }
@@ -228,7 +232,6 @@ export async function compress(
     }),
   );
   const baseOutputs = await Promise.all(baseSessions.map((s, i) => outputsOf(s, feeds[i]!)));
-  const baseLatency = await measureLatency(baseSessions[0]!, feeds[0]!);
   const evalFile = options.evalData;
   const evalLength = Math.min(sequence, tlc.architecture.maxLength || sequence);
   const score = async (files: readonly string[]): Promise<VariantScores> =>
@@ -251,7 +254,6 @@ export async function compress(
     applied: 0,
     declined: [],
     drift: { maxAbs: 0, meanCosine: 1, top1Agreement: 1, top1InTop5: 1, positions: 0 },
-    latency: baseLatency,
     ...baseScores,
     kept: true,
   });
@@ -271,7 +273,25 @@ export async function compress(
     log,
   };
   for (const recipe of options.recipes) reports.push(await compressVariant(recipe, variantContext));
-  return writeReports(out, tlc, reports, { batch, sequence, threads, device, notServed });
+  const shape = options.latencyShape ?? { batch, sequence };
+  const timed =
+    options.latency === false
+      ? reports
+      : await measureVariantLatency(out, reports, {
+          ...sessionOptions,
+          feedsFor: (session) =>
+            sampleFeeds(session, {
+              batch: shape.batch,
+              sequence: spec
+                ? spec.scoring.sampleLength(tlc.architecture.maxLength || 0, shape.sequence)
+                : Math.min(shape.sequence, tlc.architecture.maxLength || shape.sequence),
+              vocabSize,
+              firstId: 5,
+            }),
+          ...(options.latencySeconds !== undefined && { seconds: options.latencySeconds }),
+          log,
+        });
+  return writeReports(out, tlc, timed, { ...shape, threads, device, notServed });
 }
 
 /** report.json (every variant) and tlc.json (the kept ones, with their scores and latency), atomically. */
@@ -299,7 +319,16 @@ function writeReports(
       recipe: r.recipe === 'fp32' ? [] : r.recipe.split('+'),
       bytes: r.bytes,
       ...metricsOf(r),
-      latency: { p50_ms: r.latency.p50, p95_ms: r.latency.p95, batch, sequence, threads },
+      ...(r.latency && {
+        latency: {
+          p50_ms: r.latency.p50,
+          p95_ms: r.latency.p95,
+          speedup: r.latency.speedup.median,
+          batch,
+          sequence,
+          threads,
+        },
+      }),
     }));
   writeJsonAtomically(join(out, 'report.json'), report);
   writeJsonAtomically(join(out, 'tlc.json'), { ...tlc, variants });

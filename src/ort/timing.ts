@@ -88,3 +88,70 @@ export async function measureLatency(
   const s = summarise(times, 1);
   return { p50: s.p50_ms, p95: s.p95_ms, mean: s.mean_ms, runs: s.runs };
 }
+
+/** One contestant of an interleaved measurement. */
+export interface Contestant {
+  readonly name: string;
+  readonly run: () => Promise<void>;
+}
+
+export interface InterleavedOptions {
+  /** Untimed runs of each contestant first (default 2). */
+  readonly warmup?: number;
+  /** Rounds at least (default 5) … */
+  readonly minRounds?: number;
+  /** … and at most (default 30) … */
+  readonly maxRounds?: number;
+  /** … stopping once this many seconds of rounds have passed after minRounds (default 10). */
+  readonly seconds?: number;
+}
+
+/** A contestant's run times and its speed against the reference (the first contestant), round by round. */
+export interface InterleavedResult {
+  readonly name: string;
+  readonly times: readonly number[];
+  readonly latency: Latency;
+  /** Median over rounds of reference time / this time, with the quartiles of those per-round ratios. */
+  readonly speedup: { readonly median: number; readonly q25: number; readonly q75: number };
+}
+
+/**
+ * Times several sessions on equal footing: every round runs each contestant once, in an order that rotates
+ * from round to round, so that a noisy neighbour or a CPU frequency change hits all of them alike; the
+ * speed-up of each is the median of its per-round ratios to the first contestant (a ratio measured within
+ * one round, as in the benchmarks), not a ratio of medians taken minutes apart.
+ */
+export async function timeInterleaved(
+  contestants: readonly Contestant[],
+  o: InterleavedOptions = {},
+): Promise<InterleavedResult[]> {
+  for (const c of contestants) for (let i = 0; i < (o.warmup ?? 2); i++) await c.run();
+  const times = contestants.map((): number[] => []);
+  const minRounds = o.minRounds ?? 5;
+  const maxRounds = Math.max(minRounds, o.maxRounds ?? 30);
+  const deadline = performance.now() + (o.seconds ?? 10) * 1000;
+  for (let round = 0; round < maxRounds && (round < minRounds || performance.now() < deadline); round++) {
+    for (let k = 0; k < contestants.length; k++) {
+      const i = (round + k) % contestants.length;
+      const t0 = performance.now();
+      await contestants[i]!.run();
+      times[i]!.push(performance.now() - t0);
+    }
+  }
+  const reference = times[0]!;
+  return contestants.map((c, i) => {
+    const own = times[i]!;
+    const ratios = own.map((t, r) => reference[r]! / t).sort((a, b) => a - b);
+    const s = summarise(own, 1);
+    return {
+      name: c.name,
+      times: own,
+      latency: { p50: s.p50_ms, p95: s.p95_ms, mean: s.mean_ms, runs: s.runs },
+      speedup: {
+        median: percentile(ratios, 50),
+        q25: percentile(ratios, 25),
+        q75: percentile(ratios, 75),
+      },
+    };
+  });
+}

@@ -23,7 +23,7 @@ import {
 
 const root = mkdtempSync(join(tmpdir(), 'tlc-foreign-compress-'));
 after(() => rmSync(root, { recursive: true, force: true }));
-const options = { recipes: [parseRecipe('int8')], threads: 1, batch: 2, sequence: 16 };
+const options = { recipes: [parseRecipe('int8')], threads: 1, batch: 2, sequence: 16, latencySeconds: 0 };
 
 describe('compressing foreign models', () => {
   it("accepts Optimum's layout with model.onnx at the root, config.json read", async () => {
@@ -40,6 +40,11 @@ describe('compressing foreign models', () => {
       ['fp32', 'int8'],
     );
     assert.ok(report.variants[1]!.drift.meanCosine > 0.99);
+    // Timed interleaved with fp32 at the end: the reference's ratio is one, the variant's has its spread.
+    const [fp32, int8] = report.variants;
+    assert.deepEqual(fp32!.latency!.speedup, { median: 1, q25: 1, q75: 1 });
+    assert.equal(int8!.latency!.runs, fp32!.latency!.runs);
+    assert.ok(int8!.latency!.speedup.q25 <= int8!.latency!.speedup.q75);
     const tlc = modelFolderTlc(out);
     assert.equal(tlc.architecture.maxLength, 128);
     assert.equal(tlc.parameters.total, TORCH_BERT_PARAMETERS);
@@ -52,8 +57,9 @@ describe('compressing foreign models', () => {
     writeFileSync(join(side, 'config.json'), JSON.stringify(BERT_CONFIG));
     writeBertTokenizer(side);
     const out = join(root, 'bare-out');
-    await compress(TORCH_BERT, out, {
+    const report = await compress(TORCH_BERT, out, {
       ...options,
+      latency: false,
       config: join(side, 'config.json'),
       tokenizer: join(side, 'tokenizer.json'),
     });
@@ -62,6 +68,8 @@ describe('compressing foreign models', () => {
     const tlc = JSON.parse(readFileSync(join(out, 'tlc.json'), 'utf8'));
     assert.equal(tlc.task, 'fill-mask');
     assert.equal(tlc.architecture.family, 'bert');
+    assert.ok(report.variants.every((v) => v.latency === undefined));
+    assert.ok(tlc.variants.every((v: { latency?: unknown }) => v.latency === undefined));
   });
 
   it('compresses a causal LM but reports it as not served', async () => {

@@ -26,6 +26,17 @@ export interface CompressFlags {
   tokenizer?: string;
   pruneInclude?: string[];
   pruneExclude?: string[];
+  latency: boolean;
+  latencyShape?: string;
+  latencySeconds?: string;
+}
+
+/** `--latency-shape 8x128` → batch and sequence length. */
+function latencyShape(text: string): { batch: number; sequence: number } {
+  const m = /^(\d+)\s*[x×]\s*(\d+)$/.exec(text.trim());
+  if (m === null || Number(m[1]) < 1 || Number(m[2]) < 2)
+    throw new TlcError('CLI_USAGE', `--latency-shape takes BATCHxLENGTH such as 8x128, got "${text}"`);
+  return { batch: Number(m[1]), sequence: Number(m[2]) };
 }
 
 export function addCompressOptions(command: Command, recipes: 'many' | 'one'): Command {
@@ -66,6 +77,12 @@ export function addCompressOptions(command: Command, recipes: 'many' | 'one'): C
       '--tokenizer <tokenizer.json>',
       'a bare .onnx source: its tokenizer.json (tokenizer_config.json beside it is taken too)',
     )
+    .option(
+      '--latency-shape <BxT>',
+      'time the variants on inputs of this batch × length (default: --batch × --sequence)',
+    )
+    .option('--latency-seconds <s>', 'seconds of interleaved timing rounds after the first five (default 10)')
+    .option('--no-latency', 'skip timing (sizes, drift and scores only)')
     .option('--force', 'replace --out if it exists')
     .option('--json', 'print the report as JSON');
 }
@@ -100,6 +117,11 @@ export async function runCompress(
     force: flags.force ?? false,
     ...(flags.config !== undefined && { config: flags.config }),
     ...(flags.pruneInclude !== undefined && { pruneInclude: flags.pruneInclude }),
+    latency: flags.latency,
+    ...(flags.latencyShape !== undefined && { latencyShape: latencyShape(flags.latencyShape) }),
+    ...(flags.latencySeconds !== undefined && {
+      latencySeconds: numberFlag(flags.latencySeconds, '--latency-seconds', { min: 0 }),
+    }),
     ...(flags.pruneExclude !== undefined && { pruneExclude: flags.pruneExclude }),
     ...(flags.tokenizer !== undefined && { tokenizer: flags.tokenizer }),
     log,
@@ -125,9 +147,13 @@ export function renderReport(report: CompressReport): string {
     v.drift.meanCosine.toFixed(5),
     v.drift.top1Agreement.toFixed(3),
     ...score(v),
-    v.latency.p50.toFixed(1),
-    v.latency.p95.toFixed(1),
-    `${(base.latency.p50 / v.latency.p50).toFixed(2)}×`,
+    v.latency?.p50.toFixed(1) ?? '',
+    v.latency?.p95.toFixed(1) ?? '',
+    v.latency === undefined || v === base
+      ? v.latency === undefined
+        ? ''
+        : '1.00×'
+      : `${v.latency.speedup.median.toFixed(2)}× (${v.latency.speedup.q25.toFixed(2)}–${v.latency.speedup.q75.toFixed(2)})`,
     v.kept ? 'kept' : `dropped (${v.reason})`,
   ]);
   const header = [
