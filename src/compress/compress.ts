@@ -21,6 +21,7 @@ import {
 } from '../ort/session.js';
 import { taskSpec } from '../tasks/index.js';
 import { type HeadlineMetric, pointsLost, type VariantScores } from '../tasks/scores.js';
+import type { TaskSpec } from '../tasks/spec.js';
 import { type AppliedRecipe, applyRecipe } from './apply-recipe.js';
 import { prepareSource, type SourceOptions } from './prepare-source.js';
 import { type CalibrationKind, calibrate } from './quantize/calibrate.js';
@@ -201,6 +202,41 @@ function taskOf(tlc: TlcModelJson, source: string, options: CompressOptions, log
   return { spec: undefined, notServed };
 }
 
+/** Sample inputs of batch × length for a graph of the model, the length as its task samples it. */
+function sampler(tlc: TlcModelJson, spec: TaskSpec | undefined) {
+  const vocabSize = tlc.architecture.vocabSize || 1000;
+  const max = tlc.architecture.maxLength || 0;
+  return (session: OrtSession, batch: number, sequence: number): OrtFeeds =>
+    sampleFeeds(session, {
+      batch,
+      sequence: spec ? spec.scoring.sampleLength(max, sequence) : Math.min(sequence, max || sequence),
+      vocabSize,
+      firstId: 5,
+    });
+}
+
+/** The fp32 model's row of the report: the reference every variant is compared with. */
+function baselineReport(
+  out: string,
+  files: readonly string[],
+  models: readonly Model[],
+  scores: VariantScores,
+): VariantReport {
+  return {
+    name: 'fp32',
+    recipe: 'fp32',
+    files,
+    bytes: files.reduce((s, f) => s + statSync(join(out, f)).size, 0),
+    parameters: models.reduce((s, m) => s + modelStats(m).parameters, 0),
+    sparsity: 0,
+    applied: 0,
+    declined: [],
+    drift: { maxAbs: 0, meanCosine: 1, top1Agreement: 1, top1InTop5: 1, positions: 0 },
+    ...scores,
+    kept: true,
+  };
+}
+
 export async function compress(
   source: string,
   out: string,
@@ -214,23 +250,14 @@ export async function compress(
   const tlc = await prepareSource(source, out, options);
   const { spec, notServed } = taskOf(tlc, source, options, log);
   const base = tlc.variants.find((v) => v.recipe.length === 0) ?? tlc.variants[0]!;
-  const vocabSize = tlc.architecture.vocabSize || 1000;
+  const sample = sampler(tlc, spec);
   const sessionOptions = { threads, device };
   const reports: VariantReport[] = [];
   // The fp32 baseline: its sessions, sample feeds, latency and (with eval data) accuracy.
   const baseSessions = await Promise.all(
     base.files.map((f) => createSession(join(out, f), { ...sessionOptions, source: f })),
   );
-  const feeds = baseSessions.map((s) =>
-    sampleFeeds(s, {
-      batch,
-      sequence: spec
-        ? spec.scoring.sampleLength(tlc.architecture.maxLength || 0, sequence)
-        : Math.min(sequence, tlc.architecture.maxLength || sequence),
-      vocabSize,
-      firstId: 5,
-    }),
-  );
+  const feeds = baseSessions.map((s) => sample(s, batch, sequence));
   const baseOutputs = await Promise.all(baseSessions.map((s, i) => outputsOf(s, feeds[i]!)));
   const evalFile = options.evalData;
   const evalLength = Math.min(sequence, tlc.architecture.maxLength || sequence);
@@ -244,19 +271,7 @@ export async function compress(
       : {};
   const baseScores = await score(base.files);
   const baseModels = base.files.map((f) => loadModel(join(out, f)));
-  reports.push({
-    name: 'fp32',
-    recipe: 'fp32',
-    files: base.files,
-    bytes: base.files.reduce((s, f) => s + statSync(join(out, f)).size, 0),
-    parameters: baseModels.reduce((s, m) => s + modelStats(m).parameters, 0),
-    sparsity: 0,
-    applied: 0,
-    declined: [],
-    drift: { maxAbs: 0, meanCosine: 1, top1Agreement: 1, top1InTop5: 1, positions: 0 },
-    ...baseScores,
-    kept: true,
-  });
+  reports.push(baselineReport(out, base.files, baseModels, baseScores));
   for (const s of baseSessions) await s.release();
 
   const variantContext: VariantContext = {
@@ -279,15 +294,7 @@ export async function compress(
       ? reports
       : await measureVariantLatency(out, reports, {
           ...sessionOptions,
-          feedsFor: (session) =>
-            sampleFeeds(session, {
-              batch: shape.batch,
-              sequence: spec
-                ? spec.scoring.sampleLength(tlc.architecture.maxLength || 0, shape.sequence)
-                : Math.min(shape.sequence, tlc.architecture.maxLength || shape.sequence),
-              vocabSize,
-              firstId: 5,
-            }),
+          feedsFor: (session) => sample(session, shape.batch, shape.sequence),
           ...(options.latencySeconds !== undefined && { seconds: options.latencySeconds }),
           log,
         });

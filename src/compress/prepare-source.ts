@@ -2,7 +2,7 @@
  * The first step of export-and-compress: the source, whatever it is, made into an fp32 model folder at --out.
  */
 import { cpSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { TlcError } from '../errors/index.js';
 import { exportRun } from '../export/export-run.js';
 import { readForeignModel } from '../model-folder/foreign.js';
@@ -49,6 +49,9 @@ export async function prepareSource(
     throw new TlcError('EXPORT_FAILED', `${out} already exists; choose another --out or pass --force`);
   if (existsSync(out)) rmSync(out, { recursive: true, force: true });
   const isDir = statSync(source).isDirectory();
+  const inside = relative(resolve(source), resolve(out));
+  if (isDir && (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside))))
+    throw new TlcError('CLI_USAGE', `--out ${out} is inside the source folder ${source}; write it elsewhere`);
   if ((isDir && existsSync(join(source, 'run.json'))) || source.endsWith('.safetensors'))
     return (await exportRun(source, out)).tlc;
   if (isDir) {

@@ -183,7 +183,7 @@ function cudaLibraryInstalled(): boolean {
 
 /** Runs a session; ORT's failure becomes ORT_RUN_FAILED. */
 export async function runSession(
-  session: OrtSession,
+  session: Pick<OrtSession, 'run'>,
   feeds: OrtFeeds,
   outputs?: readonly string[],
 ): Promise<Record<string, OrtTensor>> {

@@ -53,7 +53,7 @@ async function direct(texts: string[], numBeams: number): Promise<string[]> {
   const folder = join(models, 'mt');
   const m = readTranslationModel(folder);
   const [encoder, decoder, decoderWithPast] = await Promise.all(
-    [m.files.encoder, m.files.decoder, m.files.decoderWithPast].map((f) => createSession(f)),
+    [m.files.encoder, ...m.files.decoders].map((f) => createSession(f)),
   );
   const tokenizer = await Tokenizer.fromFile(join(folder, 'tokenizer.json'));
   const sources = texts.map((t) =>

@@ -3,12 +3,12 @@
  * weights of all Transformer projections to one global sparsity). A pure pass: pruned tensors are new
  * tensors with the smallest |w| set to zero, everything else is shared with the input graph.
  *
- * Which tensors (weight-groups.ts names the groups): by default the projections of the Transformer blocks
- * that structured pruning recognises (attention Q/K/V/output, FFN up/down) — never embedding tables, their
- * tied copies (a PyTorch export's constant-folded LM head) or other projections onto the vocabulary, whose
- * larger magnitudes would otherwise take the global threshold's share from the blocks. A graph with no
- * recognised block falls back to every MatMul/Gemm weight but those. `include` patterns replace the default
- * (any 2-D float weight they name, embeddings with `includeEmbeddings`); `exclude` patterns always apply.
+ * Which tensors (weight-groups.ts names the groups): by default every 2-D MatMul/Gemm weight — the blocks'
+ * attention and FFN projections (grouped as such where structured pruning's matchers recognise them, `other`
+ * where they do not, as in cached decoders) — but never embedding tables, their tied copies (a PyTorch
+ * export's constant-folded LM head) or other projections onto the vocabulary, whose larger magnitudes would
+ * otherwise take the global threshold's share from the blocks. `include` patterns replace the default (any
+ * 2-D float weight they name, embeddings with `includeEmbeddings`); `exclude` patterns always apply.
  * Initializers in If/Loop subgraphs are pruned with the rest, and so are outer-scope initializers that
  * subgraphs read.
  *
@@ -98,7 +98,6 @@ interface Candidate {
 const GROUP_REASONS: Readonly<Partial<Record<WeightGroup, string>>> = {
   embedding: 'embedding table or a tied copy of one; name it with --prune-include to prune it',
   head: 'projection onto the vocabulary (LM head); name it with --prune-include to prune it',
-  other: 'not in a recognised Transformer block; name it with --prune-include to prune it',
 };
 
 /** The tensors a magnitude pruning pass works on, and the declines for the ones it leaves alone. */
@@ -112,9 +111,8 @@ export function selectPrunableWeights(
   const filter = nameFilter(options);
   const groups = weightGroups(graph);
   const explicit = (options.include?.length ?? 0) > 0;
-  // Without include patterns: the blocks' projections, or (no block recognised) all but embeddings and heads.
-  const inScope = (group: WeightGroup) =>
-    groups.blocksFound ? group === 'attention' || group === 'ffn' : group === 'other';
+  // Without include patterns: every projection but embeddings, their tied copies and vocabulary heads.
+  const inScope = (group: WeightGroup) => group !== 'embedding' && group !== 'head';
   const candidates: Candidate[] = [];
   walkGraphTree(graph, (level, path) => {
     for (const [name, tensor] of level.initializers) {

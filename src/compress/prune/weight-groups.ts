@@ -1,12 +1,13 @@
 /**
  * What each weight matrix of a graph is, for magnitude pruning's default scope (the paper's: the Transformer
- * blocks' projections, one global threshold) and its per-group report:
+ * blocks' projections, one global threshold; never embeddings or vocabulary heads) and its per-group report:
  *   - `attention` / `ffn`: a projection of a block that structured pruning recognises (the same matchers, so the
  *     two kinds of pruning agree on what a block is);
  *   - `embedding`: a table read by Gather, or an initializer that holds the same values (a tied LM head that the
  *     exporter constant-folded into its own, often transposed, copy);
  *   - `head`: a projection onto the vocabulary (output width = the token table's rows) that is not a copy;
- *   - `other`: any other MatMul / Gemm weight.
+ *   - `other`: any other MatMul / Gemm weight (blocks the matchers do not take apart, such as cached decoders'
+ *     attention, and the MLM head's dense transform).
  */
 import type { Graph } from '../../onnx/ir.js';
 import { embeddingFacts } from '../../onnx/tied-weights.js';
@@ -19,8 +20,6 @@ export type WeightGroup = 'attention' | 'ffn' | 'embedding' | 'head' | 'other';
 export interface WeightGroups {
   /** Group of an initializer by `initializerKey(level path, name)`; absent ones are `other` (or not weights). */
   readonly of: (key: string) => WeightGroup;
-  /** Whether any attention or FFN block was recognised. */
-  readonly blocksFound: boolean;
 }
 
 export function weightGroups(graph: Graph): WeightGroups {
@@ -44,6 +43,5 @@ export function weightGroups(graph: Graph): WeightGroups {
         groups.set(key, 'head');
     }
   });
-  const blocksFound = [...groups.values()].some((g) => g === 'attention' || g === 'ffn');
-  return { of: (key) => groups.get(key) ?? 'other', blocksFound };
+  return { of: (key) => groups.get(key) ?? 'other' };
 }

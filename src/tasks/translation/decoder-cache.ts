@@ -7,12 +7,10 @@
  */
 import { TlcError } from '../../errors/index.js';
 import { fromFloat16Array } from '../../onnx/float16.js';
-import { type OrtSession, type OrtTensor, ortTensor, runSession } from '../../ort/session.js';
+import { type OrtTensor, ortTensor, runSession } from '../../ort/session.js';
+import type { DecoderSessions } from './decoder-sessions.js';
 
-export interface DecoderSessions {
-  readonly decoder: OrtSession;
-  readonly decoderWithPast: OrtSession;
-}
+export type { DecoderSessions } from './decoder-sessions.js';
 
 /** The encoder's output for a padded batch of sources. */
 export interface EncodedSources {

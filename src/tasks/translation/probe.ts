@@ -5,14 +5,15 @@
  */
 import { join } from 'node:path';
 import type { TlcModelJson, VariantEntry } from '../../model-folder/tlc-json.js';
-import { createSessionOn, type OrtSession } from '../../ort/session.js';
+import { createSessionOn } from '../../ort/session.js';
 import { Rng } from '../../util/rng.js';
 import { FIRST_WORD_ID, randomIds } from '../probe-inputs.js';
 import type { Probe, ProbeOptions } from '../spec.js';
 import { DecoderCache } from './decoder-cache.js';
+import { openTranslation } from './decoder-sessions.js';
 import { encodeSources } from './encode-sources.js';
 import { argmax } from './greedy-search.js';
-import { readTranslationModel, variantFiles } from './translation-model.js';
+import { graphList, readTranslationModel, variantFiles } from './translation-model.js';
 
 export async function translationProbe(
   folder: string,
@@ -29,13 +30,15 @@ export async function translationProbe(
       source: file,
       ...(o.extra && { extra: o.extra }),
     });
-  const encoder = await open(files.encoder);
-  const decoder = await open(files.decoder);
-  const decoderWithPast = await open(files.decoderWithPast);
-  const sessions: OrtSession[] = [encoder.session, decoder.session, decoderWithPast.session];
+  let provider = 'cpu';
+  const { sessions, opened } = await openTranslation(graphList(files), async (file) => {
+    const { session, provider: p } = await open(file);
+    provider = p;
+    return session;
+  });
   const vocab = tlc.architecture.vocabSize;
   return {
-    provider: encoder.provider,
+    provider,
     workload(batch: number, sequence: number) {
       const rng = Rng.seeded(batch * 1000 + sequence);
       const length = Math.min(sequence, info.maxLength);
@@ -46,9 +49,8 @@ export async function translationProbe(
       });
       const steps = Math.min(sequence, info.maxLength);
       return async () => {
-        const encoded = await encodeSources(encoder.session, sources, info.pad);
-        const pair = { decoder: decoder.session, decoderWithPast: decoderWithPast.session };
-        const { cache, logits: first } = await DecoderCache.start(pair, encoded, info.decoderStart);
+        const encoded = await encodeSources(sessions.encoder, sources, info.pad);
+        const { cache, logits: first } = await DecoderCache.start(sessions, encoded, info.decoderStart);
         let logits = first;
         const origins = Array.from({ length: batch }, (_, r) => r);
         for (let step = 1; step < steps; step++) {
@@ -60,7 +62,7 @@ export async function translationProbe(
       };
     },
     release: async () => {
-      for (const s of sessions) await s.release();
+      for (const s of opened) await s.release();
     },
   } satisfies Probe;
 }

@@ -8,12 +8,13 @@ import { join } from 'node:path';
 import { loadTsvPairs } from '../../data/tsv-pairs.js';
 import { corpusBleu } from '../../eval/metrics/bleu.js';
 import { corpusChrf } from '../../eval/metrics/chrf.js';
-import { createSession, type Device, type OrtSession } from '../../ort/session.js';
+import { createSession, type Device } from '../../ort/session.js';
 import { encodeWithMerges } from '../../tokenizer/encode.js';
 import { Tokenizer } from '../../tokenizer/tokenizer.js';
 import { readTokenizerModel } from '../../tokenizer/tokenizer-files.js';
+import { openTranslation } from './decoder-sessions.js';
 import { translateIds } from './translate.js';
-import { readTranslationModel, type TranslationFiles, variantFiles } from './translation-model.js';
+import { graphList, readTranslationModel, variantFiles } from './translation-model.js';
 
 export interface TranslationScores {
   /** Corpus BLEU, 0–100. */
@@ -46,13 +47,10 @@ export async function evaluateTranslation(
   const sources = pairs.map((p) =>
     Int32Array.from([...encodeWithMerges(model, p.source).slice(0, info.maxLength - 1), info.eos]),
   );
-  const paths: TranslationFiles = variantFiles(files, folder);
   const sessionOptions = { threads: options.threads ?? 1, device: options.device ?? 'cpu' };
   const open = (f: string) => createSession(join(folder, f), { ...sessionOptions, source: f });
-  const sessions: OrtSession[] = [];
+  const { sessions, opened } = await openTranslation(graphList(variantFiles(files, folder)), open);
   try {
-    for (const f of [paths.encoder, paths.decoder, paths.decoderWithPast]) sessions.push(await open(f));
-    const [encoder, decoder, decoderWithPast] = sessions as [OrtSession, OrtSession, OrtSession];
     const generated: Int32Array[] = new Array(sources.length);
     const order = [...sources.keys()].sort((a, b) => sources[a]!.length - sources[b]!.length);
     const size = options.batchSize ?? 16;
@@ -61,7 +59,7 @@ export async function evaluateTranslation(
     for (let start = 0; start < order.length; start += size) {
       const idx = order.slice(start, start + size);
       const out = await translateIds(
-        { encoder, decoder, decoderWithPast },
+        sessions,
         idx.map((i) => sources[i]!),
         {
           bos: info.bos,
@@ -83,6 +81,6 @@ export async function evaluateTranslation(
     const chrf = corpusChrf(hypotheses, references);
     return { bleu: bleu.score, chrf: chrf.score, sentences: pairs.length, bleuSignature: bleu.signature };
   } finally {
-    for (const s of sessions) await s.release();
+    for (const s of opened) await s.release();
   }
 }

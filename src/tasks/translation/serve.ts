@@ -1,9 +1,8 @@
 /** Translation as served: texts in, the Hugging Face pipeline's `[{ translation_text }]` out. */
-import { TlcError } from '../../errors/index.js';
 import type { Tokenizer } from '../../tokenizer/tokenizer.js';
 import type { RequestIo, ServedModel, ServingSpec, TextBody, VariantRunner } from '../spec.js';
 import { runTranslateBatch, type TranslateItem } from './batch.js';
-import { type GenerationIds, readTranslationModel, variantFiles } from './translation-model.js';
+import { type GenerationIds, graphList, readTranslationModel, variantFiles } from './translation-model.js';
 
 export interface TranslateParameters {
   readonly numBeams: number;
@@ -28,14 +27,9 @@ function translationModel(tokenizer: Tokenizer, ids: GenerationIds, maxLength: n
   return {
     maxLength,
     variantFiles(files, where) {
-      if (files.length !== 3)
-        throw new TlcError(
-          'MODEL_INVALID',
-          `${where} lists ${files.length} files; a translation variant has 3`,
-        );
-      // The worker takes encoder, decoder, decoder with past, whatever order tlc.json lists them in.
-      const graphs = variantFiles(files, where);
-      return [graphs.encoder, graphs.decoder, graphs.decoderWithPast];
+      // The worker takes the encoder, then decoder and decoder with past (or the merged decoder), whatever
+      // order tlc.json lists them in.
+      return graphList(variantFiles(files, where));
     },
     runner(call, makeBatcher): VariantRunner {
       const batcher = makeBatcher<TranslateItem, Int32Array>(

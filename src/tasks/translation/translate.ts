@@ -8,6 +8,7 @@ import { TlcError } from '../../errors/index.js';
 import type { OrtSession } from '../../ort/session.js';
 import { beamSearch } from './beam-search.js';
 import { DecoderCache } from './decoder-cache.js';
+import type { RunnableSession } from './decoder-sessions.js';
 import { encodeSources } from './encode-sources.js';
 import { greedySearch } from './greedy-search.js';
 
@@ -15,9 +16,9 @@ export interface TranslationSessions {
   /** encoder_model: input_ids, attention_mask → last_hidden_state */
   readonly encoder: OrtSession;
   /** decoder_model: input_ids, encoder_attention_mask, encoder_hidden_states → logits, present.* */
-  readonly decoder: OrtSession;
+  readonly decoder: RunnableSession;
   /** decoder_with_past_model: input_ids, encoder_attention_mask, past_key_values.* → logits, present.*.decoder.* */
-  readonly decoderWithPast: OrtSession;
+  readonly decoderWithPast: RunnableSession;
 }
 
 export interface TranslateOptions {

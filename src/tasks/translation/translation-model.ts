@@ -6,14 +6,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { messageOf, TlcError } from '../../errors/index.js';
-import { readTlcJson } from '../../model-folder/read.js';
-import type { VariantEntry } from '../../model-folder/tlc-json.js';
+import { modelFolderTlc } from '../../model-folder/read.js';
 
 export interface TranslationFiles {
   readonly encoder: string;
-  readonly decoder: string;
-  readonly decoderWithPast: string;
+  /** decoder_model + decoder_with_past_model, or decoder_model_merged alone (decoder-sessions.ts). */
+  readonly decoders: readonly string[];
 }
+
+/** The graphs in the order workers and evaluators open them: encoder, then the decoders. */
+export const graphList = (files: TranslationFiles): string[] => [files.encoder, ...files.decoders];
 
 export interface TranslationModelInfo {
   readonly bos: number;
@@ -45,28 +47,28 @@ function readJson(path: string): Json | undefined {
 
 /** Each graph of a variant by its Optimum file name (suffixes such as `_int8` allowed). */
 export function variantFiles(files: readonly string[], where: string): TranslationFiles {
-  const pick = (prefix: string) => {
-    const found = files.filter((f) => basename(f).startsWith(prefix));
-    if (found.length !== 1)
-      throw new TlcError(
-        'MODEL_INVALID',
-        `${where}: expected one ${prefix}*.onnx among ${files.join(', ') || 'no files'}`,
-      );
-    return found[0]!;
+  const named = (prefix: string) => files.filter((f) => basename(f).startsWith(prefix));
+  const bad = (what: string): never => {
+    throw new TlcError('MODEL_INVALID', `${where}: expected ${what} among ${files.join(', ') || 'no files'}`);
   };
-  return {
-    encoder: pick('encoder_model'),
-    decoder: pick('decoder_model'),
-    decoderWithPast: pick('decoder_with_past_model'),
-  };
+  const encoder = named('encoder_model');
+  if (encoder.length !== 1) bad('one encoder_model*.onnx');
+  const merged = named('decoder_model_merged');
+  const decoder = named('decoder_model').filter((f) => !merged.includes(f));
+  const withPast = named('decoder_with_past_model');
+  if (decoder.length === 1 && withPast.length === 1)
+    return { encoder: encoder[0]!, decoders: [decoder[0]!, withPast[0]!] };
+  if (merged.length === 1 && decoder.length === 0 && withPast.length === 0)
+    return { encoder: encoder[0]!, decoders: [merged[0]!] };
+  return bad('decoder_model*.onnx with decoder_with_past_model*.onnx, or one decoder_model_merged*.onnx');
 }
 
 /** Reads `folder`'s generation settings and the files of `variant` (default: fp32, else the first). */
 export function readTranslationModel(folder: string, variant?: string): TranslationModelInfo {
-  const tlc = readTlcJson(folder);
+  const tlc = modelFolderTlc(folder);
   const config = readJson(join(folder, 'config.json')) ?? {};
   const generation = readJson(join(folder, 'generation_config.json')) ?? {};
-  if (tlc !== undefined && tlc.task !== 'translation')
+  if (tlc.task !== 'translation')
     throw new TlcError('MODEL_INVALID', `${folder}: a ${tlc.task} model, not a translation model`);
   const id = (key: string, fallback?: string): number => {
     const value =
@@ -75,33 +77,20 @@ export function readTranslationModel(folder: string, variant?: string): Translat
       throw new TlcError('MODEL_INVALID', `${folder}: generation_config.json (or config.json) has no ${key}`);
     return value;
   };
-  const maxLength = tlc?.architecture.maxLength ?? config.max_position_embeddings;
+  const maxLength = tlc.architecture.maxLength || config.max_position_embeddings;
   if (typeof maxLength !== 'number' || !Number.isInteger(maxLength) || maxLength < 1)
     throw new TlcError('MODEL_INVALID', `${folder}: no maximum length in tlc.json or config.json`);
-  let entry: Pick<VariantEntry, 'name' | 'files'>;
-  if (tlc === undefined) {
-    if (variant !== undefined && variant !== 'fp32')
-      throw new TlcError('MODEL_INVALID', `${folder}: no tlc.json, so no variant "${variant}"`);
-    entry = {
-      name: 'fp32',
-      files: ['encoder_model.onnx', 'decoder_model.onnx', 'decoder_with_past_model.onnx'].map(
-        (f) => `onnx/${f}`,
-      ),
-    };
-  } else {
-    const found =
-      variant === undefined
-        ? (tlc.variants.find((v) => v.name === 'fp32') ?? tlc.variants[0])
-        : tlc.variants.find((v) => v.name === variant);
-    if (found === undefined)
-      throw new TlcError(
-        'MODEL_INVALID',
-        `${folder}: no variant "${variant ?? 'fp32'}" (has ${tlc.variants.map((v) => v.name).join(', ')})`,
-      );
-    entry = found;
-  }
+  const entry =
+    variant === undefined
+      ? (tlc.variants.find((v) => v.name === 'fp32') ?? tlc.variants[0])
+      : tlc.variants.find((v) => v.name === variant);
+  if (entry === undefined)
+    throw new TlcError(
+      'MODEL_INVALID',
+      `${folder}: no variant "${variant ?? 'fp32'}" (has ${tlc.variants.map((v) => v.name).join(', ')})`,
+    );
   const files = variantFiles(entry.files, `${folder} variant ${entry.name}`);
-  for (const f of Object.values(files))
+  for (const f of graphList(files))
     if (!existsSync(join(folder, f))) throw new TlcError('MODEL_INVALID', `${folder}: ${f} is missing`);
   return {
     bos: id('bos_token_id'),
@@ -110,10 +99,6 @@ export function readTranslationModel(folder: string, variant?: string): Translat
     decoderStart: id('decoder_start_token_id', 'bos_token_id'),
     maxLength,
     variant: entry.name,
-    files: {
-      encoder: join(folder, files.encoder),
-      decoder: join(folder, files.decoder),
-      decoderWithPast: join(folder, files.decoderWithPast),
-    },
+    files: { encoder: join(folder, files.encoder), decoders: files.decoders.map((f) => join(folder, f)) },
   };
 }

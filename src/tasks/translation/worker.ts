@@ -2,6 +2,7 @@
 import type { OrtSession } from '../../ort/session.js';
 import type { WorkerSpec } from '../spec.js';
 import { wholeBuffers } from '../transfer.js';
+import { decoderSessions } from './decoder-sessions.js';
 import { translateIds } from './translate.js';
 
 export interface TranslateRequest {
@@ -20,13 +21,13 @@ export interface TranslateResult {
 }
 
 export const translationWorker: WorkerSpec<TranslateRequest, TranslateResult> = {
-  // The registry lists a variant's graphs as encoder, decoder, decoder with past (ServedModel.variantFiles).
+  // The registry lists a variant's graphs as encoder, then decoder and decoder with past, or the merged
+  // decoder (ServedModel.variantFiles).
   prepare: (_index, file) => file,
 
   async run(sessions: readonly OrtSession[], request: TranslateRequest): Promise<TranslateResult> {
-    const [encoder, decoder, decoderWithPast] = sessions;
     const outputs = await translateIds(
-      { encoder: encoder!, decoder: decoder!, decoderWithPast: decoderWithPast! },
+      { encoder: sessions[0]!, ...decoderSessions(sessions.slice(1)) },
       request.sources,
       {
         bos: request.bos,

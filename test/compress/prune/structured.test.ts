@@ -177,7 +177,7 @@ describe('structuredPrune on TLC encoders', () => {
     const slim = structuredPrune(model.graph, { heads: 0.25, ffn: 0.5 }).graph;
     const sparse = magnitudePrune(slim, { sparsity: 0.7 }).graph;
     const encoded = encodeSparseWeights(sparse, { opset: 17, minElements: 256 });
-    assert.equal(encoded.report.tensors.length, 8);
+    assert.equal(encoded.report.tensors.length, 9);
     const diff = maxDiff(
       await logits(withGraph(model, encoded.graph)),
       await logits(withGraph(model, sparse)),
