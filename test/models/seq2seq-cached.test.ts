@@ -3,10 +3,9 @@ import { describe, it } from 'node:test';
 import { makeConfig } from '../../src/models/config.js';
 import { buildSeq2Seq } from '../../src/models/seq2seq.js';
 import { buildCachedDecoder } from '../../src/models/seq2seq-cached.js';
-import { withWeights } from '../../src/models/weights.js';
-import type { Model, Tensor } from '../../src/onnx/ir.js';
 import { Rng } from '../../src/util/rng.js';
 import { assertClose, i64, runModel } from '../helpers/ort.js';
+import { perturbedSeq2Seq } from '../helpers/seq2seq-weights.js';
 
 for (const [preLayerNorm, positions] of [
   [false, 'learned'],
@@ -28,17 +27,7 @@ for (const [preLayerNorm, positions] of [
         preLayerNorm,
         positions,
       });
-      const reference = buildSeq2Seq(config, { rng: Rng.seeded(7), head: 'logits', dropout: false });
-      // Perturb the biases and norms too, so that every parameter matters.
-      const rng = Rng.seeded(8);
-      const weights = new Map<string, Tensor['data']>(
-        reference.params.map(({ name }) => {
-          const t = reference.model.graph.initializers.get(name)!;
-          return [name, Float32Array.from(t.data as Float32Array, (v) => v * 20 + rng.normal() * 0.1)];
-        }),
-      );
-      const bake = (m: Model) => withWeights(m, weights);
-      const full = bake(reference.model);
+      const { reference: full, bake } = perturbedSeq2Seq(config);
       const encoder = bake(
         buildSeq2Seq(config, { rng: Rng.seeded(0), head: 'encoder', dropout: false }).model,
       );

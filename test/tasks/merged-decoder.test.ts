@@ -12,9 +12,7 @@ import { readForeignModel } from '../../src/model-folder/foreign.js';
 import { makeConfig } from '../../src/models/config.js';
 import { buildSeq2Seq } from '../../src/models/seq2seq.js';
 import { buildCachedDecoder } from '../../src/models/seq2seq-cached.js';
-import { withWeights } from '../../src/models/weights.js';
 import { saveModel } from '../../src/onnx/io.js';
-import type { Model, Tensor } from '../../src/onnx/ir.js';
 import { renameValues } from '../../src/onnx/passes/rename.js';
 import { createSession } from '../../src/ort/session.js';
 import { type OpenedTranslation, openTranslation } from '../../src/tasks/translation/decoder-sessions.js';
@@ -22,6 +20,7 @@ import { translateIds } from '../../src/tasks/translation/translate.js';
 import { variantFiles } from '../../src/tasks/translation/translation-model.js';
 import { Rng } from '../../src/util/rng.js';
 import { mergeDecoders } from '../helpers/merged-decoder.js';
+import { perturbedSeq2Seq } from '../helpers/seq2seq-weights.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tlc-merged-'));
 const onnx = join(dir, 'onnx');
@@ -40,16 +39,7 @@ before(async () => {
     dropout: 0,
     attentionDropout: 0,
   });
-  const reference = buildSeq2Seq(config, { rng: Rng.seeded(7), head: 'logits', dropout: false });
-  // Weights large enough that the outputs depend on every parameter (not a near-uniform distribution).
-  const rng = Rng.seeded(8);
-  const weights = new Map<string, Tensor['data']>(
-    reference.params.map(({ name }) => {
-      const t = reference.model.graph.initializers.get(name)!;
-      return [name, Float32Array.from(t.data as Float32Array, (v) => v * 20 + rng.normal() * 0.1)];
-    }),
-  );
-  const bake = (m: Model) => withWeights(m, weights);
+  const { bake } = perturbedSeq2Seq(config);
   const encoder = bake(buildSeq2Seq(config, { rng: Rng.seeded(0), head: 'encoder', dropout: false }).model);
   const renamed = {
     ...encoder,
