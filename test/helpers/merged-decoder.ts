@@ -4,10 +4,17 @@
  * with-past graph, whose cross-attention cache is passed through (present.{i}.encoder.* = past); else: the
  * first-step graph. Each branch's own values are prefixed so that no name shadows the outer scope.
  */
+import { join } from 'node:path';
+import { makeConfig } from '../../src/models/config.js';
+import { buildSeq2Seq } from '../../src/models/seq2seq.js';
+import { buildCachedDecoder } from '../../src/models/seq2seq-cached.js';
 import { DataType } from '../../src/onnx/dtype.js';
 import { allDefinedNames } from '../../src/onnx/graph-index.js';
+import { saveModel } from '../../src/onnx/io.js';
 import type { Graph, Model, Node, ValueInfo } from '../../src/onnx/ir.js';
 import { renameValues } from '../../src/onnx/passes/rename.js';
+import { Rng } from '../../src/util/rng.js';
+import { perturbedSeq2Seq } from './seq2seq-weights.js';
 
 /** The graph as an If branch: no inputs of its own (it reads the outer ones), its values prefixed. */
 function asBranch(graph: Graph, prefix: string): Graph {
@@ -66,4 +73,38 @@ export function mergeDecoders(decoder: Model, withPast: Model): Model {
       sparseInitializers: [],
     },
   };
+}
+
+/** The small seq2seq model the merged-decoder tests use: 2 + 2 layers × 16, vocabulary 60, 24 positions. */
+export const TINY_SEQ2SEQ = makeConfig({
+  vocabSize: 60,
+  dModel: 16,
+  layers: 2,
+  heads: 2,
+  ffn: 32,
+  maxLength: 24,
+  dropout: 0,
+  attentionDropout: 0,
+});
+
+/**
+ * Writes TINY_SEQ2SEQ's graphs (perturbed random weights) under `dir` with Optimum's names: encoder_model.onnx,
+ * and decoder_model.onnx + decoder_with_past_model.onnx and/or decoder_model_merged.onnx.
+ */
+export function writeSeq2SeqGraphs(dir: string, decoders: 'split' | 'merged' | 'both'): void {
+  const config = TINY_SEQ2SEQ;
+  const { bake } = perturbedSeq2Seq(config);
+  const encoder = bake(buildSeq2Seq(config, { rng: Rng.seeded(0), head: 'encoder', dropout: false }).model);
+  const mapping = new Map([['encoder_hidden_states', 'last_hidden_state']]);
+  saveModel(
+    { ...encoder, graph: renameValues(encoder.graph, { mapping }).graph },
+    join(dir, 'encoder_model.onnx'),
+  );
+  const first = bake(buildCachedDecoder(config, { rng: Rng.seeded(0), withPast: false }).model);
+  const next = bake(buildCachedDecoder(config, { rng: Rng.seeded(0), withPast: true }).model);
+  if (decoders !== 'merged') {
+    saveModel(first, join(dir, 'decoder_model.onnx'));
+    saveModel(next, join(dir, 'decoder_with_past_model.onnx'));
+  }
+  if (decoders !== 'split') saveModel(mergeDecoders(first, next), join(dir, 'decoder_model_merged.onnx'));
 }

@@ -11,14 +11,38 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createSession, ortTensor, runSession } from '../../src/ort/session.js';
 import { type RunningServer, startServer } from '../../src/server/server.js';
+import { openTranslation } from '../../src/tasks/translation/decoder-sessions.js';
+import { translateIds } from '../../src/tasks/translation/translate.js';
 import { Tokenizer } from '../../src/tokenizer/tokenizer.js';
-import { BERT_CONFIG, GPT_CONFIG, TORCH_BERT, TORCH_GPT, writeForeignFolder } from '../helpers/foreign.js';
+import {
+  BERT_CONFIG,
+  GPT_CONFIG,
+  TORCH_BERT,
+  TORCH_GPT,
+  writeBertTokenizer,
+  writeForeignFolder,
+} from '../helpers/foreign.js';
+import { TINY_SEQ2SEQ, writeSeq2SeqGraphs } from '../helpers/merged-decoder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tlc-foreign-serve-'));
 const models = join(dir, 'models');
 let server: RunningServer;
 const KEY = 'k';
 const logs: string[] = [];
+
+/** Token ids of writeBertTokenizer: [PAD] 0, [CLS] 2, [SEP] 3. */
+const MARIAN_CONFIG = {
+  architectures: ['MarianMTModel'],
+  model_type: 'marian',
+  vocab_size: TINY_SEQ2SEQ.vocabSize,
+  d_model: 16,
+  encoder_layers: 2,
+  max_position_embeddings: TINY_SEQ2SEQ.maxLength,
+  bos_token_id: 2,
+  eos_token_id: 3,
+  pad_token_id: 0,
+  decoder_start_token_id: 2,
+};
 
 before(async () => {
   mkdirSync(models);
@@ -33,6 +57,10 @@ before(async () => {
     tokenizer: 1200,
     place: 'onnx',
   });
+  const marian = folder('marian');
+  writeSeq2SeqGraphs(marian, 'merged');
+  writeBertTokenizer(marian, TINY_SEQ2SEQ.vocabSize);
+  writeFileSync(join(marian, 'config.json'), JSON.stringify(MARIAN_CONFIG));
   copyFileSync(TORCH_BERT, join(models, 'stray.onnx'));
   writeFileSync(join(folder('notes'), 'notes.txt'), 'not a model');
   server = await startServer({
@@ -89,6 +117,31 @@ describe('foreign model folders in the server', () => {
     const max = logits[order[0]!]!;
     const z = logits.reduce((s, x) => s + Math.exp(x - max), 0);
     assert.ok(Math.abs(answer[0]!.score - 1 / z) < 1e-5);
+  });
+
+  it('serves an Optimum seq2seq folder with a merged decoder: the answer is translateIds over its graphs', async () => {
+    const text = 'the of and to in';
+    const { status, json } = await post('/v1/models/marian/translate', { inputs: text });
+    assert.equal(status, 200, JSON.stringify(json));
+    const dir = join(models, 'marian');
+    const tokenizer = await Tokenizer.fromFile(dir);
+    const source = Int32Array.from([...tokenizer.encode(text, { addSpecialTokens: false }), 3]);
+    const { sessions, opened } = await openTranslation(
+      ['encoder_model.onnx', 'decoder_model_merged.onnx'],
+      (f) => createSession(join(dir, f), { threads: 1 }),
+    );
+    const [ids] = await translateIds(sessions, [source], {
+      bos: 2,
+      eos: 3,
+      pad: 0,
+      decoderStart: 2,
+      maxNewTokens: TINY_SEQ2SEQ.maxLength - 1,
+      maxLength: TINY_SEQ2SEQ.maxLength,
+    });
+    for (const s of opened) await s.release();
+    const expected = tokenizer.decode(ids!, { skipSpecialTokens: true });
+    assert.ok(expected.length > 0, 'the random model generates words, not only an end token');
+    assert.deepEqual(json, [{ translation_text: expected }]);
   });
 
   it("refuses a request over the model's 128 positions with 413 and the limit", async () => {
@@ -160,6 +213,7 @@ describe('foreign model folders in the server', () => {
         ['bert', 'READY'],
         ['big-tokenizer', 'UNAVAILABLE'],
         ['gpt', 'UNAVAILABLE'],
+        ['marian', 'READY'],
         ['notes', 'UNAVAILABLE'],
         ['stray.onnx', 'UNAVAILABLE'],
       ],

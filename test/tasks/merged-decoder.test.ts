@@ -9,18 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { readForeignModel } from '../../src/model-folder/foreign.js';
-import { makeConfig } from '../../src/models/config.js';
-import { buildSeq2Seq } from '../../src/models/seq2seq.js';
-import { buildCachedDecoder } from '../../src/models/seq2seq-cached.js';
-import { saveModel } from '../../src/onnx/io.js';
-import { renameValues } from '../../src/onnx/passes/rename.js';
 import { createSession } from '../../src/ort/session.js';
 import { type OpenedTranslation, openTranslation } from '../../src/tasks/translation/decoder-sessions.js';
 import { translateIds } from '../../src/tasks/translation/translate.js';
 import { variantFiles } from '../../src/tasks/translation/translation-model.js';
-import { Rng } from '../../src/util/rng.js';
-import { mergeDecoders } from '../helpers/merged-decoder.js';
-import { perturbedSeq2Seq } from '../helpers/seq2seq-weights.js';
+import { writeSeq2SeqGraphs } from '../helpers/merged-decoder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tlc-merged-'));
 const onnx = join(dir, 'onnx');
@@ -29,30 +22,7 @@ let merged: OpenedTranslation;
 
 before(async () => {
   mkdirSync(onnx);
-  const config = makeConfig({
-    vocabSize: 60,
-    dModel: 16,
-    layers: 2,
-    heads: 2,
-    ffn: 32,
-    maxLength: 24,
-    dropout: 0,
-    attentionDropout: 0,
-  });
-  const { bake } = perturbedSeq2Seq(config);
-  const encoder = bake(buildSeq2Seq(config, { rng: Rng.seeded(0), head: 'encoder', dropout: false }).model);
-  const renamed = {
-    ...encoder,
-    graph: renameValues(encoder.graph, {
-      mapping: new Map([['encoder_hidden_states', 'last_hidden_state']]),
-    }).graph,
-  };
-  const first = bake(buildCachedDecoder(config, { rng: Rng.seeded(0), withPast: false }).model);
-  const next = bake(buildCachedDecoder(config, { rng: Rng.seeded(0), withPast: true }).model);
-  saveModel(renamed, join(onnx, 'encoder_model.onnx'));
-  saveModel(first, join(onnx, 'decoder_model.onnx'));
-  saveModel(next, join(onnx, 'decoder_with_past_model.onnx'));
-  saveModel(mergeDecoders(first, next), join(onnx, 'decoder_model_merged.onnx'));
+  writeSeq2SeqGraphs(onnx, 'both');
   const open = (f: string) => createSession(join(onnx, f), { threads: 1 });
   split = await openTranslation(
     ['encoder_model.onnx', 'decoder_model.onnx', 'decoder_with_past_model.onnx'],
