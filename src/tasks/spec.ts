@@ -99,6 +99,11 @@ export interface ServingSpec {
   readonly route: string;
   /** The v2 text output's name. */
   readonly v2Output: string;
+  /**
+   * The request parameters (Hugging Face names) as JSON Schema: openapi.yaml's v1 body says the same (a test
+   * holds them equal), and v2 text requests are checked against it, so both APIs take the same ranges.
+   */
+  readonly parameters: { readonly type: 'object'; readonly properties: Readonly<Record<string, object>> };
   /** Reads what the task needs from the folder (beyond tlc.json) and checks the tokenizer has it. */
   open(dir: string, tokenizer: Tokenizer, maxLength: number): ServedModel;
 }

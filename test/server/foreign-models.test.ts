@@ -169,6 +169,28 @@ describe('foreign model folders in the server', () => {
     assert.equal(v2.status, 200, JSON.stringify(v2.json));
   });
 
+  it('refuses bad v2 parameters as v1 does, and valid neighbours in the same batches are unharmed', async () => {
+    const v2 = (parameters: Record<string, unknown>) =>
+      post('/v2/models/bert/infer', {
+        inputs: [{ name: 'text', shape: [1], datatype: 'BYTES', data: ['the [MASK] of time'] }],
+        parameters,
+      });
+    const valid = Array.from({ length: 12 }, () =>
+      post('/v1/models/bert/fill-mask', { inputs: 'the [MASK] of' }),
+    );
+    const bad = [v2({ top_k: 1_000_000_000 }), v2({ top_k: 'abc' }), v2({ top_k: 0 })];
+    const results = await Promise.all([...valid, ...bad]);
+    assert.deepEqual(
+      results.slice(0, 12).map((r) => r.status),
+      Array(12).fill(200),
+    );
+    for (const r of results.slice(12)) {
+      assert.equal(r.status, 400, JSON.stringify(r.json));
+      assert.equal((r.json.error as { code: string }).code, 'REQUEST_INVALID');
+      assert.match((r.json.error as { message: string }).message, /top_k/);
+    }
+  });
+
   it('lists a causal LM as unsupported, with how its task was detected, and stays ready', async () => {
     const listed = (await (
       await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })

@@ -8,6 +8,7 @@ import { TlcError } from '../../errors/index.js';
 import type { LoadedVariant, ModelHandle } from '../../runtime/registry.js';
 import type { TensorSignature, WireTensor } from '../../runtime/worker/protocol.js';
 import { taskSpec } from '../../tasks/index.js';
+import { checkParameters } from '../../tasks/parameters.js';
 import { packageVersion } from '../../util/version.js';
 import { labelsOf, resolveTarget, type ServerContext, textInputs } from '../context.js';
 import { requestIo } from '../request-io.js';
@@ -42,6 +43,7 @@ async function infer(context: ServerContext, model: ModelHandle, variant: Loaded
   if (text !== undefined) {
     const texts = textInputs(flat(text.data).map(String), context.limits);
     const p = { ...(body.parameters ?? {}), ...(text.parameters ?? {}) };
+    checkParameters(taskSpec(String(model.task)).serving, p);
     const data = await variant.runner.v2(texts, p, requestIo(context, model, variant, p));
     outputs = [{ name: textOutput(model), shape: [texts.length], datatype: 'BYTES', data }];
   } else {

@@ -4,6 +4,7 @@
  */
 import { TlcError } from '../../errors/index.js';
 import type { Tokenizer } from '../../tokenizer/tokenizer.js';
+import { TRUNCATION } from '../parameters.js';
 import type { RequestIo, ServedModel, ServingSpec, TextBody, VariantRunner } from '../spec.js';
 import { type FillMaskItem, type FillMaskOutput, maskPositions, runFillMaskBatch } from './batch.js';
 import { filledSequences } from './filled-sequence.js';
@@ -95,6 +96,13 @@ function fillMaskModel(tokenizer: Tokenizer, maskId: number, maxLength: number):
 export const fillMaskServing: ServingSpec = {
   route: 'fill-mask',
   v2Output: 'candidates',
+  parameters: {
+    type: 'object',
+    properties: {
+      top_k: { type: 'integer', minimum: 1, maximum: 100 },
+      truncation: TRUNCATION,
+    },
+  },
   open(dir, tokenizer, maxLength) {
     const maskId = tokenizer.specialIds.mask;
     if (maskId === undefined) throw new TlcError('MODEL_INVALID', `${dir}: the tokenizer has no mask token`);

@@ -1,5 +1,6 @@
 /** Translation as served: texts in, the Hugging Face pipeline's `[{ translation_text }]` out. */
 import type { Tokenizer } from '../../tokenizer/tokenizer.js';
+import { TRUNCATION } from '../parameters.js';
 import type { RequestIo, ServedModel, ServingSpec, TextBody, VariantRunner } from '../spec.js';
 import { runTranslateBatch, type TranslateItem } from './batch.js';
 import { type GenerationIds, graphList, readTranslationModel, variantFiles } from './translation-model.js';
@@ -71,5 +72,14 @@ function translationModel(tokenizer: Tokenizer, ids: GenerationIds, maxLength: n
 export const translationServing: ServingSpec = {
   route: 'translate',
   v2Output: 'translation_text',
+  parameters: {
+    type: 'object',
+    properties: {
+      num_beams: { type: 'integer', minimum: 1, maximum: 8 },
+      max_new_tokens: { type: 'integer', minimum: 1, maximum: 512 },
+      length_penalty: { type: 'number', minimum: 0, maximum: 4 },
+      truncation: TRUNCATION,
+    },
+  },
   open: (dir, tokenizer, maxLength) => translationModel(tokenizer, readTranslationModel(dir), maxLength),
 };
