@@ -173,10 +173,15 @@ export class ModelRegistry {
     return m;
   }
 
-  /** True when every known model is ready (a failed one makes the server not ready). */
+  /**
+   * True when a model serves and none is loading or failed (a failed one makes the server not ready; an
+   * unsupported or unloaded one does not; no model at all does).
+   */
   ready(): boolean {
-    return this.list().every(
-      (m) => m.status === 'ready' || m.status === 'unloaded' || m.status === 'unsupported',
+    const models = this.list();
+    return (
+      models.some((m) => m.status === 'ready') &&
+      models.every((m) => m.status === 'ready' || m.status === 'unloaded' || m.status === 'unsupported')
     );
   }
 

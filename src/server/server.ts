@@ -1,13 +1,16 @@
 /**
- * startServer: loads the model repository, declares metrics for every variant, and listens. `close()` is the
- * graceful shutdown: stop accepting, answer new requests on open connections with SHUTTING_DOWN, wait for
- * in-flight requests (up to `graceMs`), then stop the session workers.
+ * startServer: checks the models folder, binds the port (so that a busy or invalid port fails in
+ * milliseconds, before any model loads), loads the model repository while answering 503 (liveness 200), declares
+ * metrics for every variant, and serves. `close()` is the graceful shutdown: stop accepting, answer new requests
+ * on open connections with SHUTTING_DOWN, wait for in-flight requests (up to `graceMs`), then stop the session
+ * workers.
  */
-import { readFileSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { messageOf, TlcError } from '../errors/index.js';
 import type { Device } from '../ort/session.js';
 import type { BatcherOptions } from '../runtime/batcher.js';
 import { ModelRegistry } from '../runtime/registry.js';
@@ -30,6 +33,8 @@ export interface ServerOptions {
   /** How long shutdown waits for in-flight requests, in ms (default 30 s). */
   readonly graceMs?: number;
   readonly processMetrics?: boolean;
+  /** Start with a missing or empty models folder (the server then reports not ready); default: refuse. */
+  readonly allowEmpty?: boolean;
   readonly log?: (message: string) => void;
 }
 
@@ -52,8 +57,65 @@ export function openapiPath(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'openapi.yaml');
 }
 
+/** A missing, unreadable or empty models folder stops the start unless `allowEmpty`. */
+function checkModelsDir(dir: string, allowEmpty: boolean): void {
+  if (allowEmpty) return;
+  let entries: string[];
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a folder');
+    entries = readdirSync(dir);
+  } catch (error) {
+    throw new TlcError(
+      'CLI_USAGE',
+      `models folder ${dir} cannot be read (${messageOf(error)}); pass --models DIR (or TLC_MODELS), or --allow-empty`,
+    );
+  }
+  if (entries.filter((e) => !e.startsWith('.')).length === 0)
+    throw new TlcError(
+      'CLI_USAGE',
+      `models folder ${dir} is empty; put model folders in it, or pass --allow-empty`,
+    );
+}
+
+/** Binds the port; fails with a coded error (busy, not permitted, invalid) instead of Node's raw one. */
+async function listen(port: number, host: string): Promise<Server> {
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new TlcError('CLI_USAGE', `port must be an integer from 0 to 65535, got ${port}`);
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const why =
+        error.code === 'EADDRINUSE'
+          ? 'it is in use by another process'
+          : error.code === 'EACCES'
+            ? 'permission denied (ports below 1024 need privileges)'
+            : messageOf(error);
+      reject(new TlcError('CLI_USAGE', `cannot listen on ${host}:${port}: ${why}`, { cause: error }));
+    });
+    server.listen(port, host, () => resolve());
+  });
+  return server;
+}
+
+/** Before the models are loaded: liveness answers, everything else is 503 with the error shape. */
+function loadingHandler(req: IncomingMessage, res: ServerResponse): void {
+  const live = req.url === '/v2/health/live';
+  res.writeHead(live ? 200 : 503, { 'content-type': 'application/json', 'retry-after': '5' });
+  res.end(
+    JSON.stringify(
+      live
+        ? { live: true }
+        : { error: { code: 'MODEL_NOT_READY', message: 'the server is loading its models; retry shortly' } },
+    ),
+  );
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
+  checkModelsDir(options.modelsDir, options.allowEmpty ?? false);
+  const server = await listen(options.port ?? 8080, options.host ?? '0.0.0.0');
+  let handler: (req: IncomingMessage, res: ServerResponse) => void = loadingHandler;
+  server.on('request', (req, res) => handler(req, res));
   const workers = options.workersPerVariant ?? 1;
   const threads = options.threads ?? Math.max(1, Math.floor(availableParallelism() / workers));
   const device = options.device ?? 'cpu';
@@ -84,15 +146,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   log(
     `loading models from ${options.modelsDir} (device ${device}, ${threads} thread(s) × ${workers} worker(s) per variant)`,
   );
-  await registry.loadAll();
+  try {
+    await registry.loadAll();
+  } catch (error) {
+    server.close();
+    await registry.close();
+    throw error;
+  }
   for (const m of registry.list())
     for (const v of m.variants.values()) metrics.declare(labelsOf(context, m, v));
-  const app = createApp(context, openapi, yamlText, log);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(options.port ?? 8080, options.host ?? '0.0.0.0', (error?: Error) =>
-      error ? reject(error) : resolve(s),
-    );
-  });
+  handler = createApp(context, openapi, yamlText, log);
   server.keepAliveTimeout = 5000;
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8080);

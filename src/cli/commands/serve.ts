@@ -3,6 +3,7 @@
  * TLC_MODELS, TLC_DEVICE, TLC_THREADS, TLC_API_KEY); SIGTERM and SIGINT drain in-flight requests first.
  */
 import type { Command } from 'commander';
+import { TlcError } from '../../errors/index.js';
 import { DEFAULT_BATCHING, startServer } from '../../server/server.js';
 import { action } from '../errors.js';
 import { deviceFlag, integerFlag } from '../flags.js';
@@ -19,9 +20,17 @@ interface ServeFlags {
   maxQueue: string;
   requestTimeout: string;
   apiKey?: string;
+  allowEmpty?: boolean;
 }
 
 const integer = (text: string, flag: string, min: number): number => integerFlag(text, flag, min);
+
+/** --port or PORT: 0 (any free port) to 65535. */
+function port(text: string): number {
+  const n = integer(text, '--port (or PORT)', 0);
+  if (n > 65535) throw new TlcError('CLI_USAGE', `--port (or PORT) must be at most 65535, got ${n}`);
+  return n;
+}
 
 /** `tlc serve`: starts the server from the flags (or their environment variables) and stops it cleanly on SIGTERM / SIGINT. */
 async function serve(flags: ServeFlags): Promise<void> {
@@ -31,7 +40,8 @@ async function serve(flags: ServeFlags): Promise<void> {
   const apiKey = flags.apiKey ?? env.TLC_API_KEY;
   const server = await startServer({
     modelsDir: flags.models ?? env.TLC_MODELS ?? 'models',
-    port: integer(flags.port ?? env.PORT ?? '8080', '--port', 0),
+    port: port(flags.port ?? env.PORT ?? '8080'),
+    allowEmpty: flags.allowEmpty ?? false,
     host: flags.host,
     device,
     ...(threads !== undefined && { threads: integer(threads, '--threads', 1) }),
@@ -70,6 +80,10 @@ export function registerServe(program: Command): void {
     .option('--port <n>', 'port to listen on (env PORT; default 8080)')
     .option('--host <host>', 'interface to listen on', '0.0.0.0')
     .option('--models <dir>', 'the model repository: one folder per model (env TLC_MODELS; default models)')
+    .option(
+      '--allow-empty',
+      'start even when the models folder is missing or empty (the server reports not ready until a model loads)',
+    )
     .option(
       '--device <device>',
       'cpu | cuda | webgpu | auto (env TLC_DEVICE; default cpu); auto falls back to cpu',
