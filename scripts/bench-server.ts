@@ -19,6 +19,7 @@ import autocannon from 'autocannon';
 import { ModelRegistry } from '../src/runtime/registry.js';
 import { DEFAULT_LIMITS, type ServerContext } from '../src/server/context.js';
 import { ServerMetrics } from '../src/server/metrics.js';
+import { RawAdmission } from '../src/server/raw-admission.js';
 import { requestIo } from '../src/server/request-io.js';
 
 const { values: flags } = parseArgs({
@@ -199,6 +200,7 @@ async function inProcessRunner(): Promise<Runner> {
   await registry.load(name);
   const context: ServerContext = {
     registry,
+    rawAdmission: new RawAdmission(1024),
     metrics,
     limits: DEFAULT_LIMITS,
     device: 'cpu',

@@ -6,6 +6,7 @@ import type { LoadedVariant, ModelHandle, ModelRegistry } from '../runtime/regis
 import { selectVariant, variantFacts } from '../runtime/select-variant.js';
 import { taskSpec } from '../tasks/index.js';
 import type { Labels, ServerMetrics } from './metrics.js';
+import type { RawAdmission } from './raw-admission.js';
 
 export interface ServerLimits {
   /** Texts per request. */
@@ -20,6 +21,8 @@ export const DEFAULT_LIMITS: ServerLimits = { maxInputs: 64, maxChars: 8192, max
 
 export interface ServerContext {
   readonly registry: ModelRegistry;
+  /** Bounds the rows that v2 raw-tensor requests hold in flight per variant. */
+  readonly rawAdmission: RawAdmission;
   readonly metrics: ServerMetrics;
   readonly limits: ServerLimits;
   /** Inference needs it when set; admin routes always need it. */

@@ -18,6 +18,7 @@ import { createApp } from './app.js';
 import { DEFAULT_LIMITS, labelsOf, type ServerContext, type ServerLimits } from './context.js';
 import { ServerMetrics } from './metrics.js';
 import { OpenApiValidator } from './openapi.js';
+import { RawAdmission } from './raw-admission.js';
 
 export interface ServerOptions {
   readonly modelsDir: string;
@@ -134,8 +135,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (handle && v) metrics.inferenceDuration.observe(labelsOf(context, handle, v), seconds);
     },
   });
+  const batching = { ...DEFAULT_BATCHING, ...options.batching };
   const context: ServerContext = {
     registry,
+    rawAdmission: new RawAdmission(batching.maxQueue),
     metrics,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     ...(options.apiKey !== undefined && { apiKey: options.apiKey }),

@@ -191,6 +191,73 @@ describe('foreign model folders in the server', () => {
     }
   });
 
+  it('checks raw-tensor requests before ONNX Runtime: client mistakes are 4xx with a code', async () => {
+    const meta = (await (
+      await fetch(`${server.url}/v2/models/bert`, { headers: { authorization: `Bearer ${KEY}` } })
+    ).json()) as {
+      inputs: { name: string; datatype: string; shape: number[] }[];
+    };
+    const names = meta.inputs.map((i) => i.name);
+    // The served fill-mask graph: ids and mask, the rows to fill and top_k (the softmax top-k is in the graph).
+    for (const n of ['input_ids', 'attention_mask', 'mask_rows', 'top_k'])
+      assert.ok(names.includes(n), names.join(', '));
+    const tensor = (name: string, shape: number[], data: unknown[], datatype = 'INT64') => ({
+      name,
+      shape,
+      datatype,
+      data,
+    });
+    const ids = (values: number[]) => tensor('input_ids', [1, values.length], values);
+    const ones = (n: number) => tensor('attention_mask', [1, n], Array(n).fill(1));
+    const extra = (n: number) =>
+      [tensor('mask_rows', [1], [1]), tensor('top_k', [1], [3])]
+        .filter((t) => names.includes(t.name))
+        .map((t) => (t.name === 'mask_rows' ? { ...t, data: [Math.min(1, n - 1)] } : t));
+    const infer = (inputs: unknown[], outputs?: unknown[]) =>
+      post('/v2/models/bert/infer', { inputs, ...(outputs && { outputs }) });
+    const ok = await infer([ids([2, 10, 4, 3]), ones(4), ...extra(4)]);
+    assert.equal(ok.status, 200, JSON.stringify(ok.json));
+    const cases: [string, unknown[], number, RegExp][] = [
+      [
+        'rows',
+        [
+          tensor('input_ids', [1024, 128], Array(1024 * 128).fill(5)),
+          tensor('attention_mask', [1024, 128], Array(1024 * 128).fill(1)),
+        ],
+        413,
+        /1024 rows; at most 64/,
+      ],
+      [
+        'positions',
+        [ids(Array(200).fill(5)), ones(200), ...extra(200)],
+        413,
+        /200 positions; the model takes at most 128/,
+      ],
+      ['token id', [ids([2, 5000, 3]), ones(3), ...extra(3)], 422, /value 5000 at 1 is not a token id/],
+      ['empty shape', [tensor('input_ids', [], [5]), ones(1), ...extra(1)], 422, /rank 0|positive integers/],
+      ['huge shape', [tensor('input_ids', [2 ** 53, 0], []), ones(1), ...extra(1)], 422, /positive integers/],
+      ['nesting', [{ ...ids([2, 3]), data: [[[[[2]]]], 3] }, ones(2), ...extra(2)], 422, /nested deeper/],
+    ];
+    for (const [what, inputs, status, message] of cases) {
+      const r = await infer(inputs);
+      assert.equal(r.status, status, `${what}: ${JSON.stringify(r.json).slice(0, 300)}`);
+      assert.match((r.json.error as { message: string }).message, message, what);
+    }
+    if (names.includes('mask_rows')) {
+      const r = await infer([
+        ids([2, 10, 4, 3]),
+        ones(4),
+        tensor('mask_rows', [1], [99]),
+        tensor('top_k', [1], [3]),
+      ]);
+      assert.equal(r.status, 422);
+      assert.match((r.json.error as { message: string }).message, /mask_rows.*99/);
+    }
+    const unknownOutput = await infer([ids([2, 10, 4, 3]), ones(4), ...extra(4)], [{ name: 'nope' }]);
+    assert.equal(unknownOutput.status, 422);
+    assert.match((unknownOutput.json.error as { message: string }).message, /unknown output/);
+  });
+
   it('lists a causal LM as unsupported, with how its task was detected, and stays ready', async () => {
     const listed = (await (
       await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })

@@ -11,6 +11,7 @@ import { taskSpec } from '../../tasks/index.js';
 import { checkParameters } from '../../tasks/parameters.js';
 import { packageVersion } from '../../util/version.js';
 import { labelsOf, resolveTarget, type ServerContext, textInputs } from '../context.js';
+import { checkRawTensors, checkRawValues } from '../raw-admission.js';
 import { requestIo } from '../request-io.js';
 import { flat, fromWire, type InferTensor, toWire, v2Datatype } from '../v2-tensors.js';
 import type { Route } from './route.js';
@@ -47,7 +48,14 @@ async function infer(context: ServerContext, model: ModelHandle, variant: Loaded
     const data = await variant.runner.v2(texts, p, requestIo(context, model, variant, p));
     outputs = [{ name: textOutput(model), shape: [texts.length], datatype: 'BYTES', data }];
   } else {
-    const inputs = variant.pool.loaded.signatures[0]!.inputs.map((i) => i.name);
+    const signature = variant.pool.loaded.signatures[0]!;
+    const inputs = signature.inputs.map((i) => i.name);
+    const limits = {
+      maxRows: context.limits.maxInputs,
+      maxLength: model.served?.maxLength ?? 0,
+      vocabSize: model.tlc?.architecture.vocabSize ?? 0,
+    };
+    checkRawTensors(body.inputs, signature.inputs, limits);
     const feeds: Record<string, WireTensor> = {};
     for (const t of body.inputs) {
       if (!inputs.includes(t.name))
@@ -59,13 +67,24 @@ async function infer(context: ServerContext, model: ModelHandle, variant: Loaded
     }
     const missing = inputs.filter((n) => feeds[n] === undefined);
     if (missing.length > 0) throw new TlcError('INPUT_INVALID', `missing input(s) ${missing.join(', ')}`);
+    checkRawValues(feeds, limits);
+    const names = signature.outputs.map((o) => o.name);
+    const unknown = (body.outputs ?? []).map((o) => o.name).filter((n) => !names.includes(n));
+    if (unknown.length > 0)
+      throw new TlcError(
+        'INPUT_INVALID',
+        `unknown output(s) ${unknown.join(', ')}; the model gives ${names.join(', ')}`,
+      );
+    const rows = Math.max(1, ...Object.values(feeds).map((f) => f.dims[0] ?? 1));
     const t0 = performance.now();
-    const { result } = await variant.pool.call({
-      op: 'infer',
-      file: 0,
-      feeds,
-      ...(body.outputs && { outputs: body.outputs.map((o) => o.name) }),
-    });
+    const { result } = await context.rawAdmission.run(`${model.name}/${variant.name}`, rows, () =>
+      variant.pool.call({
+        op: 'infer',
+        file: 0,
+        feeds,
+        ...(body.outputs && { outputs: body.outputs.map((o) => o.name) }),
+      }),
+    );
     context.metrics.inferenceDuration.observe(labels, (performance.now() - t0) / 1000);
     outputs = Object.entries(result.outputs).map(([name, t]) => fromWire(name, t));
   }

@@ -1,0 +1,133 @@
+/**
+ * Admission for KServe v2 raw-tensor requests, which go to a session worker without the text path's tokenizer
+ * and batcher: every shape, size and id is checked against the model before ONNX Runtime sees it, so that a
+ * client's mistake is a 4xx with a code (never a 500 from inside the runtime, or a 32-second run that takes
+ * 2 GB), and the items a variant holds in flight are bounded like its batcher's queue (429 with Retry-After).
+ */
+import { TlcError } from '../errors/index.js';
+import type { TensorSignature } from '../runtime/worker/protocol.js';
+import type { InferTensor } from './v2-tensors.js';
+
+export interface RawLimits {
+  /** Rows (the first axis) per request: the server's inputs-per-request limit. */
+  readonly maxRows: number;
+  /** The model's positions (the second axis of id and mask tensors). */
+  readonly maxLength: number;
+  /** Token ids must be below this (0: not checked). */
+  readonly vocabSize: number;
+}
+
+/** Deepest nesting of `data` a tensor may have: its rank (checked before any recursive walk). */
+function nestingWithin(data: unknown, depth: number): boolean {
+  let level: unknown[] = [data];
+  for (let d = 0; d <= depth; d++) {
+    const next: unknown[] = [];
+    for (const x of level) if (Array.isArray(x)) for (const y of x) next.push(y);
+    if (next.length === 0) return true;
+    if (d === depth) return false;
+    level = next;
+  }
+  return true;
+}
+
+const ID_INPUTS = new Set(['input_ids', 'decoder_input_ids']);
+
+function check(t: InferTensor, signature: TensorSignature | undefined, limits: RawLimits): void {
+  const bad = (why: string): never => {
+    throw new TlcError('INPUT_INVALID', `tensor "${t.name}": ${why}`);
+  };
+  if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isSafeInteger(d) || d < 1))
+    bad(`shape [${String(t.shape)}] must list positive integers`);
+  const rank = signature?.shape.length;
+  if (rank !== undefined && rank > 0 && t.shape.length !== rank)
+    bad(`rank ${t.shape.length}; the model takes rank ${rank} ([${signature!.shape.join(', ')}])`);
+  signature?.shape.forEach((d, i) => {
+    if (d > 0 && t.shape[i] !== d) bad(`axis ${i} is ${t.shape[i]}; the model takes ${d}`);
+  });
+  if (t.shape.length >= 1 && t.shape[0]! > limits.maxRows)
+    throw new TlcError(
+      'INPUT_TOO_LARGE',
+      `tensor "${t.name}": ${t.shape[0]} rows; at most ${limits.maxRows}`,
+    );
+  if (t.shape.length >= 2 && limits.maxLength > 0 && t.shape[1]! > limits.maxLength)
+    throw new TlcError(
+      'INPUT_TOO_LARGE',
+      `tensor "${t.name}": ${t.shape[1]} positions; the model takes at most ${limits.maxLength}`,
+    );
+  if (!nestingWithin(t.data, Math.max(1, t.shape.length)))
+    bad(`data is nested deeper than its rank ${t.shape.length}`);
+}
+
+/** The values of an id tensor are token ids of the model; mask rows index the flattened batch. */
+function checkValues(
+  name: string,
+  values: ArrayLike<number | bigint>,
+  [lower, upper]: readonly [number, number],
+  what: string,
+): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = Number(values[i]);
+    if (!(v >= lower && v <= upper))
+      throw new TlcError(
+        'INPUT_INVALID',
+        `tensor "${name}": value ${v} at ${i} is not a ${what} (${lower} to ${upper})`,
+      );
+  }
+}
+
+/**
+ * Checks a raw-tensor request against the model's inputs before it is decoded: names, ranks, fixed axes, rows,
+ * positions and nesting; then (decoded) token ids against the vocabulary and `mask_rows` against the batch.
+ */
+export function checkRawTensors(
+  tensors: readonly InferTensor[],
+  signatures: readonly TensorSignature[],
+  limits: RawLimits,
+): void {
+  for (const t of tensors)
+    check(
+      t,
+      signatures.find((s) => s.name === t.name),
+      limits,
+    );
+}
+
+export function checkRawValues(
+  feeds: Readonly<Record<string, { readonly data: unknown; readonly dims: readonly number[] }>>,
+  limits: RawLimits,
+): void {
+  const ids = Object.entries(feeds).find(([name]) => ID_INPUTS.has(name));
+  for (const [name, t] of Object.entries(feeds)) {
+    const values = t.data as ArrayLike<number | bigint>;
+    if (ID_INPUTS.has(name) && limits.vocabSize > 0)
+      checkValues(name, values, [0, limits.vocabSize - 1], 'token id');
+    if (name === 'mask_rows' && ids !== undefined) {
+      const [b = 1, s = 1] = ids[1].dims;
+      checkValues(name, values, [0, b * s - 1], 'row of the flattened batch');
+    }
+    if (name === 'top_k') checkValues(name, values, [1, 100], 'top_k');
+  }
+}
+
+/** Items in flight per variant on the raw path, bounded (429 over the bound). */
+export class RawAdmission {
+  private readonly inFlight = new Map<string, number>();
+
+  constructor(private readonly maxItems: number) {}
+
+  async run<T>(key: string, items: number, work: () => Promise<T>): Promise<T> {
+    const now = this.inFlight.get(key) ?? 0;
+    if (now + items > this.maxItems)
+      throw new TlcError(
+        'QUEUE_FULL',
+        `${now} raw-tensor rows already in flight for ${key}; at most ${this.maxItems}`,
+        { retryAfterSeconds: 1 },
+      );
+    this.inFlight.set(key, now + items);
+    try {
+      return await work();
+    } finally {
+      this.inFlight.set(key, (this.inFlight.get(key) ?? items) - items);
+    }
+  }
+}
