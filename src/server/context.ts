@@ -15,9 +15,16 @@ export interface ServerLimits {
   readonly maxChars: number;
   /** JSON body size, in bytes. */
   readonly maxBodyBytes: number;
+  /** Items in one answer (fill-mask candidates: masks × top_k over all inputs). */
+  readonly maxAnswerItems: number;
 }
 
-export const DEFAULT_LIMITS: ServerLimits = { maxInputs: 64, maxChars: 8192, maxBodyBytes: 1 << 20 };
+export const DEFAULT_LIMITS: ServerLimits = {
+  maxInputs: 64,
+  maxChars: 8192,
+  maxBodyBytes: 1 << 20,
+  maxAnswerItems: 10_000,
+};
 
 export interface ServerContext {
   readonly registry: ModelRegistry;

@@ -55,5 +55,13 @@ export function requestIo(
     countTokens(n) {
       context.metrics.tokens.inc(labels, n);
     },
+    checkAnswerSize(items, what) {
+      const limit = context.limits.maxAnswerItems;
+      if (items > limit)
+        throw new TlcError(
+          'INPUT_TOO_LARGE',
+          `the answer would hold ${items} ${what}; at most ${limit} per request (send fewer inputs or masks, or a smaller top_k)`,
+        );
+    },
   };
 }

@@ -60,6 +60,11 @@ export interface RequestIo {
   observe(outcomes: readonly Batched<unknown>[], depth: number): void;
   /** Adds generated tokens to the token counter. */
   countTokens(n: number): void;
+  /**
+   * Refuses (INPUT_TOO_LARGE) before any work an answer of more than the server's limit of items (fill-mask:
+   * candidates, masks × top_k over all inputs), so that no request builds a 100 MB answer.
+   */
+  checkAnswerSize(items: number, what: string): void;
 }
 
 /** A `/v1` task request body (openapi.yaml validates it per route before it gets here). */

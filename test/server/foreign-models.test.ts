@@ -258,6 +258,16 @@ describe('foreign model folders in the server', () => {
     assert.match((unknownOutput.json.error as { message: string }).message, /unknown output/);
   });
 
+  it('refuses, before any work, an answer of more candidates than the limit', async () => {
+    const text = Array(20).fill('[MASK]').join(' the ');
+    const { status, json } = await post('/v1/models/bert/fill-mask', {
+      inputs: Array(64).fill(text),
+      parameters: { top_k: 100 },
+    });
+    assert.equal(status, 413);
+    assert.match((json.error as { message: string }).message, /128000 candidates.*at most 10000/);
+  });
+
   it('lists a causal LM as unsupported, with how its task was detected, and stays ready', async () => {
     const listed = (await (
       await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })

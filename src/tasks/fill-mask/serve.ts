@@ -57,6 +57,10 @@ function fillMaskModel(tokenizer: Tokenizer, maskId: number, maxLength: number):
               throw new TlcError('INPUT_INVALID', `input ${i} has no ${maskToken} token to fill`);
             return { ids, maskPositions: positions, topK };
           });
+        io.checkAnswerSize(
+          items.reduce((n, x) => n + x.maskPositions!.length * topK, 0),
+          'candidates (masks × top_k over all inputs)',
+        );
         const outcomes = await Promise.all(items.map((item) => batcher.submit(item)));
         io.observe(outcomes, batcher.depth);
         return outcomes.map(({ output }, i) => {
