@@ -170,16 +170,36 @@ export class DynamicBatcher<I, O> {
             );
           }
         },
-        (error: unknown) => {
-          const e = error instanceof Error ? error : new TlcError('INTERNAL', String(error));
-          for (const item of live) this.settle(item, () => item.reject(e));
-        },
+        (error: unknown) => (live.length > 1 ? this.isolate(live, started) : this.fail(live[0]!, error)),
       )
       .finally(() => {
         this.meanRunSeconds = 0.8 * this.meanRunSeconds + 0.2 * ((performance.now() - started) / 1000);
         this.running -= 1;
         this.schedule();
       });
+  }
+
+  private fail(item: Item<I, O>, error: unknown): void {
+    const e = error instanceof Error ? error : new TlcError('INTERNAL', String(error));
+    this.settle(item, () => item.reject(e));
+  }
+
+  /**
+   * A batch failed: each of its items runs again alone, so that an input that breaks the run fails only its
+   * own request and its neighbours still get their answers.
+   */
+  private async isolate(live: readonly Item<I, O>[], started: number): Promise<void> {
+    for (const item of live) {
+      if (item.settled) continue;
+      try {
+        const [output] = await this.run([item.input]);
+        this.settle(item, () =>
+          item.resolve({ output: output!, queueSeconds: (started - item.enqueued) / 1000, batchSize: 1 }),
+        );
+      } catch (error) {
+        this.fail(item, error);
+      }
+    }
   }
 
   private settle(item: Item<I, O>, fn: () => void): void {
