@@ -68,6 +68,8 @@ export class LoadedVariant {
 export class ModelHandle {
   status: ModelStatus = 'loading';
   error?: string;
+  /** Set on a serving model when a later reload failed (the old version kept serving). */
+  reloadError?: string;
   tlc?: TlcModelJson;
   tokenizer?: Tokenizer;
   /** What the task read from the folder; it makes each variant's runner. */
@@ -105,6 +107,8 @@ export class ModelHandle {
 
 export class ModelRegistry {
   private readonly models = new Map<string, ModelHandle>();
+  /** The load in progress per model (loads of one model run one after another). */
+  private readonly loading = new Map<string, Promise<ModelHandle>>();
 
   constructor(
     readonly root: string,
@@ -191,6 +195,21 @@ export class ModelRegistry {
    */
   async load(name: string): Promise<ModelHandle> {
     if (!MODEL_NAME.test(name)) throw new TlcError('MODEL_NOT_FOUND', `"${name}" is not a valid model name`);
+    // One load per model at a time: concurrent reloads queue instead of each starting workers that leak.
+    const previous = this.loading.get(name) ?? Promise.resolve();
+    const next = previous.then(
+      () => this.loadNow(name),
+      () => this.loadNow(name),
+    );
+    this.loading.set(name, next);
+    try {
+      return await next;
+    } finally {
+      if (this.loading.get(name) === next) this.loading.delete(name);
+    }
+  }
+
+  private async loadNow(name: string): Promise<ModelHandle> {
     const dir = join(this.root, name);
     if (!existsSync(dir)) throw new TlcError('MODEL_NOT_FOUND', `no model folder "${name}" in ${this.root}`);
     const old = this.models.get(name);
@@ -202,13 +221,16 @@ export class ModelRegistry {
       handle.status = 'ready';
       log(`${name}: ready (${[...handle.variants.keys()].join(', ')})`);
     } catch (error) {
-      handle.status =
-        error instanceof TlcError && error.code === 'TASK_NOT_SERVED' ? 'unsupported' : 'failed';
+      handle.status = error instanceof TlcError && error.code === 'TASK_NOT_SERVED' ? 'unsupported' : 'failed';
       handle.error = messageOf(error);
       for (const v of handle.variants.values()) await v.close();
       handle.variants.clear();
       log(`${name}: failed to load: ${handle.error}`);
-      if (old?.status === 'ready') return handle; // the old model keeps serving
+      if (old?.status === 'ready') {
+        // The old model keeps serving; the failed reload stays visible until a load succeeds.
+        old.reloadError = handle.error;
+        return handle;
+      }
     }
     this.models.set(name, handle);
     if (old !== undefined && old !== handle) for (const v of old.variants.values()) await v.close();

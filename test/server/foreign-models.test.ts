@@ -5,7 +5,7 @@
  * refused at load; entries that are not models are skipped with the reason.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -57,6 +57,7 @@ before(async () => {
     tokenizer: 1200,
     place: 'onnx',
   });
+  writeForeignFolder(folder('reloaded'), TORCH_BERT, { config: BERT_CONFIG, tokenizer: 1000 });
   const marian = folder('marian');
   writeSeq2SeqGraphs(marian, 'merged');
   writeBertTokenizer(marian, TINY_SEQ2SEQ.vocabSize);
@@ -268,6 +269,53 @@ describe('foreign model folders in the server', () => {
     assert.match((json.error as { message: string }).message, /128000 candidates.*at most 10000/);
   });
 
+  it('serialises concurrent reloads of a model: no worker threads leak', async () => {
+    const threads = () => Number(/Threads:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]);
+    const load = () => post('/v2/repository/models/bert/load', {});
+    assert.equal((await load()).status, 200);
+    const before = threads();
+    for (let round = 0; round < 5; round++) {
+      const answers = await Promise.all([load(), load(), load()]);
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [200, 200, 200],
+      );
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(threads() <= before + 2, `threads ${before} → ${threads()}`);
+    const { status } = await post('/v1/models/bert/fill-mask', { inputs: 'the [MASK] of' });
+    assert.equal(status, 200);
+  });
+
+  it('keeps serving the old version when a reload fails, and says so until a load succeeds', async () => {
+    const dir = join(models, 'reloaded');
+    writeBertTokenizer(dir, 1200);
+    const failed = await post('/v2/repository/models/reloaded/load', {});
+    assert.equal(failed.status, 422);
+    assert.equal((await post('/v1/models/reloaded/fill-mask', { inputs: 'the [MASK]' })).status, 200);
+    const listed = (await (
+      await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })
+    ).json()) as {
+      models: { name: string; status: string; reload_error?: string }[];
+    };
+    const entry = listed.models.find((m) => m.name === 'reloaded')!;
+    assert.equal(entry.status, 'ready');
+    assert.match(entry.reload_error!, /1200 tokens but the model embeds 1000/);
+    const index = (await post('/v2/repository/index', {})).json as unknown as {
+      name: string;
+      reason?: string;
+    }[];
+    assert.match(index.find((e) => e.name === 'reloaded')!.reason!, /last reload failed/);
+    writeBertTokenizer(dir, 1000);
+    assert.equal((await post('/v2/repository/models/reloaded/load', {})).status, 200);
+    const after = (await (
+      await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })
+    ).json()) as {
+      models: { name: string; reload_error?: string }[];
+    };
+    assert.equal(after.models.find((m) => m.name === 'reloaded')!.reload_error, undefined);
+  });
+
   it('lists a causal LM as unsupported, with how its task was detected, and stays ready', async () => {
     const listed = (await (
       await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })
@@ -313,6 +361,7 @@ describe('foreign model folders in the server', () => {
         ['big-tokenizer', 'UNAVAILABLE'],
         ['gpt', 'UNAVAILABLE'],
         ['marian', 'READY'],
+        ['reloaded', 'READY'],
         ['notes', 'UNAVAILABLE'],
         ['stray.onnx', 'UNAVAILABLE'],
       ],

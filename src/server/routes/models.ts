@@ -7,6 +7,7 @@ function describeModel(model: ModelHandle, device: string): Record<string, unkno
     name: model.name,
     status: model.status,
     ...(model.error !== undefined && { error: model.error }),
+    ...(model.reloadError !== undefined && { reload_error: model.reloadError }),
     ...(model.task !== undefined && { task: model.task }),
     device: [...model.variants.values()][0]?.provider ?? device,
     ...(model.tlc && { parameters: model.tlc.parameters, architecture: model.tlc.architecture }),

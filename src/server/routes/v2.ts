@@ -201,6 +201,7 @@ export const v2Routes: readonly Route[] = [
           name,
           state: m === undefined ? 'UNLOADED' : state[m.status],
           ...(m?.error !== undefined && { reason: m.error }),
+          ...(m?.reloadError !== undefined && { reason: `last reload failed: ${m.reloadError}` }),
         })),
         ...skipped,
       ]);
