@@ -221,7 +221,8 @@ export class ModelRegistry {
       handle.status = 'ready';
       log(`${name}: ready (${[...handle.variants.keys()].join(', ')})`);
     } catch (error) {
-      handle.status = error instanceof TlcError && error.code === 'TASK_NOT_SERVED' ? 'unsupported' : 'failed';
+      handle.status =
+        error instanceof TlcError && error.code === 'TASK_NOT_SERVED' ? 'unsupported' : 'failed';
       handle.error = messageOf(error);
       for (const v of handle.variants.values()) await v.close();
       handle.variants.clear();

@@ -88,6 +88,19 @@ async function post(path: string, body: unknown) {
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
+interface ListedModel {
+  name: string;
+  status: string;
+  error?: string;
+  task?: string;
+  reload_error?: string;
+}
+
+async function listModels(): Promise<{ models: ListedModel[] }> {
+  const res = await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } });
+  return (await res.json()) as { models: ListedModel[] };
+}
+
 interface Candidate {
   token: number;
   score: number;
@@ -293,11 +306,7 @@ describe('foreign model folders in the server', () => {
     const failed = await post('/v2/repository/models/reloaded/load', {});
     assert.equal(failed.status, 422);
     assert.equal((await post('/v1/models/reloaded/fill-mask', { inputs: 'the [MASK]' })).status, 200);
-    const listed = (await (
-      await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })
-    ).json()) as {
-      models: { name: string; status: string; reload_error?: string }[];
-    };
+    const listed = await listModels();
     const entry = listed.models.find((m) => m.name === 'reloaded')!;
     assert.equal(entry.status, 'ready');
     assert.match(entry.reload_error!, /1200 tokens but the model embeds 1000/);
@@ -308,20 +317,12 @@ describe('foreign model folders in the server', () => {
     assert.match(index.find((e) => e.name === 'reloaded')!.reason!, /last reload failed/);
     writeBertTokenizer(dir, 1000);
     assert.equal((await post('/v2/repository/models/reloaded/load', {})).status, 200);
-    const after = (await (
-      await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })
-    ).json()) as {
-      models: { name: string; reload_error?: string }[];
-    };
+    const after = await listModels();
     assert.equal(after.models.find((m) => m.name === 'reloaded')!.reload_error, undefined);
   });
 
   it('lists a causal LM as unsupported, with how its task was detected, and stays ready', async () => {
-    const listed = (await (
-      await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })
-    ).json()) as {
-      models: { name: string; status: string; error?: string; task?: string }[];
-    };
+    const listed = await listModels();
     const gpt = listed.models.find((m) => m.name === 'gpt')!;
     assert.equal(gpt.status, 'unsupported');
     assert.equal(gpt.task, 'text-generation');
@@ -332,11 +333,7 @@ describe('foreign model folders in the server', () => {
   });
 
   it('refuses at load a tokenizer larger than the embedding', async () => {
-    const listed = (await (
-      await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })
-    ).json()) as {
-      models: { name: string; status: string; error?: string }[];
-    };
+    const listed = await listModels();
     const big = listed.models.find((m) => m.name === 'big-tokenizer')!;
     assert.equal(big.status, 'failed');
     assert.match(big.error!, /1200 tokens but the model embeds 1000/);
