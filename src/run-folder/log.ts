@@ -1,5 +1,5 @@
 /** The run's JSONL log: one row per evaluation, appended (a resumed run continues the same file). */
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { messageOf, TlcError } from '../errors/index.js';
 import { jsonChecker } from '../util/json-schema.js';
 
@@ -18,6 +18,30 @@ export interface LogRow {
 
 export function appendLog(path: string, row: LogRow): void {
   appendFileSync(path, `${JSON.stringify(row)}\n`);
+}
+
+/**
+ * On resume: drops the rows written after the checkpoint the run continues from (a run killed between an
+ * evaluation and its next checkpoint logged steps it will train again), so that no step appears twice.
+ * Returns how many rows were dropped. Lines are kept as written; the file is replaced atomically.
+ */
+export function truncateLog(path: string, step: number): number {
+  if (!existsSync(path)) return 0;
+  const lines = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+  const kept = lines.filter((line) => {
+    try {
+      return (JSON.parse(line) as { step?: number }).step! <= step;
+    } catch {
+      return false; // a line cut short by the kill
+    }
+  });
+  if (kept.length === lines.length) return 0;
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, kept.map((l) => `${l}\n`).join(''));
+  renameSync(tmp, path);
+  return lines.length - kept.length;
 }
 
 const LOG_ROW_SCHEMA = {

@@ -243,6 +243,8 @@ async function train(flags: TrainFlags): Promise<void> {
     );
     bar.done();
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    // Interrupted runs saved their checkpoint; the status still says they were interrupted, as shells expect.
+    if (interrupted) process.exitCode = 130;
   } finally {
     process.off('SIGINT', onSignal);
   }

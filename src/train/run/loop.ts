@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { TlcError } from '../../errors/index.js';
 import type { BuiltModel } from '../../models/encoder.js';
 import { BEST_FILE, CHECKPOINT_FILE, LOG_FILE, RUN_FILE, SUMMARY_FILE } from '../../run-folder/files.js';
-import { appendLog, type LogRow } from '../../run-folder/log.js';
+import { appendLog, type LogRow, truncateLog } from '../../run-folder/log.js';
 import type { RunConfig } from '../../run-folder/run-config.js';
 import { taskForRun } from '../../tasks/index.js';
 import type { TrainingSpec, TrainingTask } from '../../tasks/spec.js';
@@ -190,7 +190,10 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
   hooks.log(`device: ${run.device}, ${run.threads} thread(s)`);
   if (resume) {
     restoreClock(restoreCheckpoint(trainer, checkpoint).extra, clock);
-    hooks.log(`resumed at step ${trainer.step} (${clock.seconds.toFixed(0)} s of training)`);
+    const dropped = truncateLog(join(run.out, LOG_FILE), trainer.step);
+    hooks.log(
+      `resumed at step ${trainer.step} (${clock.seconds.toFixed(0)} s of training)${dropped > 0 ? `; ${dropped} log row(s) past the checkpoint dropped` : ''}`,
+    );
   }
   const started = performance.now();
   const wall = () => clock.wallOffset + (performance.now() - started) / 1000;
