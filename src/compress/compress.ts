@@ -5,9 +5,10 @@
  * models, BLEU and chrF of translation models); variants that lose more than allowed are dropped. Every file is
  * written atomically.
  */
-import { renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { TlcError } from '../errors/index.js';
+import { writeFolderAtomically } from '../export/folder.js';
 import { isServedTask, type TlcModelJson, type VariantEntry } from '../model-folder/tlc-json.js';
 import { loadModel, saveModel } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
@@ -23,7 +24,7 @@ import { taskSpec } from '../tasks/index.js';
 import { type HeadlineMetric, pointsLost, type VariantScores } from '../tasks/scores.js';
 import type { TaskSpec } from '../tasks/spec.js';
 import { type AppliedRecipe, applyRecipe } from './apply-recipe.js';
-import { prepareSource, type SourceOptions } from './prepare-source.js';
+import { checkOutside, prepareSource, type SourceOptions } from './prepare-source.js';
 import { type CalibrationKind, calibrate } from './quantize/calibrate.js';
 import { type Recipe, variantFileName } from './recipe.js';
 import { type Drift, DriftAccumulator } from './validate/drift.js';
@@ -237,17 +238,33 @@ function baselineReport(
   };
 }
 
+/**
+ * Compresses `source` into the model folder `out`. The whole folder is built in a hidden sibling and renamed
+ * into place at the end (export/folder.ts), so an interrupted run leaves no half-written, servable-looking
+ * folder — only a stale sibling that the next run removes; an existing `out` is replaced only with `force`,
+ * and only once the new one is complete.
+ */
 export async function compress(
   source: string,
   out: string,
   options: CompressOptions,
 ): Promise<CompressReport> {
+  if (!existsSync(source)) throw new TlcError('ONNX_READ_FAILED', `${source}: no such file or folder`);
+  checkOutside(source, out);
+  let report: CompressReport | undefined;
+  await writeFolderAtomically(out, options.force ?? false, async (stage) => {
+    report = await compressInto(source, stage, options);
+  });
+  return { ...report!, dir: out };
+}
+
+async function compressInto(source: string, out: string, options: CompressOptions): Promise<CompressReport> {
   const log = options.log ?? (() => {});
   const threads = options.threads ?? 2;
   const batch = options.batch ?? 8;
   const sequence = options.sequence ?? 128;
   const device = options.device ?? 'cpu';
-  const tlc = await prepareSource(source, out, options);
+  const tlc = await prepareSource(source, out, { ...options, force: true });
   const { spec, notServed } = taskOf(tlc, source, options, log);
   const base = tlc.variants.find((v) => v.recipe.length === 0) ?? tlc.variants[0]!;
   const sample = sampler(tlc, spec);

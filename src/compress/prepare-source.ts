@@ -39,6 +39,14 @@ function copyCompanions(out: string, o: SourceOptions): void {
  * model folder copied, a folder from another tool (Optimum's layouts) copied and read (foreign.ts), a bare .onnx
  * put at onnx/model.onnx with --config / --tokenizer beside it.
  */
+/** Refuses an output folder inside the source folder (copying the source would copy the output into itself). */
+export function checkOutside(source: string, out: string): void {
+  if (!existsSync(source) || !statSync(source).isDirectory()) return;
+  const inside = relative(resolve(source), resolve(out));
+  if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside)))
+    throw new TlcError('CLI_USAGE', `--out ${out} is inside the source folder ${source}; write it elsewhere`);
+}
+
 export async function prepareSource(
   source: string,
   out: string,
@@ -49,9 +57,7 @@ export async function prepareSource(
     throw new TlcError('EXPORT_FAILED', `${out} already exists; choose another --out or pass --force`);
   if (existsSync(out)) rmSync(out, { recursive: true, force: true });
   const isDir = statSync(source).isDirectory();
-  const inside = relative(resolve(source), resolve(out));
-  if (isDir && (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside))))
-    throw new TlcError('CLI_USAGE', `--out ${out} is inside the source folder ${source}; write it elsewhere`);
+  checkOutside(source, out);
   if ((isDir && existsSync(join(source, 'run.json'))) || source.endsWith('.safetensors'))
     return (await exportRun(source, out)).tlc;
   if (isDir) {

@@ -1,5 +1,8 @@
-/** Writing a model folder atomically: everything goes to a temporary sibling folder that is renamed at the end. */
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+/**
+ * Writing a model folder atomically: everything goes to a temporary sibling folder that is renamed at the end.
+ * Siblings left by killed runs (`.<name>.<pid>.tmp`, whose process is gone) are removed on the next run.
+ */
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { messageOf, TlcError } from '../errors/index.js';
 
@@ -20,6 +23,7 @@ export async function writeFolderAtomically(
     );
   }
   mkdirSync(dirname(target), { recursive: true });
+  removeStale(target);
   const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp);
@@ -38,4 +42,26 @@ export async function writeFolderAtomically(
       cause: error,
     });
   }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
+  }
+}
+
+/** Removes `.<name>.<pid>.tmp` (and `.old`) siblings of `target` whose process no longer runs. */
+export function removeStale(target: string): string[] {
+  const prefix = `.${basename(target)}.`;
+  const removed: string[] = [];
+  for (const entry of readdirSync(dirname(target))) {
+    const m = /^(\d+)\.tmp(\.old)?$/.exec(entry.startsWith(prefix) ? entry.slice(prefix.length) : '');
+    if (m === null || Number(m[1]) === process.pid || alive(Number(m[1]))) continue;
+    rmSync(join(dirname(target), entry), { recursive: true, force: true });
+    removed.push(entry);
+  }
+  return removed;
 }

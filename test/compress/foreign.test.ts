@@ -4,7 +4,16 @@
  * (tlc.json says text-generation, never fill-mask).
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -89,5 +98,36 @@ describe('compressing foreign models', () => {
     const empty = join(root, 'empty');
     mkdirSync(empty);
     await assert.rejects(compress(empty, join(root, 'empty-out'), options), /no \.onnx graph/);
+  });
+});
+
+describe('interrupted compression', () => {
+  it('leaves no servable-looking folder; the next run removes the stale staging folder', async () => {
+    const out = join(root, 'killed-out');
+    const args = ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'src/cli/export-and-compress.ts')];
+    const child = spawn(process.execPath, [
+      ...args,
+      TORCH_BERT,
+      '--out',
+      out,
+      '--recipe',
+      'int8',
+      'q4',
+      '--latency-seconds',
+      '30',
+      '--threads',
+      '1',
+    ]);
+    const staged = () => readdirSync(root).filter((e) => e.startsWith('.killed-out.'));
+    // Kill it once it is writing (its staging folder exists), long before the 30 s of timing end.
+    for (let i = 0; i < 200 && staged().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    assert.equal(existsSync(out), false, 'no half-written --out');
+    assert.equal(staged().length, 1, 'the killed run left its staging folder');
+    await compress(TORCH_BERT, out, options);
+    assert.deepEqual(staged(), []);
+    assert.ok(existsSync(join(out, 'tlc.json')));
   });
 });
