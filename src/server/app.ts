@@ -8,6 +8,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { isTlcError, messageOf, TlcError } from '../errors/index.js';
 import type { LoadedVariant } from '../runtime/registry.js';
 import type { ServerContext } from './context.js';
+import { drainMiddleware } from './drain.js';
 import type { Labels } from './metrics.js';
 import type { OpenApiValidator } from './openapi.js';
 import { modelRoutes } from './routes/models.js';
@@ -65,25 +66,10 @@ export function createApp(
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use((req: Request, res: Response, next: NextFunction) => {
-    if (context.draining && req.path !== '/v2/health/live' && req.path !== '/metrics') {
-      res.setHeader('Connection', 'close');
-      next(new TlcError('SHUTTING_DOWN', 'the server is shutting down; retry on another replica'));
-      return;
-    }
-    context.inFlight += 1;
-    let done = false;
-    const finish = () => {
-      if (!done) {
-        done = true;
-        context.inFlight -= 1;
-      }
-    };
-    res.on('finish', finish);
-    res.on('close', finish);
-    next();
-  });
+  const drain = drainMiddleware(context);
+  app.use(drain.beforeBody);
   app.use(express.json({ limit: context.limits.maxBodyBytes }));
+  app.use(drain.afterBody);
   app.use((req: Request, _res: Response, next: NextFunction) => {
     openapi.validate({
       method: req.method,

@@ -37,6 +37,8 @@ export interface ServerContext {
   readonly device: string;
   /** True once shutdown began: new requests get SHUTTING_DOWN. */
   draining: boolean;
+  /** performance.now() of the latest request (shutdown waits for a quiet moment before closing). */
+  lastRequestAt?: number;
   /** Requests being answered now. */
   inFlight: number;
 }

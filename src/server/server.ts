@@ -166,12 +166,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      // Keep accepting while in-flight requests finish: requests that arrive now are answered 503 with
+      // Connection: close, and every response sent from now on closes its connection (closing the listener
+      // or idle keep-alive connections first would reset requests already on their way).
       context.draining = true;
+      const deadline = performance.now() + (options.graceMs ?? 30_000);
+      const quiet = () => performance.now() - (context.lastRequestAt ?? 0) > 100;
+      while ((context.inFlight > 0 || !quiet()) && performance.now() < deadline)
+        await new Promise((r) => setTimeout(r, 10));
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      const deadline = performance.now() + (options.graceMs ?? 30_000);
-      while (context.inFlight > 0 && performance.now() < deadline)
-        await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 50));
       server.closeAllConnections();
       await stopped;
       await registry.close();
