@@ -3,7 +3,7 @@
  * body (size-limited) → the openapi.yaml contract → access check → the route table → 404 → the error
  * catalog. Routes are a table (routes/*.ts); adding one means adding a row and its operation in openapi.yaml.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { isTlcError, messageOf, TlcError } from '../errors/index.js';
 import type { LoadedVariant } from '../runtime/registry.js';
@@ -21,10 +21,10 @@ export function routeTable(openapi: OpenApiValidator, yamlText: string): readonl
   return [...modelRoutes, ...taskRoutes, ...v2Routes, ...opsRoutes(openapi, yamlText)];
 }
 
+/** Compares digests, so that neither the key's content nor its length shows in the time taken. */
 function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }
 
 function checkAccess(context: ServerContext, access: Access, req: Request): void {
@@ -68,6 +68,19 @@ export function createApp(
   app.set('etag', false);
   const drain = drainMiddleware(context);
   app.use(drain.beforeBody);
+  // The key is checked before the body is read or validated: without it, a client learns nothing about the API.
+  const routes = routeTable(openapi, yamlText);
+  const accessByTemplate = new Map(routes.map((r) => [r.path.replace(/:(\w+)/g, '{$1}'), r.access]));
+  app.use((req: Request, _res: Response, next: NextFunction) => {
+    const found = openapi.match(req.method, req.path);
+    const access = found && accessByTemplate.get(found.operation.template);
+    try {
+      if (access !== undefined) checkAccess(context, access, req);
+      next();
+    } catch (error) {
+      next(error);
+    }
+  });
   app.use(express.json({ limit: context.limits.maxBodyBytes }));
   app.use(drain.afterBody);
   app.use((req: Request, _res: Response, next: NextFunction) => {
@@ -80,7 +93,7 @@ export function createApp(
     });
     next();
   });
-  for (const route of routeTable(openapi, yamlText)) {
+  for (const route of routes) {
     app[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       const t0 = performance.now();
       if (route.measured) {

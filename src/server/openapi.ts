@@ -133,7 +133,11 @@ export class OpenApiValidator {
       if (m === null) continue;
       const params: Record<string, string> = {};
       operation.pathNames.forEach((name, i) => {
-        params[name] = decodeURIComponent(m[i + 1]!);
+        try {
+          params[name] = decodeURIComponent(m[i + 1]!);
+        } catch {
+          throw new TlcError('REQUEST_INVALID', `the path segment for {${name}} has a malformed %-escape`);
+        }
       });
       return { operation, params };
     }

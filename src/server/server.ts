@@ -6,9 +6,16 @@
  * workers.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { messageOf, TlcError } from '../errors/index.js';
 import type { Device } from '../ort/session.js';
@@ -83,6 +90,7 @@ async function listen(port: number, host: string): Promise<Server> {
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new TlcError('CLI_USAGE', `port must be an integer from 0 to 65535, got ${port}`);
   const server = createServer();
+  server.on('clientError', answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
       const why =
@@ -96,6 +104,30 @@ async function listen(port: number, host: string): Promise<Server> {
     server.listen(port, host, () => resolve());
   });
   return server;
+}
+
+/**
+ * Requests Node's HTTP parser rejects (bad request line, headers too large) get the JSON error shape too,
+ * instead of Node's bare text answer.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const code = status === 431 ? 'INPUT_TOO_LARGE' : status === 408 ? 'REQUEST_TIMEOUT' : 'REQUEST_INVALID';
+  const message =
+    status === 431
+      ? 'the request headers are too large'
+      : status === 408
+        ? 'the request took too long to arrive'
+        : 'the request is not valid HTTP';
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** Before the models are loaded: liveness answers, everything else is 503 with the error shape. */

@@ -321,6 +321,25 @@ describe('foreign model folders in the server', () => {
     assert.equal(after.models.find((m) => m.name === 'reloaded')!.reload_error, undefined);
   });
 
+  it('checks the key before the body, refuses malformed paths and oversized headers with the error shape', async () => {
+    const noKey = await fetch(`${server.url}/v2/repository/index`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"not": "valid"',
+    });
+    assert.equal(noKey.status, 401);
+    assert.equal(((await noKey.json()) as { error: { code: string } }).error.code, 'UNAUTHORIZED');
+    const escape = await fetch(`${server.url}/v2/models/%ZZ/ready`);
+    assert.equal(escape.status, 400);
+    assert.match(
+      ((await escape.json()) as { error: { message: string } }).error.message,
+      /malformed %-escape/,
+    );
+    const big = await fetch(`${server.url}/v2/health/live`, { headers: { 'x-filler': 'x'.repeat(20_000) } });
+    assert.equal(big.status, 431);
+    assert.equal(((await big.json()) as { error: { code: string } }).error.code, 'INPUT_TOO_LARGE');
+  });
+
   it('lists a causal LM as unsupported, with how its task was detected, and stays ready', async () => {
     const listed = await listModels();
     const gpt = listed.models.find((m) => m.name === 'gpt')!;
