@@ -26,7 +26,7 @@ interface TrainFlags {
   heads?: string;
   ffn?: string;
   maxLength: string;
-  dropout: string;
+  dropout?: string;
   attentionDropout?: string;
   preLn?: boolean;
   postLn?: boolean;
@@ -74,10 +74,10 @@ export function runConfigFromFlags(f: TrainFlags): RunConfig {
     f.heads !== undefined
       ? num(f.heads, '--heads', true)
       : (preset?.heads ?? Math.max(1, Math.round(dModel / 64)));
-  const dropout = num(f.dropout, '--dropout');
   const layers = f.layers !== undefined ? num(f.layers, '--layers', true) : (preset?.layers ?? 4);
   if (f.preLn && f.postLn) throw new TlcError('CLI_USAGE', 'give --pre-ln or --post-ln, not both');
   const recipe = defaultRecipe(task, { layers, dModel });
+  const dropout = f.dropout === undefined ? recipe.dropout : num(f.dropout, '--dropout');
   return validateRunConfig(
     {
       task,
@@ -143,7 +143,7 @@ function addModelOptions(command: Command): Command {
     .option('--heads <n>', 'attention heads')
     .option('--ffn <n>', 'feed-forward inner size (default 4 × width)')
     .option('--max-length <n>', 'tokens per sequence', '128')
-    .option('--dropout <p>', 'dropout probability', '0.1')
+    .option('--dropout <p>', 'dropout probability (default: the recipe, mlm 0.1, translation 0.3)')
     .option('--attention-dropout <p>', 'dropout on attention probabilities (default: --dropout)')
     .option('--pre-ln', 'pre-LayerNorm blocks (default: the recipe, pre-LN above 6 layers)')
     .option('--post-ln', 'post-LayerNorm blocks, as BERT / RoBERTa (default: the recipe, up to 6 layers)')

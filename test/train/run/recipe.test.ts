@@ -13,6 +13,7 @@ describe('default training recipe', () => {
       lr: 2e-3,
       warmupSteps: 100,
       labelSmoothing: 0.1,
+      dropout: 0.1,
     });
     assert.equal(defaultRecipe('mlm', { layers: 6, dModel: 256 }).lr, 1.4e-3);
     assert.equal(defaultRecipe('mlm', { layers: 6, dModel: 256 }).preLayerNorm, false);
@@ -22,8 +23,9 @@ describe('default training recipe', () => {
       positions: 'learned',
       preLayerNorm: false,
       lr: 1e-3,
-      warmupSteps: 100,
+      warmupSteps: 400,
       labelSmoothing: 0.1,
+      dropout: 0.3,
     });
     assert.equal(defaultRecipe('translation', { layers: 5, dModel: 256 }).lr, 7.1e-4);
   });
@@ -33,6 +35,7 @@ describe('default training recipe', () => {
       lr: undefined,
       warmup: undefined,
       labelSmoothing: undefined,
+      dropout: undefined,
       maxSteps: '1',
       out: 'runs/x',
     };
@@ -41,6 +44,10 @@ describe('default training recipe', () => {
     assert.equal(fromRecipe.model.preLayerNorm, true);
     assert.equal(fromRecipe.lr, 1e-3);
     assert.equal(fromRecipe.warmupSteps, 100);
+    assert.equal(fromRecipe.model.dropout, 0.1);
+    const translation = runConfigFromFlags(tinyFlags({ ...unset, task: 'translation', corpus: 'en-fr' }));
+    assert.deepEqual([translation.model.dropout, translation.model.attentionDropout], [0.3, 0.3]);
+    assert.equal(translation.warmupSteps, 400);
     const given = runConfigFromFlags(
       tinyFlags({ ...unset, layers: '8', postLn: true, positions: 'learned', lr: '3e-4', warmup: '7' }),
     );
