@@ -18,6 +18,7 @@ import { getInt } from '../onnx/attributes.js';
 import { DataType, numel } from '../onnx/dtype.js';
 import type { Graph, Model, Node, Tensor } from '../onnx/ir.js';
 import { tensorToFloat32, tensorToNumbers } from '../onnx/tensor-values.js';
+import { embeddingFacts } from '../onnx/tied-weights.js';
 import { walkGraphs } from '../onnx/traverse.js';
 
 export interface ParameterCount {
@@ -163,14 +164,20 @@ function countTensor(t: Tensor, coding: Coding | undefined): ParameterCount {
   return { parameters: n, nonZero };
 }
 
-/** Parameters and non-zero parameters of every graph of `model` (subgraphs included). */
+/**
+ * Parameters and non-zero parameters of every graph of `model` (subgraphs included); a float copy of an
+ * embedding table (a tied LM head that an exporter constant-folded) is the same parameters, counted once.
+ */
 export function countParameters(model: Model): ParameterCount {
   let parameters = 0;
   let nonZero = 0;
   // Pruned weights stored as values + bitmask (sparse-encode.ts) count as the dense weights they decode to.
-  walkGraphs(decodeSparseWeights(model.graph).graph, (graph) => {
+  const decoded = decodeSparseWeights(model.graph).graph;
+  const copies = new Set(embeddingFacts(decoded).copies.map((c) => c.copy));
+  walkGraphs(decoded, (graph) => {
     const coded = codings(graph);
     for (const t of graph.initializers.values()) {
+      if (copies.has(t.name)) continue;
       const c = countTensor(t, coded.get(t.name));
       parameters += c.parameters;
       nonZero += c.nonZero;

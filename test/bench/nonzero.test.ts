@@ -12,8 +12,9 @@ import { dynamicInt8, quantizeModel, weightOnlyNBits } from '../../src/compress/
 import { parseRecipe } from '../../src/compress/recipe.js';
 import { buildMlmEncoder } from '../../src/models/encoder.js';
 import { presetConfig } from '../../src/models/presets.js';
-import { DataType, float32Tensor, GraphBuilder, type Model } from '../../src/onnx/index.js';
+import { DataType, float32Tensor, GraphBuilder, loadModel, type Model } from '../../src/onnx/index.js';
 import { Rng } from '../../src/util/rng.js';
+import { TORCH_BERT } from '../helpers/foreign.js';
 import { f32, runModel } from '../helpers/ort.js';
 
 const [K, N] = [40, 24];
@@ -93,5 +94,17 @@ describe('countParameters', () => {
     );
     // int8 keeps zeros zero; a handful of tiny survivors may round to zero too.
     assert.ok(prunedInt8.nonZero <= pruned.nonZero && prunedInt8.nonZero > 0.99 * pruned.nonZero);
+  });
+});
+
+describe('countParameters on a PyTorch export', () => {
+  it("counts a tied head's constant-folded copy once, as PyTorch counts the model", () => {
+    const model = loadModel(TORCH_BERT);
+    const all = [...model.graph.initializers.values()].reduce(
+      (n, t) => n + t.dims.reduce((a, b) => a * b, 1),
+      0,
+    );
+    // Every initializer (shape constants included) but the 64 × 1000 copy of tok.weight.
+    assert.equal(countParameters(model).parameters, all - 64 * 1000);
   });
 });
