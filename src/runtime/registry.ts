@@ -11,7 +11,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { messageOf, TlcError } from '../errors/index.js';
 import { modelFolderCheck, modelFolderTlc, servedTask } from '../model-folder/read.js';
-import type { TlcModelJson, VariantEntry } from '../model-folder/tlc-json.js';
+import type { ModelTask, TlcModelJson, VariantEntry } from '../model-folder/tlc-json.js';
 import type { Device } from '../ort/session.js';
 import { taskSpec } from '../tasks/index.js';
 import type { BatcherFactory, ServedModel, VariantRunner, WorkerCall } from '../tasks/spec.js';
@@ -70,6 +70,8 @@ export class ModelHandle {
   error?: string;
   /** Set on a serving model when a later reload failed (the old version kept serving). */
   reloadError?: string;
+  /** Variants listed in tlc.json that failed to load, with the reason (the others serve). */
+  readonly variantErrors = new Map<string, string>();
   tlc?: TlcModelJson;
   tokenizer?: Tokenizer;
   /** What the task read from the folder; it makes each variant's runner. */
@@ -261,37 +263,62 @@ export class ModelRegistry {
     handle.tokenizer = tokenizer;
     const served = spec.serving.open(handle.dir, tokenizer, tlc.architecture.maxLength || 512);
     handle.served = served;
+    // Each variant loads on its own: a broken one is reported (variantErrors) while the others serve.
     for (const entry of tlc.variants) {
-      const listed = served.variantFiles(entry.files, `${handle.dir}: variant ${entry.name}`);
-      const files = listed.map((f) => join(handle.dir, f));
-      for (const f of files) if (!existsSync(f)) throw new TlcError('MODEL_INVALID', `${f}: missing`);
-      const pool = await WorkerPool.start(this.options.workersPerVariant, {
-        op: 'load',
-        task: spec.name,
-        files,
-        threads: this.options.threads,
-        device: this.options.device,
-      });
-      for (const w of pool.loaded.warnings) this.options.log?.(`${handle.name}/${entry.name}: ${w}`);
-      const call: WorkerCall = async (payload, transfer) =>
-        (await pool.call({ op: 'run', payload }, transfer)).result;
-      const batching = { ...this.options.batching, concurrency: pool.size };
-      const makeBatcher: BatcherFactory = (run, lengthOf) =>
-        new DynamicBatcher(
-          batching,
-          async (items) => {
-            const t0 = performance.now();
-            const out = await run(items);
-            this.options.onBatch?.(handle.name, entry.name, (performance.now() - t0) / 1000, items.length);
-            return out;
-          },
-          lengthOf,
-        );
-      const variant = new LoadedVariant(entry, pool, served.runner(call, makeBatcher), pool.loaded.provider);
-      handle.variants.set(entry.name, variant);
+      try {
+        await this.openVariant(handle, spec.name, served, entry);
+      } catch (error) {
+        handle.variantErrors.set(entry.name, messageOf(error));
+        this.options.log?.(`${handle.name}/${entry.name}: not served: ${messageOf(error)}`);
+      }
+    }
+    if (handle.variants.size === 0)
+      throw new TlcError(
+        'MODEL_INVALID',
+        `no variant loads: ${[...handle.variantErrors].map(([v, e]) => `${v}: ${e}`).join('; ')}`,
+      );
+  }
+
+  private async openVariant(
+    handle: ModelHandle,
+    task: ModelTask,
+    served: ServedModel,
+    entry: VariantEntry,
+  ): Promise<void> {
+    const listed = served.variantFiles(entry.files, `${handle.dir}: variant ${entry.name}`);
+    const files = listed.map((f) => join(handle.dir, f));
+    for (const f of files) if (!existsSync(f)) throw new TlcError('MODEL_INVALID', `${f}: missing`);
+    const pool = await WorkerPool.start(this.options.workersPerVariant, {
+      op: 'load',
+      task,
+      files,
+      threads: this.options.threads,
+      device: this.options.device,
+    });
+    for (const w of pool.loaded.warnings) this.options.log?.(`${handle.name}/${entry.name}: ${w}`);
+    const call: WorkerCall = async (payload, transfer) =>
+      (await pool.call({ op: 'run', payload }, transfer)).result;
+    const batching = { ...this.options.batching, concurrency: pool.size };
+    const makeBatcher: BatcherFactory = (run, lengthOf) =>
+      new DynamicBatcher(
+        batching,
+        async (items) => {
+          const t0 = performance.now();
+          const out = await run(items);
+          this.options.onBatch?.(handle.name, entry.name, (performance.now() - t0) / 1000, items.length);
+          return out;
+        },
+        lengthOf,
+      );
+    const variant = new LoadedVariant(entry, pool, served.runner(call, makeBatcher), pool.loaded.provider);
+    try {
       // One small request through each worker so that the first user request is not the slow one.
       await Promise.all(Array.from({ length: pool.size }, () => variant.runner.warmUp()));
+    } catch (error) {
+      await pool.close();
+      throw error;
     }
+    handle.variants.set(entry.name, variant);
   }
 }
 

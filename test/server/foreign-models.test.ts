@@ -9,6 +9,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { compress } from '../../src/compress/compress.js';
+import { parseRecipe } from '../../src/compress/recipe.js';
 import { createSession, ortTensor, runSession } from '../../src/ort/session.js';
 import { type RunningServer, startServer } from '../../src/server/server.js';
 import { openTranslation } from '../../src/tasks/translation/decoder-sessions.js';
@@ -58,6 +60,21 @@ before(async () => {
     place: 'onnx',
   });
   writeForeignFolder(folder('reloaded'), TORCH_BERT, { config: BERT_CONFIG, tokenizer: 1000 });
+  // A compressed folder whose int8 file is broken: the model serves fp32 and reports int8.
+  const side = folder('side');
+  writeFileSync(join(side, 'config.json'), JSON.stringify(BERT_CONFIG));
+  writeBertTokenizer(side, 1000);
+  await compress(TORCH_BERT, join(models, 'partial'), {
+    recipes: [parseRecipe('int8')],
+    latency: false,
+    threads: 1,
+    batch: 1,
+    sequence: 8,
+    config: join(side, 'config.json'),
+    tokenizer: join(side, 'tokenizer.json'),
+  });
+  rmSync(side, { recursive: true });
+  writeFileSync(join(models, 'partial', 'onnx', 'model_int8.onnx'), 'not an onnx file');
   const marian = folder('marian');
   writeSeq2SeqGraphs(marian, 'merged');
   writeBertTokenizer(marian, TINY_SEQ2SEQ.vocabSize);
@@ -340,6 +357,24 @@ describe('foreign model folders in the server', () => {
     assert.equal(((await big.json()) as { error: { code: string } }).error.code, 'INPUT_TOO_LARGE');
   });
 
+  it('serves the variants that load and reports the one that does not', async () => {
+    const partial = (await listModels()).models.find((m) => m.name === 'partial') as ListedModel & {
+      variants: { name: string; loaded: boolean; error?: string }[];
+    };
+    assert.equal(partial.status, 'ready');
+    assert.deepEqual(
+      partial.variants.map((v) => [v.name, v.loaded]),
+      [
+        ['fp32', true],
+        ['int8', false],
+      ],
+    );
+    assert.match(partial.variants[1]!.error!, /model_int8\.onnx/);
+    assert.equal((await post('/v1/models/partial/fill-mask', { inputs: 'the [MASK]' })).status, 200);
+    const int8 = await post('/v1/models/partial/fill-mask?variant=int8', { inputs: 'the [MASK]' });
+    assert.equal(int8.status, 404);
+  });
+
   it('lists a causal LM as unsupported, with how its task was detected, and stays ready', async () => {
     const listed = await listModels();
     const gpt = listed.models.find((m) => m.name === 'gpt')!;
@@ -377,6 +412,7 @@ describe('foreign model folders in the server', () => {
         ['big-tokenizer', 'UNAVAILABLE'],
         ['gpt', 'UNAVAILABLE'],
         ['marian', 'READY'],
+        ['partial', 'READY'],
         ['reloaded', 'READY'],
         ['notes', 'UNAVAILABLE'],
         ['stray.onnx', 'UNAVAILABLE'],

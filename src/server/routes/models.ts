@@ -23,6 +23,7 @@ function describeModel(model: ModelHandle, device: string): Record<string, unkno
         ...(entry.latency && { latency: entry.latency }),
         ...(live !== undefined && { live_p95_ms: live }),
         loaded: loaded !== undefined,
+        ...(model.variantErrors.has(entry.name) && { error: model.variantErrors.get(entry.name) }),
       };
     }),
   };
