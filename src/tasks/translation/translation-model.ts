@@ -75,6 +75,9 @@ export function readTranslationModel(folder: string, variant?: string): Translat
       generation[key] ?? config[key] ?? (fallback === undefined ? undefined : generation[fallback]);
     if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
       throw new TlcError('MODEL_INVALID', `${folder}: generation_config.json (or config.json) has no ${key}`);
+    const vocab = tlc.architecture.vocabSize;
+    if (vocab > 0 && value >= vocab)
+      throw new TlcError('MODEL_INVALID', `${folder}: ${key} ${value} is outside the model's ${vocab} token ids`);
     return value;
   };
   const maxLength = tlc.architecture.maxLength || config.max_position_embeddings;
