@@ -346,10 +346,10 @@ describe('foreign model folders in the server', () => {
     });
     assert.equal(noKey.status, 401);
     assert.equal(((await noKey.json()) as { error: { code: string } }).error.code, 'UNAUTHORIZED');
-    const escape = await fetch(`${server.url}/v2/models/%ZZ/ready`);
-    assert.equal(escape.status, 400);
+    const badEscape = await fetch(`${server.url}/v2/models/%ZZ/ready`);
+    assert.equal(badEscape.status, 400);
     assert.match(
-      ((await escape.json()) as { error: { message: string } }).error.message,
+      ((await badEscape.json()) as { error: { message: string } }).error.message,
       /malformed %-escape/,
     );
     const big = await fetch(`${server.url}/v2/health/live`, { headers: { 'x-filler': 'x'.repeat(20_000) } });

@@ -77,7 +77,10 @@ export function readTranslationModel(folder: string, variant?: string): Translat
       throw new TlcError('MODEL_INVALID', `${folder}: generation_config.json (or config.json) has no ${key}`);
     const vocab = tlc.architecture.vocabSize;
     if (vocab > 0 && value >= vocab)
-      throw new TlcError('MODEL_INVALID', `${folder}: ${key} ${value} is outside the model's ${vocab} token ids`);
+      throw new TlcError(
+        'MODEL_INVALID',
+        `${folder}: ${key} ${value} is outside the model's ${vocab} token ids`,
+      );
     return value;
   };
   const maxLength = tlc.architecture.maxLength || config.max_position_embeddings;
