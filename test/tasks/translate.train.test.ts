@@ -349,8 +349,10 @@ describe('readTranslationModel', () => {
     assert.deepEqual([info.bos, info.eos, info.pad, info.decoderStart], [0, 2, 1, 0]);
     assert.deepEqual(info.files, {
       encoder: join(tiny.model, 'onnx', 'encoder_model.onnx'),
-      decoder: join(tiny.model, 'onnx', 'decoder_model.onnx'),
-      decoderWithPast: join(tiny.model, 'onnx', 'decoder_with_past_model.onnx'),
+      decoders: [
+        join(tiny.model, 'onnx', 'decoder_model.onnx'),
+        join(tiny.model, 'onnx', 'decoder_with_past_model.onnx'),
+      ],
     });
     assert.throws(() => readTranslationModel(tiny.model, 'int8'), {
       code: 'MODEL_INVALID',
