@@ -1,1 +1,1 @@
-tlc train --task translation --corpus en-fr --max-length 128 --lr 1e-3 --dropout 0.1 --eval-sentences 100 --preset tiny --time-budget 60m --eval-every 500 --threads 1 --seed 1 --out runs/builtin/enfr-small
+tlc train --task translation --corpus en-fr --max-length 128 --dropout 0.3 --positions learned --post-ln --warmup 400 --label-smoothing 0.1 --eval-sentences 100 --preset tiny --lr 1e-3 --time-budget 105m --eval-every 250 --threads 1 --seed 1 --out runs/builtin/enfr-small
