@@ -18,6 +18,7 @@ import { dirname, join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { messageOf, TlcError } from '../errors/index.js';
+import { modelFolderCheck } from '../model-folder/read.js';
 import type { Device } from '../ort/session.js';
 import type { BatcherOptions } from '../runtime/batcher.js';
 import { ModelRegistry } from '../runtime/registry.js';
@@ -82,6 +83,11 @@ function checkModelsDir(dir: string, allowEmpty: boolean): void {
     throw new TlcError(
       'CLI_USAGE',
       `models folder ${dir} is empty; put model folders in it, or pass --allow-empty`,
+    );
+  if (modelFolderCheck(dir).ok)
+    throw new TlcError(
+      'CLI_USAGE',
+      `models folder ${dir} is itself a model folder; serve its parent, or move it into a subfolder named after the model`,
     );
 }
 

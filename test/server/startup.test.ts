@@ -77,6 +77,9 @@ describe('tlc serve start-up', () => {
     const empty = await serve(['--models', emptyDir, '--port', '0']);
     assert.equal(empty.status, 2);
     assert.match(empty.stderr, /is empty/);
+    const itself = await serve(['--models', join(models, 'bert'), '--port', '0']);
+    assert.equal(itself.status, 2);
+    assert.match(itself.stderr, /is itself a model folder/);
   });
 
   it('with --allow-empty, starts on an empty folder and reports not ready', async () => {
