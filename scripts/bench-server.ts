@@ -8,19 +8,19 @@
  * health answers within 50 ms throughout.
  *   node --import tsx scripts/bench-server.ts [--model DIR] [--variant NAME] [--seconds 5] [--threads 2] [--quick]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import autocannon from 'autocannon';
 import { ModelRegistry } from '../src/runtime/registry.js';
 import { DEFAULT_LIMITS, type ServerContext } from '../src/server/context.js';
 import { ServerMetrics } from '../src/server/metrics.js';
 import { RawAdmission } from '../src/server/raw-admission.js';
 import { requestIo } from '../src/server/request-io.js';
+import { probeHealth, startTlcServe, stopChild } from './lib/server-child.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -45,71 +45,16 @@ const variantName = flags.variant;
 const query = variantName === undefined ? '' : `?variant=${encodeURIComponent(variantName)}`;
 const TEXT = 'The people of the United States have the <mask> to vote.';
 const body = JSON.stringify({ inputs: TEXT, parameters: { top_k: 5 } });
-const cli = resolve('dist', 'cli', 'tlc.js');
 
-async function startServer(port: number, maxBatch: number): Promise<ChildProcess> {
-  const child = spawn(
-    process.execPath,
-    [
-      cli,
-      'serve',
-      '--models',
-      repo,
-      '--port',
-      String(port),
-      '--host',
-      '127.0.0.1',
-      '--threads',
-      String(threads),
-      '--max-batch',
-      String(maxBatch),
-      '--max-queue',
-      '1024',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  await new Promise<void>((resolveReady, reject) => {
-    let log = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (log.includes('serving ')) resolveReady();
-    });
-    child.on('exit', (code) => reject(new Error(`tlc serve exited (${code}): ${log}`)));
-  });
-  return child;
-}
-
-/**
- * Polls /v2/health/live every 50 ms from its own worker thread (so the load generator's busy event loop does
- * not delay the probe) until stopped; returns the slowest answer in ms.
- */
-function probeHealth(url: string): { stop: () => Promise<number> } {
-  const worker = new Worker(
-    `const { parentPort, workerData } = require('node:worker_threads');
-     const http = require('node:http');
-     let worst = 0, running = true;
-     parentPort.on('message', () => { running = false; });
-     const once = () => new Promise((done) => {
-       const t0 = performance.now();
-       http.get(workerData + '/v2/health/live', (res) => { res.resume(); res.on('end', () => {
-         worst = Math.max(worst, performance.now() - t0); done(); }); }).on('error', done);
-     });
-     (async () => {
-       while (running) { await once(); await new Promise((r) => setTimeout(r, 50)); }
-       parentPort.postMessage(worst);
-     })();`,
-    { eval: true, workerData: url },
-  );
-  return {
-    stop: () =>
-      new Promise<number>((resolveWorst) => {
-        worker.once('message', (worst: number) => {
-          void worker.terminate();
-          resolveWorst(worst);
-        });
-        worker.postMessage('stop');
-      }),
-  };
+function startServer(port: number, maxBatch: number): Promise<ChildProcess> {
+  return startTlcServe(repo, port, [
+    '--threads',
+    String(threads),
+    '--max-batch',
+    String(maxBatch),
+    '--max-queue',
+    '1024',
+  ]);
 }
 
 interface Runner {
@@ -206,6 +151,7 @@ async function inProcessRunner(): Promise<Runner> {
     device: 'cpu',
     draining: false,
     inFlight: 0,
+    unread: new Set(),
   };
   const model = registry.get(name);
   const variant = model.variant(variantName);
@@ -244,7 +190,7 @@ async function main(): Promise<void> {
       for (const c of [1, 8, 32, 128]) {
         const probe = probeHealth(url);
         const r = await load(url, c);
-        const health = await probe.stop();
+        const health = Math.max(...(await probe.stop()));
         rows.push({
           batching: label,
           concurrency: c,
@@ -256,8 +202,7 @@ async function main(): Promise<void> {
         });
       }
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await stopChild(child);
     }
   }
   rmSync(repo, { recursive: true, force: true });

@@ -5,11 +5,11 @@
  * models, BLEU and chrF of translation models); variants that lose more than allowed are dropped. Every file is
  * written atomically.
  */
-import { existsSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { existsSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { TlcError } from '../errors/index.js';
 import { writeFolderAtomically } from '../export/folder.js';
-import { isServedTask, type TlcModelJson, type VariantEntry } from '../model-folder/tlc-json.js';
+import { isServedTask, type TlcModelJson } from '../model-folder/tlc-json.js';
 import { loadModel, saveModel } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
 import {
@@ -27,10 +27,19 @@ import { type AppliedRecipe, applyRecipe } from './apply-recipe.js';
 import { checkOutside, prepareSource, type SourceOptions } from './prepare-source.js';
 import { type CalibrationKind, calibrate } from './quantize/calibrate.js';
 import { type Recipe, variantFileName } from './recipe.js';
-import { type Drift, DriftAccumulator } from './validate/drift.js';
-import { measureVariantLatency, type VariantLatency } from './validate/latency.js';
+import {
+  type CompressReport,
+  type VariantReport,
+  variantEntries,
+  writeReports,
+  writeTlcJson,
+} from './report.js';
+import { DriftAccumulator } from './validate/drift.js';
+import { graphWork, measureVariantLatency, type OpenWork } from './validate/latency.js';
 import { sampleFeeds } from './validate/sample-inputs.js';
 import { modelStats } from './validate/stats.js';
+
+export type { CompressReport, VariantReport } from './report.js';
 
 export interface CompressOptions extends SourceOptions {
   readonly recipes: readonly Recipe[];
@@ -59,44 +68,6 @@ export interface CompressOptions extends SourceOptions {
   readonly batch?: number;
   readonly sequence?: number;
   readonly log?: (message: string) => void;
-}
-
-export interface VariantReport {
-  readonly name: string;
-  readonly recipe: string;
-  readonly files: readonly string[];
-  readonly bytes: number;
-  readonly parameters: number;
-  /** Sparsity of the magnitude-pruned weight tensors (0 without a prune step). */
-  readonly sparsity: number;
-  /** … per group of tensors: attention and ffn projections (and embedding / head / other when included). */
-  readonly sparsityByGroup?: AppliedRecipe['sparsityByGroup'];
-  readonly applied: number;
-  readonly declined: readonly string[];
-  readonly drift: Drift;
-  /** Timed interleaved with fp32 at the end (absent with `latency: false`). */
-  readonly latency?: VariantLatency;
-  /** Fill-mask with --eval-data: MLM accuracy, 0–1. */
-  readonly accuracy?: number;
-  /** Fill-mask with --eval-data: perplexity of the masked tokens. */
-  readonly perplexity?: number;
-  /** Translation with --eval-data: corpus BLEU, 0–100. */
-  readonly bleu?: number;
-  /** Translation with --eval-data: corpus chrF, 0–100. */
-  readonly chrf?: number;
-  readonly kept: boolean;
-  readonly reason?: string;
-}
-
-export interface CompressReport {
-  readonly dir: string;
-  readonly task: string;
-  /** Set when TLC does not serve the model's task (a causal LM): why, and how the task was detected. */
-  readonly notServed?: string;
-  readonly device: string;
-  readonly threads: number;
-  readonly inputs: { readonly batch: number; readonly sequence: number };
-  readonly variants: readonly VariantReport[];
 }
 
 async function outputsOf(session: OrtSession, feeds: OrtFeeds) {
@@ -305,72 +276,65 @@ async function compressInto(source: string, out: string, options: CompressOption
     log,
   };
   for (const recipe of options.recipes) reports.push(await compressVariant(recipe, variantContext));
-  const shape = options.latencyShape ?? { batch, sequence };
-  const timed =
+  const timing =
     options.latency === false
+      ? undefined
+      : ({ what: spec ? 'served' : 'graph', ...latencyShape(tlc, spec, options) } as const);
+  const timed =
+    timing === undefined
       ? reports
-      : await measureVariantLatency(out, reports, {
-          ...sessionOptions,
-          feedsFor: (session) => sample(session, shape.batch, shape.sequence),
-          ...(options.latencySeconds !== undefined && { seconds: options.latencySeconds }),
-          log,
-        });
-  return writeReports(out, tlc, timed, { ...shape, threads, device, notServed });
+      : await measureVariantLatency(
+          reports,
+          spec
+            ? servedWork(
+                out,
+                writeTlcJson(out, tlc, variantEntries(reports, undefined)),
+                spec,
+                sessionOptions,
+                timing,
+              )
+            : graphWork(out, {
+                ...sessionOptions,
+                feedsFor: (s) => sample(s, timing.batch, timing.sequence),
+              }),
+          { ...(options.latencySeconds !== undefined && { seconds: options.latencySeconds }), log },
+        );
+  return writeReports(out, tlc, timed, {
+    threads,
+    device,
+    inputs: { batch, sequence },
+    timing,
+    notServed,
+  });
 }
 
-/** report.json (every variant) and tlc.json (the kept ones, with their scores and latency), atomically. */
-function writeReports(
+/**
+ * The shape the variants are timed at: --latency-shape, else --batch × --sequence with the sequence capped at the
+ * task's longest `tlc bench` length (a translation probe decodes that many steps) and the model's maximum.
+ */
+function latencyShape(tlc: TlcModelJson, spec: TaskSpec | undefined, options: CompressOptions) {
+  if (options.latencyShape) return options.latencyShape;
+  const longest = spec ? Math.max(...spec.bench.lengths) : Number.POSITIVE_INFINITY;
+  const sequence = Math.min(
+    options.sequence ?? 128,
+    longest,
+    tlc.architecture.maxLength || Number.POSITIVE_INFINITY,
+  );
+  return { batch: options.batch ?? 8, sequence };
+}
+
+/** A served task's variants timed as `tlc bench` times them: the task's probe over the stage folder's tlc.json. */
+function servedWork(
   out: string,
   tlc: TlcModelJson,
-  reports: readonly VariantReport[],
-  o: { batch: number; sequence: number; threads: number; device: Device; notServed: string | undefined },
-): CompressReport {
-  const { batch, sequence, threads, device } = o;
-  const report: CompressReport = {
-    dir: out,
-    task: tlc.task,
-    ...(o.notServed !== undefined && { notServed: o.notServed }),
-    device,
-    threads,
-    inputs: { batch, sequence },
-    variants: reports,
+  spec: TaskSpec,
+  sessionOptions: { readonly threads: number; readonly device: Device },
+  shape: { readonly batch: number; readonly sequence: number },
+): OpenWork<VariantReport> {
+  return async (report) => {
+    const entry = tlc.variants.find((v) => v.name === report.name);
+    if (entry === undefined) throw new Error(`variant ${report.name} is not in the stage's tlc.json`);
+    const probe = await spec.bench.probe(out, tlc, entry, sessionOptions);
+    return { run: probe.workload(shape.batch, shape.sequence), release: () => probe.release() };
   };
-  const variants: VariantEntry[] = reports
-    .filter((r) => r.kept)
-    .map((r) => ({
-      name: r.name,
-      files: r.files,
-      recipe: r.recipe === 'fp32' ? [] : r.recipe.split('+'),
-      bytes: r.bytes,
-      ...metricsOf(r),
-      ...(r.latency && {
-        latency: {
-          p50_ms: r.latency.p50,
-          p95_ms: r.latency.p95,
-          speedup: r.latency.speedup.median,
-          batch,
-          sequence,
-          threads,
-        },
-      }),
-    }));
-  writeJsonAtomically(join(out, 'report.json'), report);
-  writeJsonAtomically(join(out, 'tlc.json'), { ...tlc, variants });
-  return report;
-}
-
-/** tlc.json's `metrics` of a variant: the scores it was given, if any. */
-function metricsOf(r: VariantReport): { metrics?: Record<string, number> } {
-  const metrics: Record<string, number> = {};
-  for (const key of ['accuracy', 'perplexity', 'bleu', 'chrf'] as const) {
-    const value = r[key];
-    if (value !== undefined) metrics[key] = value;
-  }
-  return Object.keys(metrics).length > 0 ? { metrics } : {};
-}
-
-function writeJsonAtomically(path: string, value: unknown): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
-  renameSync(tmp, path);
 }

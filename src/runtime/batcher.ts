@@ -3,8 +3,9 @@
  * (`maxBatchSize` items) or the oldest has waited `maxDelayMs`; a batch is then cut around the oldest item
  * from the items of the most similar lengths, so padding stays small (padding-aware grouping). At most
  * `concurrency` batches run at once (one per session worker). A full queue refuses at once (QUEUE_FULL, with
- * a retry hint); an item not answered within `timeoutMs` fails with REQUEST_TIMEOUT and its result, if it
- * comes later, is dropped.
+ * a retry hint); an item not answered within `timeoutMs` fails with REQUEST_TIMEOUT: a queued one leaves the
+ * queue, a running one has its give-up flag set (one Int32 per item on a SharedArrayBuffer, handed to `run`) so
+ * that generation stops at its next step, and its result, if it comes later, is dropped.
  */
 import { TlcError } from '../errors/index.js';
 
@@ -37,6 +38,8 @@ interface Item<I, O> {
   readonly reject: (error: Error) => void;
   readonly timer: NodeJS.Timeout;
   settled: boolean;
+  /** While its batch runs: the flags handed to `run` and this item's slot in them. */
+  running?: { readonly flags: Int32Array; readonly slot: number };
 }
 
 export class DynamicBatcher<I, O> {
@@ -48,8 +51,8 @@ export class DynamicBatcher<I, O> {
 
   constructor(
     private readonly options: BatcherOptions,
-    /** Runs a batch; returns one output per input, in order. */
-    private readonly run: (inputs: I[]) => Promise<O[]>,
+    /** Runs a batch; returns one output per input, in order. `cancelled[i]` turns 1 when input i is given up. */
+    private readonly run: (inputs: I[], cancelled: Int32Array) => Promise<O[]>,
     /** The length used for grouping (tokens). */
     private readonly lengthOf: (input: I) => number,
   ) {}
@@ -93,6 +96,7 @@ export class DynamicBatcher<I, O> {
           if (item.settled) return;
           item.settled = true;
           this.queue = this.queue.filter((q) => q !== item);
+          if (item.running) Atomics.store(item.running.flags, item.running.slot, 1);
           reject(
             new TlcError(
               'REQUEST_TIMEOUT',
@@ -157,7 +161,10 @@ export class DynamicBatcher<I, O> {
     if (live.length === 0) return;
     this.running += 1;
     const started = performance.now();
-    this.run(live.map((item) => item.input))
+    this.run(
+      live.map((item) => item.input),
+      this.flagsFor(live),
+    )
       .then(
         (outputs) => {
           for (const [i, item] of live.entries()) {
@@ -192,7 +199,7 @@ export class DynamicBatcher<I, O> {
     for (const item of live) {
       if (item.settled) continue;
       try {
-        const [output] = await this.run([item.input]);
+        const [output] = await this.run([item.input], this.flagsFor([item]));
         this.settle(item, () =>
           item.resolve({ output: output!, queueSeconds: (started - item.enqueued) / 1000, batchSize: 1 }),
         );
@@ -207,5 +214,14 @@ export class DynamicBatcher<I, O> {
     item.settled = true;
     clearTimeout(item.timer);
     fn();
+  }
+
+  /** Fresh give-up flags for a batch about to run, each item pointed at its slot. */
+  private flagsFor(items: readonly Item<I, O>[]): Int32Array {
+    const flags = new Int32Array(new SharedArrayBuffer(4 * items.length));
+    items.forEach((item, slot) => {
+      item.running = { flags, slot };
+    });
+    return flags;
   }
 }

@@ -302,9 +302,9 @@ export class ModelRegistry {
     const makeBatcher: BatcherFactory = (run, lengthOf) =>
       new DynamicBatcher(
         batching,
-        async (items) => {
+        async (items, cancelled) => {
           const t0 = performance.now();
-          const out = await run(items);
+          const out = await run(items, cancelled);
           this.options.onBatch?.(handle.name, entry.name, (performance.now() - t0) / 1000, items.length);
           return out;
         },

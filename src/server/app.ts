@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { isTlcError, messageOf, TlcError } from '../errors/index.js';
 import type { LoadedVariant } from '../runtime/registry.js';
-import type { ServerContext } from './context.js';
+import { publicText, type ServerContext } from './context.js';
 import { drainMiddleware } from './drain.js';
 import type { Labels } from './metrics.js';
 import type { OpenApiValidator } from './openapi.js';
@@ -122,7 +122,9 @@ export function createApp(
     const e = toTlcError(error);
     if (e.code === 'INTERNAL') log(`internal error: ${e.stack ?? e.message}`);
     if (e.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(e.retryAfterSeconds));
-    if (!res.headersSent) res.status(e.status).json(e.toJSON());
+    if (res.headersSent) return;
+    const body = e.toJSON();
+    res.status(e.status).json({ error: { ...body.error, message: publicText(context, body.error.message) } });
   });
   return app;
 }

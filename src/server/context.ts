@@ -5,6 +5,7 @@ import type { ModelTask } from '../model-folder/tlc-json.js';
 import type { LoadedVariant, ModelHandle, ModelRegistry } from '../runtime/registry.js';
 import { selectVariant, variantFacts } from '../runtime/select-variant.js';
 import { taskSpec } from '../tasks/index.js';
+import { publicPaths } from '../util/public-paths.js';
 import type { Labels, ServerMetrics } from './metrics.js';
 import type { RawAdmission } from './raw-admission.js';
 
@@ -41,6 +42,13 @@ export interface ServerContext {
   lastRequestAt?: number;
   /** Requests being answered now. */
   inFlight: number;
+  /** Requests whose body is still being read: each entry answers its request 503 when the drain begins. */
+  readonly unread: Set<() => void>;
+}
+
+/** Text for an HTTP answer: paths relative to the models folder, no absolute host paths (util/public-paths.ts). */
+export function publicText(context: ServerContext, text: string): string {
+  return publicPaths(text, context.registry.root);
 }
 
 export function labelsOf(_context: ServerContext, model: ModelHandle, variant: LoadedVariant): Labels {

@@ -11,6 +11,13 @@ export type Labels = Record<(typeof LABELS)[number], string>;
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64];
 
+/** prom-client default metrics that are gauges with a counter's `_total` suffix. */
+export const MISNAMED_DEFAULT_GAUGES = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
+
 export class ServerMetrics {
   readonly registry = new Registry();
   readonly requestDuration: Histogram<(typeof LABELS)[number]>;
@@ -59,7 +66,12 @@ export class ServerMetrics {
       labelNames,
       registers,
     });
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges named like counters, which `promtool check metrics` rejects; the per-type gauges without the
+      // suffix (nodejs_active_handles{type=…} and the like) carry the same numbers.
+      for (const name of MISNAMED_DEFAULT_GAUGES) this.registry.removeSingleMetric(name);
+    }
   }
 
   /** Creates every series of a variant at zero, so dashboards see it before traffic. */

@@ -24,6 +24,7 @@ import type { BatcherOptions } from '../runtime/batcher.js';
 import { ModelRegistry } from '../runtime/registry.js';
 import { createApp } from './app.js';
 import { DEFAULT_LIMITS, labelsOf, type ServerContext, type ServerLimits } from './context.js';
+import { refuseUnread } from './drain.js';
 import { ServerMetrics } from './metrics.js';
 import { OpenApiValidator } from './openapi.js';
 import { RawAdmission } from './raw-admission.js';
@@ -183,6 +184,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     device,
     draining: false,
     inFlight: 0,
+    unread: new Set(),
   };
   log(
     `loading models from ${options.modelsDir} (device ${device}, ${threads} thread(s) × ${workers} worker(s) per variant)`,
@@ -212,6 +214,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       const quiet = () => performance.now() - (context.lastRequestAt ?? 0) > 100;
       while ((context.inFlight > 0 || !quiet()) && performance.now() < deadline)
         await new Promise((r) => setTimeout(r, 10));
+      // Whoever is still sending a body (not in flight yet) is answered now rather than cut off below.
+      refuseUnread(context);
       const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await new Promise((r) => setTimeout(r, 50));

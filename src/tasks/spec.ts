@@ -47,8 +47,13 @@ export interface Batcher<I, O> {
   idle(): Promise<void>;
 }
 
+/**
+ * Makes a batcher over `run`. `cancelled` holds one flag per item, on a SharedArrayBuffer: the batcher sets an
+ * item's flag to 1 when it gives the item up (timed out) while its batch runs, so long work (generation) can
+ * stop early by polling it with Atomics.load, in the worker too.
+ */
 export type BatcherFactory = <I, O>(
-  run: (items: I[]) => Promise<O[]>,
+  run: (items: I[], cancelled: Int32Array) => Promise<O[]>,
   lengthOf: (item: I) => number,
 ) => Batcher<I, O>;
 

@@ -54,7 +54,16 @@ describe('compressing foreign models', () => {
     assert.deepEqual(fp32!.latency!.speedup, { median: 1, q25: 1, q75: 1 });
     assert.equal(int8!.latency!.runs, fp32!.latency!.runs);
     assert.ok(int8!.latency!.speedup.q25 <= int8!.latency!.speedup.q75);
+    // … on the served path (the fill-mask probe of `tlc bench`), at the drift shape.
+    assert.deepEqual(report.timing, { what: 'served', batch: 2, sequence: 16 });
     const tlc = modelFolderTlc(out);
+    assert.deepEqual(
+      tlc.variants.map((v) => [v.name, v.latency?.batch, v.latency?.sequence, v.latency?.threads]),
+      [
+        ['fp32', 2, 16, 1],
+        ['int8', 2, 16, 1],
+      ],
+    );
     assert.equal(tlc.architecture.maxLength, 128);
     assert.equal(tlc.parameters.total, TORCH_BERT_PARAMETERS);
     assert.ok(existsSync(join(out, 'tokenizer.json')));
@@ -78,6 +87,7 @@ describe('compressing foreign models', () => {
     assert.equal(tlc.task, 'fill-mask');
     assert.equal(tlc.architecture.family, 'bert');
     assert.ok(report.variants.every((v) => v.latency === undefined));
+    assert.equal(report.timing, undefined);
     assert.ok(tlc.variants.every((v: { latency?: unknown }) => v.latency === undefined));
   });
 
@@ -87,6 +97,9 @@ describe('compressing foreign models', () => {
     const report = await compress(source, out, options);
     assert.equal(report.task, 'text-generation');
     assert.match(report.notServed!, /task not served.*GPT2LMHeadModel/);
+    // No served path to time: the exported graph is, and the report says so.
+    assert.equal(report.timing?.what, 'graph');
+    assert.ok(report.variants.every((v) => (v.latency?.p50 ?? 0) > 0));
     assert.equal(modelFolderTlc(out).task, 'text-generation');
     await assert.rejects(
       compress(source, join(root, 'gpt-eval'), { ...options, evalData: join(root, 'any.txt') }),

@@ -75,4 +75,46 @@ describe('DynamicBatcher', () => {
     await batcher.idle();
     assert.deepEqual(ran, [1]);
   });
+
+  it("sets a running item's give-up flag when it times out, and only that item's", async () => {
+    // The run polls its flags as a generation loop would (one step per 5 ms) and stops a row once flagged.
+    const steps: number[] = [];
+    const batcher = new DynamicBatcher<number, number>(
+      { ...options, maxBatchSize: 2, maxDelayMs: 0, timeoutMs: 5_000 },
+      async (inputs, cancelled) => {
+        const done = inputs.map(() => false);
+        for (let step = 0; step < 400 && done.some((d) => !d); step++) {
+          inputs.forEach((limit, i) => {
+            if (Atomics.load(cancelled, i) === 1 || step >= limit) done[i] = true;
+          });
+          await new Promise((r) => setTimeout(r, 5));
+          steps.push(step);
+        }
+        return inputs;
+      },
+      () => 1,
+    );
+    let stoppedAt = -1;
+    const quick = new DynamicBatcher<number, number>(
+      { ...options, maxBatchSize: 2, maxDelayMs: 0, timeoutMs: 60 },
+      async (inputs, cancelled) => {
+        for (stoppedAt = 0; stoppedAt < 400; stoppedAt++) {
+          if (inputs.every((_, i) => Atomics.load(cancelled, i) === 1)) break;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        return inputs;
+      },
+      () => 1,
+    );
+    // A 400-step run (2 s at least) for an item that times out after 60 ms stops at the step after.
+    await assert.rejects(quick.submit(400), (e: Error & { code?: string }) => e.code === 'REQUEST_TIMEOUT');
+    await quick.idle();
+    assert.ok(stoppedAt > 0 && stoppedAt < 400, `stopped at step ${stoppedAt}`);
+    // Nobody flags an item that is still waited for: both answers come, after 3 and 6 steps.
+    assert.deepEqual(
+      await Promise.all([batcher.submit(3), batcher.submit(6)]).then((o) => o.map((x) => x.output)),
+      [3, 6],
+    );
+    assert.ok(steps.length >= 6);
+  });
 });

@@ -369,7 +369,9 @@ describe('foreign model folders in the server', () => {
         ['int8', false],
       ],
     );
-    assert.match(partial.variants[1]!.error!, /model_int8\.onnx/);
+    // The file is named relative to the models folder: answers carry no absolute host paths (the log does).
+    assert.match(partial.variants[1]!.error!, /partial\/onnx\/model_int8\.onnx/);
+    assert.ok(logs.some((l) => l.includes(join(models, 'partial', 'onnx', 'model_int8.onnx'))));
     assert.equal((await post('/v1/models/partial/fill-mask', { inputs: 'the [MASK]' })).status, 200);
     const int8 = await post('/v1/models/partial/fill-mask?variant=int8', { inputs: 'the [MASK]' });
     assert.equal(int8.status, 404);
@@ -404,6 +406,8 @@ describe('foreign model folders in the server', () => {
     );
     const { status, json } = await post('/v2/repository/index', {});
     assert.equal(status, 200, JSON.stringify(json));
+    for (const answer of [json, await listModels()])
+      assert.ok(!JSON.stringify(answer).includes(dir), JSON.stringify(answer));
     const index = json as unknown as { name: string; state: string; reason?: string }[];
     assert.deepEqual(
       index.map((e) => [e.name, e.state]),

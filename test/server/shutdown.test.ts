@@ -1,9 +1,11 @@
 /**
  * Graceful shutdown with 50 requests on the way: every one is answered — 200 if it was in flight, 503 with
- * Connection: close if it arrived (or finished sending its body) after the drain began — and none is reset.
+ * Connection: close if it arrived (or finished sending its body) after the drain began — and none is reset;
+ * a client still dripping its body when the in-flight work is done is answered 503 then, not waited for.
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,17 +21,20 @@ before(() => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
+const start = (extra: Partial<Parameters<typeof startServer>[0]> = {}) =>
+  startServer({
+    modelsDir: models,
+    port: 0,
+    host: '127.0.0.1',
+    threads: 1,
+    processMetrics: false,
+    log: () => {},
+    ...extra,
+  });
+
 describe('shutdown', () => {
   it('answers all 50 requests (200 or 503), resets none, and then stops listening', async () => {
-    const server = await startServer({
-      modelsDir: models,
-      port: 0,
-      host: '127.0.0.1',
-      threads: 1,
-      processMetrics: false,
-      batching: { maxBatchSize: 4, maxDelayMs: 5 },
-      log: () => {},
-    });
+    const server = await start({ batching: { maxBatchSize: 4, maxDelayMs: 5 } });
     const text = `${'the of and to in a is that '.repeat(12)}[MASK]`;
     const requests = Array.from({ length: 50 }, (_, i) =>
       new Promise((r) => setTimeout(r, i * 2)).then(() =>
@@ -63,5 +68,37 @@ describe('shutdown', () => {
       assert.match(r.body, /SHUTTING_DOWN/);
     }
     await assert.rejects(fetch(`${server.url}/v2/health/live`));
+  });
+
+  it('answers a client still sending its body 503 at once, and does not wait for it', async () => {
+    const server = await start();
+    const body = JSON.stringify({ inputs: 'hello [MASK] world' });
+    const socket = connect(server.port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += chunk.toString();
+    });
+    const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.on('error', () => {}); // writes after the server closed the connection
+    await new Promise<void>((resolve) => socket.on('connect', () => resolve()));
+    socket.write(
+      `POST /v1/models/bert/fill-mask HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+    );
+    // One byte every 50 ms: the whole body would take over a second.
+    let sent = 5;
+    const drip = setInterval(() => {
+      if (sent < body.length - 1 && !socket.destroyed) socket.write(body[sent++]!);
+    }, 50);
+    await new Promise((r) => setTimeout(r, 150));
+    const t0 = performance.now();
+    await server.close();
+    const closedIn = performance.now() - t0;
+    await ended;
+    clearInterval(drip);
+    assert.match(answer, /^HTTP\/1\.1 503 /);
+    assert.match(answer, /connection: close/i);
+    assert.match(answer, /"code":"SHUTTING_DOWN"/);
+    assert.ok(sent < body.length - 1, 'the answer came before the body was complete');
+    assert.ok(closedIn < 2_000, `close took ${closedIn.toFixed(0)} ms`);
   });
 });

@@ -59,6 +59,24 @@ describe('merged decoder (Optimum layout)', () => {
     );
   });
 
+  it('stops a source whose request was given up at the next step; the others are untouched', async () => {
+    const full = await translateIds(split.sessions, sources, options);
+    const long = full.findIndex((x) => x.length > 3);
+    assert.ok(long >= 0, 'one source generates more than three tokens');
+    // The flag turns after three polls (one per generated token): that source keeps three tokens.
+    let polls = 0;
+    const stopped = (s: number) => s === long && ++polls > 3;
+    const cut = await translateIds(split.sessions, sources, { ...options, stopped });
+    assert.deepEqual([...cut[long]!], [...full[long]!.slice(0, 3)]);
+    assert.deepEqual(lists(cut.filter((_, i) => i !== long)), lists(full.filter((_, i) => i !== long)));
+    // Beam search: a source stopped from the start holds no finished hypothesis; the rest are beam search's own.
+    const beams = { ...options, numBeams: 3 };
+    const all = await translateIds(split.sessions, sources, beams);
+    const none = await translateIds(split.sessions, sources, { ...beams, stopped: (s: number) => s === 0 });
+    assert.deepEqual([...none[0]!], []);
+    assert.deepEqual(lists(none.slice(1)), lists(all.slice(1)));
+  });
+
   it('is picked from a variant file list; a lone decoder_model is refused', () => {
     assert.deepEqual(variantFiles(['onnx/decoder_model_merged.onnx', 'onnx/encoder_model.onnx'], 'x'), {
       encoder: 'onnx/encoder_model.onnx',

@@ -79,7 +79,7 @@ export function addCompressOptions(command: Command, recipes: 'many' | 'one'): C
     )
     .option(
       '--latency-shape <BxT>',
-      'time the variants on inputs of this batch × length (default: --batch × --sequence)',
+      'time the variants as the server runs them (the tlc bench probe) on this batch × length (default: --batch × --sequence, translation capped at 48 tokens)',
     )
     .option('--latency-seconds <s>', 'seconds of interleaved timing rounds after the first five (default 10)')
     .option('--no-latency', 'skip timing (sizes, drift and scores only)')
@@ -171,5 +171,10 @@ export function renderReport(report: CompressReport): string {
   ];
   const note =
     report.notServed === undefined ? '' : `note: ${report.notServed}; \`tlc serve\` will not serve it\n`;
-  return `${report.dir} (${report.task}; ${report.device}, ${report.threads} threads, inputs ${report.inputs.batch} × ${report.inputs.sequence})\n${table(header, rows)}\n${note}`;
+  const t = report.timing;
+  const timed =
+    t === undefined
+      ? ''
+      : `; timed: ${t.what === 'served' ? 'served path' : 'exported graph'}, ${t.batch} × ${t.sequence}`;
+  return `${report.dir} (${report.task}; ${report.device}, ${report.threads} threads, inputs ${report.inputs.batch} × ${report.inputs.sequence}${timed})\n${table(header, rows)}\n${note}`;
 }

@@ -1,13 +1,16 @@
 /** GET /v1/models: the repository with what tlc.json says about each variant and the live p95. */
 import type { ModelHandle } from '../../runtime/registry.js';
+import { publicText, type ServerContext } from '../context.js';
 import type { Route } from './route.js';
 
-function describeModel(model: ModelHandle, device: string): Record<string, unknown> {
+function describeModel(context: ServerContext, model: ModelHandle): Record<string, unknown> {
+  const text = (s: string) => publicText(context, s);
+  const device = context.device;
   return {
     name: model.name,
     status: model.status,
-    ...(model.error !== undefined && { error: model.error }),
-    ...(model.reloadError !== undefined && { reload_error: model.reloadError }),
+    ...(model.error !== undefined && { error: text(model.error) }),
+    ...(model.reloadError !== undefined && { reload_error: text(model.reloadError) }),
     ...(model.task !== undefined && { task: model.task }),
     device: [...model.variants.values()][0]?.provider ?? device,
     ...(model.tlc && { parameters: model.tlc.parameters, architecture: model.tlc.architecture }),
@@ -23,7 +26,7 @@ function describeModel(model: ModelHandle, device: string): Record<string, unkno
         ...(entry.latency && { latency: entry.latency }),
         ...(live !== undefined && { live_p95_ms: live }),
         loaded: loaded !== undefined,
-        ...(model.variantErrors.has(entry.name) && { error: model.variantErrors.get(entry.name) }),
+        ...(model.variantErrors.has(entry.name) && { error: text(model.variantErrors.get(entry.name)!) }),
       };
     }),
   };
@@ -35,7 +38,7 @@ export const modelRoutes: readonly Route[] = [
     path: '/v1/models',
     access: 'public',
     handler: (context, _req, res) => {
-      res.json({ models: context.registry.list().map((m) => describeModel(m, context.device)) });
+      res.json({ models: context.registry.list().map((m) => describeModel(context, m)) });
     },
   },
 ];

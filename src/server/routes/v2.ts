@@ -10,7 +10,7 @@ import type { TensorSignature, WireTensor } from '../../runtime/worker/protocol.
 import { taskSpec } from '../../tasks/index.js';
 import { checkParameters } from '../../tasks/parameters.js';
 import { packageVersion } from '../../util/version.js';
-import { labelsOf, resolveTarget, type ServerContext, textInputs } from '../context.js';
+import { labelsOf, publicText, resolveTarget, type ServerContext, textInputs } from '../context.js';
 import { checkRawTensors, checkRawValues } from '../raw-admission.js';
 import { requestIo } from '../request-io.js';
 import { flat, fromWire, type InferTensor, toWire, v2Datatype } from '../v2-tensors.js';
@@ -28,12 +28,12 @@ function textOutput(model: ModelHandle): string {
   return taskSpec(String(model.task)).serving.v2Output;
 }
 
-function modelReady(model: ModelHandle): Record<string, unknown> {
+function modelReady(context: ServerContext, model: ModelHandle): Record<string, unknown> {
   return {
     name: model.name,
     ready: model.status === 'ready',
     status: model.status,
-    ...(model.error !== undefined && { error: model.error }),
+    ...(model.error !== undefined && { error: publicText(context, model.error) }),
   };
 }
 
@@ -156,7 +156,7 @@ export const v2Routes: readonly Route[] = [
     access: 'public',
     handler: (context, req, res) => {
       const model = context.registry.get(String(req.params.model));
-      res.status(model.status === 'ready' ? 200 : 503).json(modelReady(model));
+      res.status(model.status === 'ready' ? 200 : 503).json(modelReady(context, model));
     },
   },
   {
@@ -195,13 +195,19 @@ export const v2Routes: readonly Route[] = [
       for (const name of context.registry.discover()) if (!known.has(name)) known.set(name, undefined);
       const skipped = [...context.registry.skipped()]
         .filter(([name]) => !known.has(name))
-        .map(([name, reason]) => ({ name, state: 'UNAVAILABLE', reason: `skipped: ${reason}` }));
+        .map(([name, reason]) => ({
+          name,
+          state: 'UNAVAILABLE',
+          reason: publicText(context, `skipped: ${reason}`),
+        }));
       res.json([
         ...[...known].map(([name, m]) => ({
           name,
           state: m === undefined ? 'UNLOADED' : state[m.status],
-          ...(m?.error !== undefined && { reason: m.error }),
-          ...(m?.reloadError !== undefined && { reason: `last reload failed: ${m.reloadError}` }),
+          ...(m?.error !== undefined && { reason: publicText(context, m.error) }),
+          ...(m?.reloadError !== undefined && {
+            reason: publicText(context, `last reload failed: ${m.reloadError}`),
+          }),
         })),
         ...skipped,
       ]);
@@ -219,7 +225,7 @@ export const v2Routes: readonly Route[] = [
           'MODEL_INVALID',
           `model "${model.name}" failed to load: ${model.error ?? 'unknown reason'}`,
         );
-      res.json(modelReady(model));
+      res.json(modelReady(context, model));
     },
   },
   {
@@ -227,7 +233,7 @@ export const v2Routes: readonly Route[] = [
     path: '/v2/repository/models/:model/unload',
     access: 'admin',
     handler: async (context, req, res) => {
-      res.json(modelReady(await context.registry.unload(String(req.params.model))));
+      res.json(modelReady(context, await context.registry.unload(String(req.params.model))));
     },
   },
 ];

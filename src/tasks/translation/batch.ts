@@ -18,6 +18,8 @@ export async function runTranslateBatch(
   call: WorkerCall,
   items: readonly TranslateItem[],
   ids: GenerationIds,
+  /** The batcher's give-up flag of each item (shared with the worker), when it gives any. */
+  cancelled?: Int32Array,
 ): Promise<Int32Array[]> {
   const outputs: Int32Array[] = new Array(items.length);
   const groups = new Map<string, number[]>();
@@ -38,6 +40,7 @@ export async function runTranslateBatch(
       maxNewTokens: first.maxNewTokens,
       numBeams: first.numBeams,
       lengthPenalty: first.lengthPenalty,
+      ...(cancelled && { cancelled: { flags: cancelled, slots: members } }),
     };
     // The worker answers a translate request with this task's result (translationWorker.run).
     const result = (await call(request)) as TranslateResult;

@@ -21,6 +21,8 @@ export interface BeamOptions {
   readonly numBeams: number;
   /** Exponent of the length that divides a finished hypothesis's log-probability (HF semantics). */
   readonly lengthPenalty: number;
+  /** Sources whose request was given up (timed out): they stop at the next step, answered with what they hold. */
+  readonly stopped?: (source: number) => boolean;
 }
 
 interface Beam {
@@ -101,8 +103,12 @@ export async function beamSearch(
     const last = length === o.maxNewTokens;
     const tokens: number[] = [];
     const origins: number[] = [];
-    for (const state of states) {
+    for (const [source, state] of states.entries()) {
       if (state.done) continue;
+      if (o.stopped?.(source) === true) {
+        state.done = true;
+        continue;
+      }
       const candidates = topContinuations(logits, state.beams, 2 * k);
       const added: Finished[] = [];
       const running: Beam[] = [];

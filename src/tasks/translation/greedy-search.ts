@@ -1,13 +1,15 @@
 /**
  * Greedy search with a key/value cache: the arg-max token of every row at every step (the lowest id on a
  * tie, as ONNX ArgMax and torch.argmax pick). A source leaves the batch when it emits </s>, so finished
- * sources cost nothing afterwards.
+ * sources cost nothing afterwards; so does a source whose request was given up (`stopped`).
  */
 import type { DecoderCache, StepLogits } from './decoder-cache.js';
 
 export interface GreedyOptions {
   readonly eos: number;
   readonly maxNewTokens: number;
+  /** Sources whose request was given up (timed out): they leave the batch at the next step. */
+  readonly stopped?: (source: number) => boolean;
 }
 
 /** Index of the largest value of `row` (the first one on a tie). */
@@ -30,7 +32,7 @@ export async function greedySearch(
     const tokens: number[] = [];
     for (let r = 0; r < cache.rows; r++) {
       const token = argmax(logits.data.subarray(r * logits.vocab, (r + 1) * logits.vocab));
-      if (token === o.eos) continue;
+      if (token === o.eos || o.stopped?.(cache.sources[r]!) === true) continue;
       generated[cache.sources[r]!]!.push(token);
       origins.push(r);
       tokens.push(token);

@@ -34,7 +34,7 @@ function translationModel(tokenizer: Tokenizer, ids: GenerationIds, maxLength: n
     },
     runner(call, makeBatcher): VariantRunner {
       const batcher = makeBatcher<TranslateItem, Int32Array>(
-        (items) => runTranslateBatch(call, items, ids),
+        (items, cancelled) => runTranslateBatch(call, items, ids, cancelled),
         (item) => item.source.length,
       );
       const translate = async (

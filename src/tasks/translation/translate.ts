@@ -39,6 +39,11 @@ export interface TranslateOptions {
    * neither is checked, and a source or translation beyond the model's positions fails in ONNX Runtime.
    */
   readonly maxLength?: number;
+  /**
+   * Polled once per generated token: a source for which it says true stops there (its request timed out and
+   * nobody waits for the answer), and the batch ends when every source has stopped or finished.
+   */
+  readonly stopped?: (source: number) => boolean;
 }
 
 function check(sources: readonly Int32Array[], o: TranslateOptions): void {
@@ -104,13 +109,18 @@ async function translateWith(
   const { cache, logits } = await DecoderCache.start(sessions, encoded, options.decoderStart);
   switch (search) {
     case 'greedy':
-      return greedySearch(cache, logits, { eos: options.eos, maxNewTokens });
+      return greedySearch(cache, logits, {
+        eos: options.eos,
+        maxNewTokens,
+        ...(options.stopped && { stopped: options.stopped }),
+      });
     case 'beam':
       return beamSearch(cache, logits, {
         eos: options.eos,
         maxNewTokens,
         numBeams: options.numBeams ?? 1,
         lengthPenalty: options.lengthPenalty ?? 1,
+        ...(options.stopped && { stopped: options.stopped }),
       });
     default: {
       const never: never = search;

@@ -14,10 +14,19 @@ export interface TranslateRequest {
   readonly maxNewTokens: number;
   readonly numBeams: number;
   readonly lengthPenalty: number;
+  /**
+   * The batcher's give-up flags (on a SharedArrayBuffer, so the main thread's writes are seen mid-run) and the
+   * flag of each source: a source whose flag turns 1 stops generating at its next step.
+   */
+  readonly cancelled?: { readonly flags: Int32Array; readonly slots: readonly number[] };
 }
 
 export interface TranslateResult {
   readonly outputs: readonly Int32Array[];
+}
+
+function stoppedBy(c: NonNullable<TranslateRequest['cancelled']>): (source: number) => boolean {
+  return (source) => Atomics.load(c.flags, c.slots[source]!) === 1;
 }
 
 export const translationWorker: WorkerSpec<TranslateRequest, TranslateResult> = {
@@ -37,6 +46,7 @@ export const translationWorker: WorkerSpec<TranslateRequest, TranslateResult> = 
         maxNewTokens: request.maxNewTokens,
         numBeams: request.numBeams,
         lengthPenalty: request.lengthPenalty,
+        ...(request.cancelled && { stopped: stoppedBy(request.cancelled) }),
       },
     );
     return { outputs };

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DriftAccumulator } from '../../../src/compress/validate/drift.js';
+import { measureVariantLatency } from '../../../src/compress/validate/latency.js';
 import { sampleFeeds } from '../../../src/compress/validate/sample-inputs.js';
 import { modelStats } from '../../../src/compress/validate/stats.js';
 import { GraphBuilder } from '../../../src/onnx/builder.js';
@@ -57,5 +58,55 @@ describe('drift', () => {
     assert.equal(stats.zeros, 1024);
     assert.equal(stats.sparsity, 0.25);
     assert.equal(stats.bytesByType.float, 4096 * 4);
+  });
+});
+
+describe('variant latency', () => {
+  const reports = [
+    { name: 'fp32', files: ['a.onnx'], kept: true },
+    { name: 'dropped', files: ['b.onnx'], kept: false },
+    { name: 'slow', files: ['c.onnx'], kept: true },
+  ];
+  /** Holds the thread for `ms` of wall-clock time (timers alone are too coarse on a loaded machine). */
+  const busy = async (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+  };
+
+  it('times the kept variants against the first, in the same rounds, and releases every one', async () => {
+    const opened: string[] = [];
+    const released: string[] = [];
+    const timed = await measureVariantLatency(
+      reports,
+      async (r) => {
+        opened.push(r.name);
+        return {
+          run: () => busy(r.name === 'slow' ? 30 : 3),
+          release: async () => {
+            released.push(r.name);
+          },
+        };
+      },
+      { seconds: 0 },
+    );
+    assert.deepEqual(opened, ['fp32', 'slow']);
+    assert.deepEqual(released, ['fp32', 'slow']);
+    assert.equal(timed[1]!.latency, undefined);
+    assert.equal(timed[0]!.latency!.speedup.median, 1);
+    // 30 ms against 3 ms a run: the slow variant's speed-up is about 0.1.
+    assert.ok(timed[2]!.latency!.speedup.median < 0.5, String(timed[2]!.latency!.speedup.median));
+    assert.equal(timed[2]!.latency!.runs, timed[0]!.latency!.runs);
+  });
+
+  it('releases what it opened when a variant fails to open', async () => {
+    const released: string[] = [];
+    await assert.rejects(
+      measureVariantLatency(reports, async (r) => {
+        if (r.name === 'slow') throw new Error('cannot open slow');
+        return { run: async () => {}, release: async () => void released.push(r.name) };
+      }),
+      /cannot open slow/,
+    );
+    assert.deepEqual(released, ['fp32']);
   });
 });

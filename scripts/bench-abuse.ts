@@ -1,0 +1,178 @@
+/**
+ * bench:abuse — one client can never hurt another. Starts `tlc serve` (the built CLI) on a fill-mask and a
+ * translation model and, for `--seconds` (default 20), runs 12 well-behaved clients (half fill-mask, half
+ * translate, each sending its next request when the last is answered) beside 2 hostile ones that cycle through
+ * the bad requests of the hardening issue: v2 parameters out of range or of the wrong type, answers over the
+ * size cap, raw tensors too large or naming tokens, positions and rows that do not exist, malformed URLs, JSON
+ * nested 400,000 deep, and a flood of large valid raw requests. A prober polls /v2/health/live every 20 ms
+ * from its own thread; the server's RSS is sampled from /proc.
+ * Goals (exit status 1 when one is missed): 0 failures among the valid requests; every bad request answered
+ * 4xx (429 and 504 included) with the error shape; liveness p99 under 100 ms; RSS 5 s after the run within
+ * 10% of its value after warm-up.
+ *   npm run build && node --import tsx scripts/bench-abuse.ts [--models .cache/models] [--fill-mask mlm-large]
+ *     [--translate enfr-large] [--seconds 20] [--threads 2]
+ */
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { percentile } from '../src/util/percentile.js';
+import { type BadRequest, badRequests } from './lib/bad-requests.js';
+import { probeHealth, startTlcServe, stopChild } from './lib/server-child.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    models: { type: 'string', default: '.cache/models' },
+    'fill-mask': { type: 'string', default: 'mlm-large' },
+    translate: { type: 'string', default: 'enfr-large' },
+    seconds: { type: 'string', default: '20' },
+    threads: { type: 'string', default: '2' },
+  },
+});
+const fillMask = flags['fill-mask']!;
+const translate = flags.translate!;
+const seconds = Number(flags.seconds);
+
+interface Answer {
+  readonly status: number;
+  readonly body: string;
+}
+
+async function send(url: string, r: Pick<BadRequest, 'method' | 'path' | 'body'>): Promise<Answer> {
+  try {
+    const res = await fetch(`${url}${r.path}`, {
+      method: r.method,
+      ...(r.body !== undefined && { headers: { 'content-type': 'application/json' }, body: r.body }),
+    });
+    return { status: res.status, body: await res.text() };
+  } catch (error) {
+    return { status: 0, body: String((error as Error).cause ?? error) };
+  }
+}
+
+function hasErrorShape(body: string): boolean {
+  try {
+    const e = (JSON.parse(body) as { error?: { code?: unknown; message?: unknown } }).error;
+    return typeof e?.code === 'string' && typeof e.message === 'string';
+  } catch {
+    return false;
+  }
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+const VALID = {
+  fill: (i: number) => ({
+    method: 'POST' as const,
+    path: `/v1/models/${fillMask}/fill-mask`,
+    body: JSON.stringify({
+      inputs: `The people have the <mask> to vote number ${i}.`,
+      parameters: { top_k: 5 },
+    }),
+  }),
+  translate: (i: number) => ({
+    method: 'POST' as const,
+    path: `/v1/models/${translate}/translate`,
+    body: JSON.stringify({ inputs: `Allah is Knowing and Wise, verse ${i}.` }),
+  }),
+};
+
+interface Tally {
+  valid: number;
+  validFailures: Answer[];
+  bad: Map<string, Map<number, number>>;
+  badWrong: { name: string; answer: Answer }[];
+}
+
+async function drive(url: string, deadline: number, tally: Tally): Promise<void> {
+  const catalog = badRequests({ fillMask, translate });
+  const validClient = async (kind: keyof typeof VALID, id: number) => {
+    for (let i = 0; performance.now() < deadline; i++) {
+      const a = await send(url, VALID[kind](id * 1000 + i));
+      tally.valid += 1;
+      if (a.status !== 200) tally.validFailures.push(a);
+    }
+  };
+  const hostile = async (offset: number) => {
+    for (let i = offset; performance.now() < deadline; i++) {
+      const r = catalog[i % catalog.length]!;
+      const a = await send(url, r);
+      const byStatus = tally.bad.get(r.name) ?? new Map<number, number>();
+      byStatus.set(a.status, (byStatus.get(a.status) ?? 0) + 1);
+      tally.bad.set(r.name, byStatus);
+      const ok = r.accept(a.status) && (a.status === 200 || hasErrorShape(a.body));
+      if (!ok) tally.badWrong.push({ name: r.name, answer: a });
+    }
+  };
+  await Promise.all([
+    ...Array.from({ length: 6 }, (_, k) => validClient('fill', k)),
+    ...Array.from({ length: 6 }, (_, k) => validClient('translate', k)),
+    hostile(0),
+    hostile(Math.floor(catalog.length / 2)),
+  ]);
+}
+
+async function main(): Promise<void> {
+  const repo = mkdtempSync(join(tmpdir(), 'tlc-abuse-'));
+  for (const name of [fillMask, translate]) symlinkSync(resolve(flags.models!, name), join(repo, name));
+  const port = 19000 + Math.floor(Math.random() * 1000);
+  const url = `http://127.0.0.1:${port}`;
+  const child = await startTlcServe(repo, port, ['--threads', flags.threads!]);
+  try {
+    for (let i = 0; i < 4; i++) await Promise.all([send(url, VALID.fill(i)), send(url, VALID.translate(i))]);
+    const rssStart = rssMiB(child.pid!);
+    let rssPeak = rssStart;
+    const sampler = setInterval(() => {
+      rssPeak = Math.max(rssPeak, rssMiB(child.pid!));
+    }, 250);
+    const probe = probeHealth(url, 20);
+    const tally: Tally = { valid: 0, validFailures: [], bad: new Map(), badWrong: [] };
+    await drive(url, performance.now() + seconds * 1000, tally);
+    const live = (await probe.stop()).sort((a, b) => a - b);
+    await new Promise((r) => setTimeout(r, 5000));
+    clearInterval(sampler);
+    const rssEnd = rssMiB(child.pid!);
+    report(tally, live, { start: rssStart, peak: rssPeak, end: rssEnd });
+  } finally {
+    await stopChild(child);
+    rmSync(repo, { recursive: true, force: true });
+  }
+}
+
+function report(tally: Tally, live: number[], rss: { start: number; peak: number; end: number }): void {
+  const badTotal = [...tally.bad.values()].reduce(
+    (s, m) => s + [...m.values()].reduce((a, b) => a + b, 0),
+    0,
+  );
+  console.log(
+    `\nbench:abuse — ${fillMask} + ${translate}, 12 valid clients and 2 hostile ones for ${seconds} s`,
+  );
+  console.log(`  valid requests: ${tally.valid}, failures: ${tally.validFailures.length}`);
+  for (const f of tally.validFailures.slice(0, 3)) console.log(`    ${f.status} ${f.body.slice(0, 160)}`);
+  console.log(`  bad requests: ${badTotal}, answered wrongly: ${tally.badWrong.length}`);
+  for (const [name, byStatus] of tally.bad)
+    console.log(`    ${name.padEnd(34)} ${[...byStatus].map(([s, n]) => `${s}×${n}`).join(' ')}`);
+  for (const w of tally.badWrong.slice(0, 3))
+    console.log(`    wrong: ${w.name}: ${w.answer.status} ${w.answer.body.slice(0, 160)}`);
+  const p = (q: number) => percentile(live, q);
+  console.log(
+    `  /v2/health/live: ${live.length} probes, p50 ${p(50).toFixed(1)} ms, p99 ${p(99).toFixed(1)} ms, max ${live[live.length - 1]!.toFixed(1)} ms`,
+  );
+  const drift = rss.end / rss.start - 1;
+  console.log(
+    `  RSS: ${rss.start.toFixed(0)} MiB after warm-up, peak ${rss.peak.toFixed(0)}, ${rss.end.toFixed(0)} 5 s after the run (${(100 * drift).toFixed(1)}%)`,
+  );
+  const goals: [string, boolean][] = [
+    ['0 failures among valid requests', tally.validFailures.length === 0],
+    ['every bad request 4xx/429/504 with the error shape', tally.badWrong.length === 0],
+    ['liveness p99 < 100 ms', p(99) < 100],
+    ['RSS back within 10%', Math.abs(drift) <= 0.1],
+  ];
+  for (const [goal, met] of goals) console.log(`  ${met ? 'met    ' : 'MISSED '} ${goal}`);
+  if (goals.some(([, met]) => !met)) process.exitCode = 1;
+}
+
+await main();

@@ -1,0 +1,140 @@
+/**
+ * What export-and-compress reports: one row per variant (report.json) and the kept variants as tlc.json entries,
+ * both written atomically. The entries are written twice: without latency once every variant is built (the
+ * served-path timing opens the stage folder as the server would), then with scores and latency at the end.
+ */
+import { renameSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import type { TlcModelJson, VariantEntry } from '../model-folder/tlc-json.js';
+import type { Device } from '../ort/session.js';
+import type { AppliedRecipe } from './apply-recipe.js';
+import type { Drift } from './validate/drift.js';
+import type { VariantLatency } from './validate/latency.js';
+
+export interface VariantReport {
+  readonly name: string;
+  readonly recipe: string;
+  readonly files: readonly string[];
+  readonly bytes: number;
+  readonly parameters: number;
+  /** Sparsity of the magnitude-pruned weight tensors (0 without a prune step). */
+  readonly sparsity: number;
+  /** … per group of tensors: attention and ffn projections (and embedding / head / other when included). */
+  readonly sparsityByGroup?: AppliedRecipe['sparsityByGroup'];
+  readonly applied: number;
+  readonly declined: readonly string[];
+  readonly drift: Drift;
+  /** Timed interleaved with fp32 at the end (absent with `latency: false`). */
+  readonly latency?: VariantLatency;
+  /** Fill-mask with --eval-data: MLM accuracy, 0–1. */
+  readonly accuracy?: number;
+  /** Fill-mask with --eval-data: perplexity of the masked tokens. */
+  readonly perplexity?: number;
+  /** Translation with --eval-data: corpus BLEU, 0–100. */
+  readonly bleu?: number;
+  /** Translation with --eval-data: corpus chrF, 0–100. */
+  readonly chrf?: number;
+  readonly kept: boolean;
+  readonly reason?: string;
+}
+
+export interface CompressReport {
+  readonly dir: string;
+  readonly task: string;
+  /** Set when TLC does not serve the model's task (a causal LM): why, and how the task was detected. */
+  readonly notServed?: string;
+  readonly device: string;
+  readonly threads: number;
+  /** The sample inputs of the drift check. */
+  readonly inputs: { readonly batch: number; readonly sequence: number };
+  /**
+   * What the latency figures time: `served` is the task's served path (the `tlc bench` probe) at batch ×
+   * sequence; `graph` the exported graph (a task TLC does not serve). Absent without timing.
+   */
+  readonly timing?: { readonly what: 'served' | 'graph'; readonly batch: number; readonly sequence: number };
+  readonly variants: readonly VariantReport[];
+}
+
+/** tlc.json's entry of each kept variant, with its scores and (once timed) its latency. */
+export function variantEntries(
+  reports: readonly VariantReport[],
+  timing: { readonly batch: number; readonly sequence: number; readonly threads: number } | undefined,
+): VariantEntry[] {
+  return reports
+    .filter((r) => r.kept)
+    .map((r) => ({
+      name: r.name,
+      files: r.files,
+      recipe: r.recipe === 'fp32' ? [] : r.recipe.split('+'),
+      bytes: r.bytes,
+      ...metricsOf(r),
+      ...(r.latency &&
+        timing && {
+          latency: {
+            p50_ms: r.latency.p50,
+            p95_ms: r.latency.p95,
+            speedup: r.latency.speedup.median,
+            batch: timing.batch,
+            sequence: timing.sequence,
+            threads: timing.threads,
+          },
+        }),
+    }));
+}
+
+/** tlc.json with the kept variants (the provisional one the timing opens, then the final one). */
+export function writeTlcJson(
+  out: string,
+  tlc: TlcModelJson,
+  variants: readonly VariantEntry[],
+): TlcModelJson {
+  const json: TlcModelJson = { ...tlc, variants };
+  writeJsonAtomically(join(out, 'tlc.json'), json);
+  return json;
+}
+
+export interface ReportContext {
+  readonly threads: number;
+  readonly device: Device;
+  readonly inputs: CompressReport['inputs'];
+  readonly timing: CompressReport['timing'];
+  readonly notServed: string | undefined;
+}
+
+/** report.json (every variant) and tlc.json (the kept ones, with their scores and latency), atomically. */
+export function writeReports(
+  out: string,
+  tlc: TlcModelJson,
+  reports: readonly VariantReport[],
+  o: ReportContext,
+): CompressReport {
+  const report: CompressReport = {
+    dir: out,
+    task: tlc.task,
+    ...(o.notServed !== undefined && { notServed: o.notServed }),
+    device: o.device,
+    threads: o.threads,
+    inputs: o.inputs,
+    ...(o.timing && { timing: o.timing }),
+    variants: reports,
+  };
+  writeJsonAtomically(join(out, 'report.json'), report);
+  writeTlcJson(out, tlc, variantEntries(reports, o.timing && { ...o.timing, threads: o.threads }));
+  return report;
+}
+
+/** tlc.json's `metrics` of a variant: the scores it was given, if any. */
+function metricsOf(r: VariantReport): { metrics?: Record<string, number> } {
+  const metrics: Record<string, number> = {};
+  for (const key of ['accuracy', 'perplexity', 'bleu', 'chrf'] as const) {
+    const value = r[key];
+    if (value !== undefined) metrics[key] = value;
+  }
+  return Object.keys(metrics).length > 0 ? { metrics } : {};
+}
+
+function writeJsonAtomically(path: string, value: unknown): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(tmp, path);
+}
