@@ -21,6 +21,7 @@ import { presetConfig } from '../src/models/presets.js';
 import { loadModel, saveModel } from '../src/onnx/io.js';
 import type { Model } from '../src/onnx/ir.js';
 import { createSession, type OrtFeeds, type OrtSession, ortTensor, runSession } from '../src/ort/session.js';
+import { NO_SPINNING } from '../src/ort/timing.js';
 import { fillMaskServingGraph } from '../src/tasks/fill-mask/fill-mask-graph.js';
 import { percentile } from '../src/util/percentile.js';
 import { Rng } from '../src/util/rng.js';
@@ -34,11 +35,8 @@ const { values: flags } = parseArgs({
 });
 const threads = Number(flags.threads);
 const rounds = Number(flags.rounds);
-/**
- * Ten sessions share two cores here: ORT's intra-op threads spin for a while after each run, which would steal
- * the next session's CPU in interleaved rounds, so spinning is off for every session alike.
- */
-const NO_SPIN = { session: { intra_op: { allow_spinning: '0' } } };
+/** Ten sessions share two cores here, timed in interleaved rounds: spinning is off for all alike. */
+const NO_SPIN = NO_SPINNING;
 const dir = mkdtempSync(join(tmpdir(), 'tlc-bench-compress-'));
 
 /** A trained-looking encoder: random weights (std 0.02), as the latency does not depend on the values. */

@@ -89,6 +89,14 @@ export async function measureLatency(
   return { p50: s.p50_ms, p95: s.p95_ms, mean: s.mean_ms, runs: s.runs };
 }
 
+/**
+ * Session config for timing several sessions in interleaved rounds: ORT's intra-op threads spin for a while after
+ * each run, stealing the next session's CPU on a small machine, so every contestant runs with spinning off.
+ */
+export const NO_SPINNING: Readonly<Record<string, unknown>> = {
+  session: { intra_op: { allow_spinning: '0' } },
+};
+
 /** One contestant of an interleaved measurement. */
 export interface Contestant {
   readonly name: string;
@@ -104,6 +112,11 @@ export interface InterleavedOptions {
   readonly maxRounds?: number;
   /** … stopping once this many seconds of rounds have passed after minRounds (default 10). */
   readonly seconds?: number;
+  /**
+   * Run each contestant once untimed before its timed run in every round (default false), so that what the
+   * previous contestant left behind (ORT's spinning threads, caches) does not fall on the timed run.
+   */
+  readonly settle?: boolean;
 }
 
 /** A contestant's run times and its speed against the reference (the first contestant), round by round. */
@@ -133,6 +146,7 @@ export async function timeInterleaved(
   for (let round = 0; round < maxRounds && (round < minRounds || performance.now() < deadline); round++) {
     for (let k = 0; k < contestants.length; k++) {
       const i = (round + k) % contestants.length;
+      if (o.settle === true) await contestants[i]!.run();
       const t0 = performance.now();
       await contestants[i]!.run();
       times[i]!.push(performance.now() - t0);

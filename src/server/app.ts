@@ -7,6 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { isTlcError, messageOf, TlcError } from '../errors/index.js';
 import type { LoadedVariant } from '../runtime/registry.js';
+import { BodyRejected, bodyBounds, checkJsonBody } from './body-scan.js';
 import { publicText, type ServerContext } from './context.js';
 import { drainMiddleware } from './drain.js';
 import type { Labels } from './metrics.js';
@@ -42,8 +43,16 @@ function checkAccess(context: ServerContext, access: Access, req: Request): void
 }
 
 /** Maps anything thrown to the error catalog. */
+/** The most positions any loaded model takes (512 while none is loaded): bounds a raw-tensor body's size. */
+function maxPositions(context: ServerContext): number {
+  const lengths = context.registry.list().map((m) => m.served?.maxLength ?? 0);
+  const longest = Math.max(0, ...lengths);
+  return longest > 0 ? longest : 512;
+}
+
 function toTlcError(error: unknown): TlcError {
   if (isTlcError(error)) return error;
+  if (error instanceof BodyRejected) return error.tlc;
   const e = error as { type?: string; status?: number };
   if (e.type === 'entity.too.large')
     return new TlcError(
@@ -81,7 +90,13 @@ export function createApp(
       next(error);
     }
   });
-  app.use(express.json({ limit: context.limits.maxBodyBytes }));
+  app.use(
+    express.json({
+      limit: context.limits.maxBodyBytes,
+      verify: (_req, _res, bytes) =>
+        checkJsonBody(bytes, bodyBounds(context.limits.maxInputs, maxPositions(context))),
+    }),
+  );
   app.use(drain.afterBody);
   app.use((req: Request, _res: Response, next: NextFunction) => {
     openapi.validate({

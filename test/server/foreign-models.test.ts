@@ -250,13 +250,23 @@ describe('foreign model folders in the server', () => {
     assert.equal(ok.status, 200, JSON.stringify(ok.json));
     const cases: [string, unknown[], number, RegExp][] = [
       [
-        'rows',
+        'values',
         [
           tensor('input_ids', [1024, 128], Array(1024 * 128).fill(5)),
           tensor('attention_mask', [1024, 128], Array(1024 * 128).fill(1)),
         ],
         413,
-        /1024 rows; at most 64/,
+        // Refused from the bytes, before parsing: more values than any loaded model takes.
+        /holds more than \d+ values/,
+      ],
+      [
+        'rows',
+        [
+          tensor('input_ids', [65, 2], Array(130).fill(5)),
+          tensor('attention_mask', [65, 2], Array(130).fill(1)),
+        ],
+        413,
+        /65 rows; at most 64/,
       ],
       [
         'positions',
@@ -355,6 +365,17 @@ describe('foreign model folders in the server', () => {
     const big = await fetch(`${server.url}/v2/health/live`, { headers: { 'x-filler': 'x'.repeat(20_000) } });
     assert.equal(big.status, 431);
     assert.equal(((await big.json()) as { error: { code: string } }).error.code, 'INPUT_TOO_LARGE');
+    // 400,000 levels of nesting in 800 KB: refused as a client mistake, not a stack overflow (500).
+    const deep = await fetch(`${server.url}/v2/models/bert/infer`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+      body: `{"inputs":[{"name":"text","shape":[1],"datatype":"BYTES","data":${'['.repeat(400_000)}${']'.repeat(400_000)}}]}`,
+    });
+    assert.equal(deep.status, 400);
+    assert.match(
+      ((await deep.json()) as { error: { message: string } }).error.message,
+      /nests deeper than 32 levels/,
+    );
   });
 
   it('serves the variants that load and reports the one that does not', async () => {

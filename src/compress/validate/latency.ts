@@ -9,6 +9,13 @@
  * server see. Timing the exported graph instead (full-vocabulary logits at every position) understated the
  * speed-up of int8 on a 41M BERT by half (1.35× against 2.49× served). Only a task TLC does not serve falls back to
  * the exported graph, its first file on sample inputs.
+ *
+ * Each turn of a round runs the variant once untimed before the timed run (timeInterleaved's `settle`): ORT's
+ * intra-op threads spin for a while after a run, and on two cores the previous variant's spinning threads took
+ * CPU from the timed one, squeezing the speed-ups towards 1 (a 41M BERT's heads + FFN + int8: 2.72× against
+ * 3.53–3.82× in `tlc bench`). Turning spinning off instead slowed the short runs more than the long ones (3.30×).
+ * Settled, the report's speed-ups fall within 4% of `tlc bench`'s (int8 2.37× against 2.28–2.44×, q4 0.95×
+ * against 0.94–0.95×).
  */
 import { join } from 'node:path';
 import { createSession, type Device, type OrtFeeds, type OrtSession, runSession } from '../../ort/session.js';
@@ -55,7 +62,7 @@ export async function measureVariantLatency<R extends Timeable>(
     for (const r of timed) works.push(await open(r));
     const results = await timeInterleaved(
       works.map((work, i) => ({ name: timed[i]!.name, run: work.run })),
-      { ...(o.seconds !== undefined && { seconds: o.seconds }) },
+      { settle: true, ...(o.seconds !== undefined && { seconds: o.seconds }) },
     );
     const byName = new Map(results.map((r) => [r.name, { ...r.latency, speedup: r.speedup }]));
     return reports.map((r) => {
