@@ -333,7 +333,8 @@ function servedWork(
 ): OpenWork<VariantReport> {
   return async (report) => {
     const entry = tlc.variants.find((v) => v.name === report.name);
-    if (entry === undefined) throw new Error(`variant ${report.name} is not in the stage's tlc.json`);
+    if (entry === undefined)
+      throw new TlcError('INTERNAL', `variant ${report.name} is not in the stage folder's tlc.json`);
     const probe = await spec.bench.probe(out, tlc, entry, sessionOptions);
     return { run: probe.workload(shape.batch, shape.sequence), release: () => probe.release() };
   };

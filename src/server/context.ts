@@ -42,7 +42,10 @@ export interface ServerContext {
   lastRequestAt?: number;
   /** Requests being answered now. */
   inFlight: number;
-  /** Requests whose body is still being read: each entry answers its request 503 when the drain begins. */
+  /**
+   * Requests whose body is still being read: each entry answers its request 503 once a drain has waited out the
+   * in-flight work.
+   */
   readonly unread: Set<() => void>;
 }
 
