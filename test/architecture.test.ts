@@ -25,7 +25,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['compress'],
   ['runtime'],
   ['bench', 'server'],
-  ['cli'],
+  ['cli', 'console'],
 ];
 
 /** Edges (`importing file → imported folder`) allowed to break the order; it is empty and should stay so. */

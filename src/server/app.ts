@@ -8,10 +8,13 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { isTlcError, messageOf, TlcError } from '../errors/index.js';
 import type { LoadedVariant } from '../runtime/registry.js';
 import { BodyRejected, bodyBounds, checkJsonBody } from './body-scan.js';
+import { consoleAssets } from './console-page.js';
 import { publicText, type ServerContext } from './context.js';
+import { docsAssets } from './docs-page.js';
 import { drainMiddleware } from './drain.js';
 import type { Labels } from './metrics.js';
 import type { OpenApiValidator } from './openapi.js';
+import { consoleRoutes } from './routes/console.js';
 import { modelRoutes } from './routes/models.js';
 import { opsRoutes } from './routes/ops.js';
 import type { Access, Route } from './routes/route.js';
@@ -19,7 +22,7 @@ import { taskRoutes } from './routes/tasks.js';
 import { v2Routes } from './routes/v2.js';
 
 export function routeTable(openapi: OpenApiValidator, yamlText: string): readonly Route[] {
-  return [...modelRoutes, ...taskRoutes, ...v2Routes, ...opsRoutes(openapi, yamlText)];
+  return [...consoleRoutes, ...modelRoutes, ...taskRoutes, ...v2Routes, ...opsRoutes(openapi, yamlText)];
 }
 
 /** Compares digests, so that neither the key's content nor its length shows in the time taken. */
@@ -77,6 +80,9 @@ export function createApp(
   app.set('etag', false);
   const drain = drainMiddleware(context);
   app.use(drain.beforeBody);
+  // Swagger UI's own files (docs-page.ts): static, public, outside the API contract.
+  app.use('/docs/assets', docsAssets());
+  app.use('/console', consoleAssets());
   // The key is checked before the body is read or validated: without it, a client learns nothing about the API.
   const routes = routeTable(openapi, yamlText);
   const accessByTemplate = new Map(routes.map((r) => [r.path.replace(/:(\w+)/g, '{$1}'), r.access]));

@@ -56,7 +56,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   });
   const models = server.context.registry.list();
   process.stderr.write(
-    `serving ${models.filter((m) => m.status === 'ready').length}/${models.length} model(s) at ${server.url} (docs: ${server.url}/docs)\n`,
+    `serving ${models.filter((m) => m.status === 'ready').length}/${models.length} model(s) at ${server.url} (console: ${server.url}/ · API docs: ${server.url}/docs)\n`,
   );
   for (const m of models.filter((x) => x.status === 'failed' || x.status === 'unsupported'))
     process.stderr.write(`warning: model ${m.name} is not served: ${m.error}\n`);

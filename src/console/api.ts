@@ -1,0 +1,87 @@
+/** The server's JSON API as the console uses it: the key from session storage, errors as code and message. */
+import type { VariantStats } from '../util/variant-stats.js';
+
+export interface VariantRow {
+  readonly name: string;
+  readonly recipe: readonly string[];
+  readonly bytes: number;
+  readonly metrics?: Readonly<Record<string, number>>;
+  readonly latency?: { readonly p50_ms?: number; readonly p95_ms?: number; readonly speedup?: number };
+  readonly live_p95_ms?: number;
+  readonly loaded: boolean;
+  readonly error?: string;
+}
+
+export interface ModelRow {
+  readonly name: string;
+  readonly status: string;
+  readonly error?: string;
+  readonly reload_error?: string;
+  readonly task?: string;
+  readonly device: string;
+  readonly parameters?: { readonly total: number; readonly nonEmbedding?: number };
+  readonly architecture?: Readonly<Record<string, unknown>>;
+  readonly variants: readonly VariantRow[];
+}
+
+export type StatsRow = VariantStats;
+
+const KEY = 'tlc-api-key';
+
+export function apiKey(): string {
+  return sessionStorage.getItem(KEY) ?? '';
+}
+
+export function setApiKey(key: string): void {
+  if (key === '') sessionStorage.removeItem(KEY);
+  else sessionStorage.setItem(KEY, key);
+}
+
+/** A failed call: the server's error code and message (or the network's). */
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface Answer<T> {
+  readonly body: T;
+  readonly headers: Headers;
+  readonly ms: number;
+}
+
+export async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Answer<T>> {
+  const headers: Record<string, string> = {};
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const key = apiKey();
+  if (key !== '') headers.authorization = `Bearer ${key}`;
+  const t0 = performance.now();
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
+  } catch (error) {
+    throw new ApiError('NETWORK', `the server did not answer: ${String(error)}`, 0);
+  }
+  const text = await res.text();
+  const ms = performance.now() - t0;
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ApiError('BAD_ANSWER', `${res.status}: ${text.slice(0, 200)}`, res.status);
+  }
+  if (!res.ok) {
+    const e = (json as { error?: { code?: string; message?: string } }).error;
+    throw new ApiError(e?.code ?? `HTTP_${res.status}`, e?.message ?? text.slice(0, 200), res.status);
+  }
+  return { body: json as T, headers: res.headers, ms };
+}
+
+/** The route of a task's v1 endpoint. */
+export function taskRoute(task: string | undefined): string | undefined {
+  return task === 'fill-mask' ? 'fill-mask' : task === 'translation' ? 'translate' : undefined;
+}

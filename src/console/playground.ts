@@ -1,0 +1,148 @@
+/**
+ * The Playground: one input, the chosen variants side by side (each answer with its request's latency), and
+ * `variant=auto` under a latency budget showing which variant the server picked (X-TLC-Variant).
+ */
+import { ApiError, call, type ModelRow, taskRoute } from './api.js';
+import { el, errorBox, fmtMs } from './dom.js';
+
+interface FillMaskCandidate {
+  readonly token_str: string;
+  readonly score: number;
+}
+
+const EXAMPLES: Readonly<Record<string, string>> = {
+  'fill-mask': 'The people of the United States have the <mask> to vote.',
+  translation: 'Allah is Knowing and Wise.',
+};
+
+function render(task: string, body: unknown): HTMLElement {
+  if (task === 'translation') {
+    const out = body as { translation_text: string }[];
+    return el('p', { class: 'answer' }, out[0]?.translation_text ?? '');
+  }
+  // One input: a list of candidates for one mask, or a list of lists for several masks.
+  const out = body as FillMaskCandidate[] | FillMaskCandidate[][];
+  const lists = Array.isArray(out[0]) ? (out as FillMaskCandidate[][]) : [out as FillMaskCandidate[]];
+  return el(
+    'ol',
+    { class: 'answer' },
+    ...lists
+      .flat()
+      .map((c) => el('li', {}, `${c.token_str.trim()} `, el('span', { class: 'meta' }, c.score.toFixed(3)))),
+  );
+}
+
+async function runOne(task: string, model: string, query: string, text: string): Promise<HTMLElement> {
+  const route = taskRoute(task)!;
+  try {
+    const a = await call<unknown>('POST', `/v1/models/${encodeURIComponent(model)}/${route}?${query}`, {
+      inputs: text,
+    });
+    const picked = a.headers.get('x-tlc-variant');
+    return el(
+      'div',
+      { class: 'result' },
+      el('p', { class: 'meta' }, `${fmtMs(a.ms)} ms${picked ? ` · served by ${picked}` : ''}`),
+      render(task, a.body),
+    );
+  } catch (error) {
+    const e = error instanceof ApiError ? error : new ApiError('ERROR', String(error), 0);
+    return el('div', { class: 'result' }, errorBox(e.code, e.message));
+  }
+}
+
+/** Checkboxes for the loaded variants of `ofTask`; checked: every variant of the largest model, the smallest's fp32. */
+function variantChoices(ofTask: readonly ModelRow[]): HTMLElement[] {
+  const bySize = [...ofTask].sort((a, b) => (a.parameters?.total ?? 0) - (b.parameters?.total ?? 0));
+  const [smallest, largest] = [bySize[0], bySize.at(-1)];
+  return ofTask.flatMap((m) =>
+    m.variants
+      .filter((v) => v.loaded)
+      .map((v) => {
+        const box = el('input', { type: 'checkbox', 'data-model': m.name, 'data-variant': v.name });
+        box.checked = m === largest || (m === smallest && v.recipe.length === 0);
+        return el('label', {}, box, ` ${m.name} / ${v.name}`);
+      }),
+  );
+}
+
+/** One answer cell per chosen variant, and one for variant=auto under the budget, run at once. */
+async function runAll(
+  task: string,
+  text: string,
+  boxes: readonly HTMLInputElement[],
+  auto: string,
+  budgetMs: string,
+) {
+  const cell = async (title: string, model: string, query: string, className: string) =>
+    el('div', { class: className }, el('h4', {}, title), await runOne(task, model, query, text));
+  return Promise.all([
+    ...boxes.map((b) =>
+      cell(
+        `${b.dataset.model} / ${b.dataset.variant}`,
+        b.dataset.model!,
+        `variant=${encodeURIComponent(b.dataset.variant!)}`,
+        'cell',
+      ),
+    ),
+    cell(`${auto} / auto ≤ ${budgetMs} ms`, auto, `variant=auto&latency_budget_ms=${budgetMs}`, 'cell auto'),
+  ]);
+}
+
+export function playgroundView(models: readonly ModelRow[]): HTMLElement {
+  const served = models.filter((m) => m.status === 'ready' && taskRoute(m.task) !== undefined);
+  const tasks = [...new Set(served.map((m) => m.task!))];
+  if (tasks.length === 0) return el('p', {}, 'No model is ready to try.');
+  const taskSelect = el(
+    'select',
+    { 'aria-label': 'task' },
+    ...tasks.map((t) => el('option', { value: t }, t)),
+  );
+  const input = el('textarea', { rows: '2', 'aria-label': 'input text' });
+  const choices = el('fieldset', { class: 'choices' });
+  const budget = el('input', {
+    type: 'range',
+    min: '1',
+    max: '200',
+    value: '50',
+    'aria-label': 'latency budget (ms)',
+  });
+  const budgetLabel = el('span', {}, '50 ms');
+  budget.addEventListener('input', () => {
+    budgetLabel.textContent = `${budget.value} ms`;
+  });
+  const results = el('div', { class: 'results' });
+  const run = el('button', { type: 'button', class: 'primary' }, 'Run');
+  const setup = () => {
+    input.value = EXAMPLES[taskSelect.value] ?? '';
+    const ofTask = served.filter((m) => m.task === taskSelect.value);
+    choices.replaceChildren(el('legend', {}, 'variants'), ...variantChoices(ofTask));
+  };
+  taskSelect.addEventListener('change', setup);
+  run.addEventListener('click', async () => {
+    const task = taskSelect.value;
+    const boxes = [...choices.querySelectorAll<HTMLInputElement>('input:checked')];
+    const auto = served.find((m) => m.task === task)!.name;
+    results.replaceChildren(el('p', { class: 'meta' }, 'running…'));
+    results.replaceChildren(...(await runAll(task, input.value, boxes, auto, budget.value)));
+  });
+  setup();
+  return el(
+    'div',
+    { class: 'playground' },
+    el(
+      'p',
+      { class: 'controls' },
+      taskSelect,
+      ' ',
+      run,
+      ' · auto under a budget of ',
+      budget,
+      ' ',
+      budgetLabel,
+    ),
+    input,
+    choices,
+    results,
+  );
+}

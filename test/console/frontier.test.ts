@@ -1,0 +1,52 @@
+/** The console's frontier, computed in Node: the Pareto set, the ticks, and one mark per point in the SVG. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { frontierSvg, type Point, paretoFrontier, ticks } from '../../src/console/frontier.js';
+
+const point = (variant: string, x: number, y: number, baseline = false): Point => ({
+  model: variant.split('/')[0]!,
+  variant,
+  recipe: variant,
+  x,
+  y,
+  baseline,
+});
+
+describe('console frontier', () => {
+  const points = [
+    point('large/fp32', 40, 35),
+    point('large/int8', 20, 34.9),
+    point('large/q4', 45, 34),
+    point('small/fp32', 8, 30, true),
+    point('small/int8', 5, 29),
+    point('small/pruned', 6, 28),
+  ];
+
+  it('keeps exactly the points that nothing is both faster and better than, by x', () => {
+    assert.deepEqual(
+      paretoFrontier(points).map((p) => p.variant),
+      ['small/int8', 'small/fp32', 'large/int8', 'large/fp32'],
+    );
+    // A tie on x keeps the better one only.
+    assert.deepEqual(
+      paretoFrontier([point('a/x', 1, 1), point('a/y', 1, 2)]).map((p) => p.variant),
+      ['a/y'],
+    );
+  });
+
+  it('draws one mark per point, the baseline as a square, and escapes labels', () => {
+    const svg = frontierSvg([...points, point('<b>/x', 30, 20)], { x: 'ms', y: 'accuracy' });
+    assert.equal(svg.match(/class="mark/g)?.length, 7);
+    assert.equal(svg.match(/<rect class="mark baseline"/g)?.length, 1);
+    assert.equal(svg.match(/class="mark front"/g)?.length, 3);
+    assert.ok(!svg.includes('<b>'));
+    assert.match(svg, /&lt;b&gt;/);
+    assert.match(frontierSvg([], { x: 'ms', y: 'accuracy' }), /No scored variants/);
+  });
+
+  it('puts round ticks over the range', () => {
+    assert.deepEqual(ticks(0, 42), [0, 10, 20, 30, 40]);
+    assert.deepEqual(ticks(27.5, 38.2), [30, 35]);
+    assert.deepEqual(ticks(0, 0.9), [0, 0.2, 0.4, 0.6, 0.8]);
+  });
+});
