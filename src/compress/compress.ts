@@ -101,6 +101,7 @@ async function compressVariant(recipe: Recipe, ctx: VariantContext): Promise<Var
   const declined: string[] = [];
   const drift = new DriftAccumulator();
   let parameters = 0;
+  let zeros = 0;
   let sparsity = 0;
   let sparsityByGroup: AppliedRecipe['sparsityByGroup'];
   for (const [i, file] of ctx.baseFiles.entries()) {
@@ -121,7 +122,9 @@ async function compressVariant(recipe: Recipe, ctx: VariantContext): Promise<Var
     const name = variantFileName(file, recipe);
     saveModel(result.model, join(ctx.out, name));
     files.push(name);
-    parameters += modelStats(result.model).parameters;
+    const stats = modelStats(result.model);
+    parameters += stats.parameters;
+    zeros += stats.zeros;
     sparsity = Math.max(sparsity, result.sparsity ?? 0);
     if (result.sparsityByGroup !== undefined) sparsityByGroup = result.sparsityByGroup;
     const session = await createSession(join(ctx.out, name), { ...ctx.sessionOptions, source: name });
@@ -143,6 +146,7 @@ async function compressVariant(recipe: Recipe, ctx: VariantContext): Promise<Var
     files,
     bytes: files.reduce((s, f) => s + statSync(join(ctx.out, f)).size, 0),
     parameters,
+    nonZero: parameters - zeros,
     sparsity,
     ...(sparsityByGroup !== undefined && { sparsityByGroup }),
     applied,
@@ -194,12 +198,14 @@ function baselineReport(
   models: readonly Model[],
   scores: VariantScores,
 ): VariantReport {
+  const stats = models.map(modelStats);
   return {
     name: 'fp32',
     recipe: 'fp32',
     files,
     bytes: files.reduce((s, f) => s + statSync(join(out, f)).size, 0),
-    parameters: models.reduce((s, m) => s + modelStats(m).parameters, 0),
+    parameters: stats.reduce((s, m) => s + m.parameters, 0),
+    nonZero: stats.reduce((s, m) => s + m.parameters - m.zeros, 0),
     sparsity: 0,
     applied: 0,
     declined: [],

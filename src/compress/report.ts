@@ -17,6 +17,8 @@ export interface VariantReport {
   readonly files: readonly string[];
   readonly bytes: number;
   readonly parameters: number;
+  /** Parameters not exactly zero (zeros counted in weight tensors of at least 1024 elements). */
+  readonly nonZero: number;
   /** Sparsity of the magnitude-pruned weight tensors (0 without a prune step). */
   readonly sparsity: number;
   /** … per group of tensors: attention and ffn projections (and embedding / head / other when included). */
@@ -67,6 +69,8 @@ export function variantEntries(
       files: r.files,
       recipe: r.recipe === 'fp32' ? [] : r.recipe.split('+'),
       bytes: r.bytes,
+      parameters: r.parameters,
+      nonZero: r.nonZero,
       ...metricsOf(r),
       ...(r.latency &&
         timing && {

@@ -5,6 +5,8 @@ export interface VariantRow {
   readonly name: string;
   readonly recipe: readonly string[];
   readonly bytes: number;
+  readonly parameters?: number;
+  readonly non_zero?: number;
   readonly metrics?: Readonly<Record<string, number>>;
   readonly latency?: { readonly p50_ms?: number; readonly p95_ms?: number; readonly speedup?: number };
   readonly live_p95_ms?: number;

@@ -1,5 +1,5 @@
 /** The Models view: every model with its task, size and status, and a table of its variants. */
-import type { ModelRow } from './api.js';
+import type { ModelRow, VariantRow } from './api.js';
 import { el, fmtBytes, fmtMs } from './dom.js';
 
 /** The headline score of a variant: MLM accuracy in %, or BLEU. */
@@ -7,6 +7,12 @@ export function score(metrics: Readonly<Record<string, number>> | undefined): nu
   if (metrics === undefined) return undefined;
   if (metrics.accuracy !== undefined) return metrics.accuracy * 100;
   return metrics.bleu;
+}
+
+/** "4.1M / 8.2M": non-zero and all parameters, as export-and-compress counted them (– when unknown). */
+function nonZero(v: VariantRow): string {
+  const m = (n: number) => `${(n / 1e6).toFixed(2)}M`;
+  return v.parameters === undefined ? '–' : `${m(v.non_zero ?? v.parameters)} / ${m(v.parameters)}`;
 }
 
 function architecture(m: ModelRow): string {
@@ -32,6 +38,7 @@ export function modelsView(models: readonly ModelRow[]): HTMLElement {
         el('td', {}, v.name),
         el('td', {}, v.recipe.length === 0 ? 'fp32' : v.recipe.join(' + ')),
         el('td', { class: 'num' }, fmtBytes(v.bytes)),
+        el('td', { class: 'num' }, nonZero(v)),
         el('td', { class: 'num' }, score(v.metrics)?.toFixed(2) ?? '–'),
         el('td', { class: 'num' }, fmtMs(v.latency?.p50_ms)),
         el('td', { class: 'num' }, fmtMs(v.latency?.p95_ms)),
@@ -59,9 +66,17 @@ export function modelsView(models: readonly ModelRow[]): HTMLElement {
             el(
               'tr',
               {},
-              ...['variant', 'recipe', 'size', scoreName, 'p50 ms', 'p95 ms', 'live p95', 'state'].map((h) =>
-                el('th', {}, h),
-              ),
+              ...[
+                'variant',
+                'recipe',
+                'size',
+                'non-zero / params',
+                scoreName,
+                'p50 ms',
+                'p95 ms',
+                'live p95',
+                'state',
+              ].map((h) => el('th', {}, h)),
             ),
           ),
           el('tbody', {}, ...rows),

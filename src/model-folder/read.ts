@@ -57,6 +57,8 @@ const TLC_SCHEMA = {
           files: { type: 'array', minItems: 1, items: { type: 'string', pattern: '^(?!/)(?!.*\\.\\.)' } },
           recipe: { type: 'array', items: { type: 'string' } },
           bytes: { type: 'number', minimum: 0 },
+          parameters: { type: 'number', minimum: 0 },
+          nonZero: { type: 'number', minimum: 0 },
           metrics: { type: 'object', additionalProperties: { type: 'number' } },
           latency: { type: 'object', additionalProperties: { type: 'number' } },
         },

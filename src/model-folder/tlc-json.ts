@@ -15,6 +15,9 @@ export interface VariantEntry {
   /** Compression recipe steps ([] for the exported model). */
   readonly recipe: readonly string[];
   readonly bytes: number;
+  /** Weights of the variant's graphs, and those not exactly zero (written by export-and-compress). */
+  readonly parameters?: number;
+  readonly nonZero?: number;
   readonly metrics?: Readonly<Record<string, number>>;
   readonly latency?: Readonly<Record<string, number>>;
 }

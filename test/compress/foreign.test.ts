@@ -66,6 +66,10 @@ describe('compressing foreign models', () => {
     );
     assert.equal(tlc.architecture.maxLength, 128);
     assert.equal(tlc.parameters.total, TORCH_BERT_PARAMETERS);
+    // Each entry counts its weights and the non-zero ones (the fp32 export has no exact zeros to speak of).
+    assert.equal(tlc.variants[0]!.parameters, fp32!.parameters);
+    assert.ok(fp32!.nonZero > 0.99 * fp32!.parameters && fp32!.nonZero <= fp32!.parameters);
+    assert.equal(tlc.variants[1]!.nonZero, int8!.nonZero);
     assert.ok(existsSync(join(out, 'tokenizer.json')));
   });
 

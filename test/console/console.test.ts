@@ -110,6 +110,10 @@ describe('web console in a browser', { skip }, () => {
     await page.waitForSelector('table.variants');
     assert.equal(await page.locator('section[data-model] table.variants tbody tr').count(), 3);
     assert.match((await page.locator('section[data-model="bert"]').textContent()) ?? '', /int8.*30\.00/s);
+    assert.match(
+      (await page.locator('section[data-model="bert"] tbody tr').first().textContent()) ?? '',
+      /0\.\d\dM \/ 0\.\d\dM/,
+    );
 
     await page.click('nav button[data-view="frontier"]');
     await page.waitForSelector('section[data-task="fill-mask"] svg');

@@ -22,6 +22,8 @@ function describeModel(context: ServerContext, model: ModelHandle): Record<strin
         files: entry.files,
         recipe: entry.recipe,
         bytes: entry.bytes,
+        ...(entry.parameters !== undefined && { parameters: entry.parameters }),
+        ...(entry.nonZero !== undefined && { non_zero: entry.nonZero }),
         ...(entry.metrics && { metrics: entry.metrics }),
         ...(entry.latency && { latency: entry.latency }),
         ...(live !== undefined && { live_p95_ms: live }),
