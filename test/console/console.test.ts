@@ -52,8 +52,8 @@ async function writeModels(models: string): Promise<void> {
   patch('bert-small', [0.25], 1000);
 }
 
-async function open(path: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+async function open(path: string, width = 1100): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`${path}: console error: ${m.text()}`);
   });
@@ -136,6 +136,19 @@ describe('web console in a browser', { skip }, () => {
     await page.click('nav button[data-view="live"]');
     await page.waitForSelector('.live tbody tr');
     assert.equal(await page.locator('.live tbody tr').count(), 3);
+    await page.close();
+  });
+
+  it('fits a phone-sized screen: wide tables scroll inside their card, the page does not', async () => {
+    const page = await open('/', 375);
+    await page.waitForSelector('table.variants');
+    for (const view of ['models', 'frontier', 'playground', 'live']) {
+      await page.click(`nav button[data-view="${view}"]`);
+      const overflow = (await page.evaluate(
+        'document.documentElement.scrollWidth - window.innerWidth',
+      )) as number;
+      assert.ok(overflow <= 1, `${view}: the page is ${overflow} px wider than the screen`);
+    }
     await page.close();
   });
 
