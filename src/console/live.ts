@@ -56,7 +56,7 @@ export function liveView(): { element: HTMLElement; stop: () => void } {
             {},
             el('td', {}, k),
             el('td', { class: 'num' }, (rps.get(k) ?? 0).toFixed(1)),
-            el('td', {}, sparkline(h) as unknown as Node),
+            el('td', {}, sparkline(h)),
             el('td', { class: 'num' }, fmtMs(r.p50_ms)),
             el('td', { class: 'num' }, fmtMs(r.p95_ms)),
             el('td', { class: 'num' }, String(r.queue_depth)),

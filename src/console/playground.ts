@@ -51,10 +51,15 @@ async function runOne(task: string, model: string, query: string, text: string):
   }
 }
 
+/** Models from the fewest parameters to the most. */
+function bySize(models: readonly ModelRow[]): ModelRow[] {
+  return [...models].sort((a, b) => (a.parameters?.total ?? 0) - (b.parameters?.total ?? 0));
+}
+
 /** Checkboxes for the loaded variants of `ofTask`; checked: every variant of the largest model, the smallest's fp32. */
 function variantChoices(ofTask: readonly ModelRow[]): HTMLElement[] {
-  const bySize = [...ofTask].sort((a, b) => (a.parameters?.total ?? 0) - (b.parameters?.total ?? 0));
-  const [smallest, largest] = [bySize[0], bySize.at(-1)];
+  const sorted = bySize(ofTask);
+  const [smallest, largest] = [sorted[0], sorted.at(-1)];
   return ofTask.flatMap((m) =>
     m.variants
       .filter((v) => v.loaded)
@@ -122,7 +127,8 @@ export function playgroundView(models: readonly ModelRow[]): HTMLElement {
   run.addEventListener('click', async () => {
     const task = taskSelect.value;
     const boxes = [...choices.querySelectorAll<HTMLInputElement>('input:checked')];
-    const auto = served.find((m) => m.task === task)!.name;
+    // variant=auto on the largest model of the task: which of its variants fits the budget.
+    const auto = bySize(served.filter((m) => m.task === task)).at(-1)!.name;
     results.replaceChildren(el('p', { class: 'meta' }, 'running…'));
     results.replaceChildren(...(await runAll(task, input.value, boxes, auto, budget.value)));
   });
