@@ -27,6 +27,13 @@ export interface LatencyRow {
   readonly on_frontier: boolean;
 }
 
+/**
+ * The precision the table shows. The plot and the frontier use the same rounded figures, so that the frontier is
+ * computed on the numbers a reader sees (unrounded, a row could appear to beat its own frontier point).
+ */
+const ms = (x: number) => Number(x.toFixed(3));
+const pts = (x: number) => Number(x.toFixed(2));
+
 /** Times each folder's variants at one shape (served path) and builds the series, frontier and table. */
 export async function latencyFrontier(
   o: StudyOptions,
@@ -65,10 +72,10 @@ export async function latencyFrontier(
     plot,
     points: measured
       .filter((m) => m.preset === input.preset)
-      .map((m): Point => ({ x: m.p50, y: m.score, label: m.variant })),
+      .map((m): Point => ({ x: ms(m.p50), y: pts(m.score), label: m.variant })),
   }));
   const front = paretoFrontier(
-    measured.map((m) => ({ x: m.p50, y: m.score, label: `${m.preset} ${m.variant}` })),
+    measured.map((m) => ({ x: ms(m.p50), y: pts(m.score), label: `${m.preset} ${m.variant}` })),
   );
   const onFront = new Set(front.map((p) => p.label));
   return {
@@ -77,9 +84,9 @@ export async function latencyFrontier(
     rows: measured.map((m) => ({
       preset: m.preset,
       variant: m.variant,
-      p50_ms: Number(m.p50.toFixed(3)),
+      p50_ms: ms(m.p50),
       p95_ms: Number(m.p95.toFixed(3)),
-      score: Number(m.score.toFixed(2)),
+      score: pts(m.score),
       megabytes: Number(m.mb.toFixed(2)),
       on_frontier: onFront.has(`${m.preset} ${m.variant}`),
     })),
