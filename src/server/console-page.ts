@@ -3,9 +3,9 @@
  * dist/console/) that reads the server's JSON endpoints. This file serves its shell and its two files; nothing is
  * fetched from outside the server. When the bundle was not built, `/` says how to build it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Request, Response } from 'express';
+import { staticFiles } from './static-files.js';
 
 /** dist/console/ of the package, from src/server/ (tsx) or dist/server/ (built) alike. */
 const BUNDLE_DIR = fileURLToPath(new URL('../../dist/console/', import.meta.url));
@@ -34,21 +34,7 @@ The API works without it: <a href="/docs">/docs</a>.</p></body></html>`;
 <div id="app"></div><script type="module" src="/console/app.js"></script></body></html>`;
 }
 
-/** Serves app.js and app.css from dist/console/ (read once). */
-export function consoleAssets(): (req: Request, res: Response, next: () => void) => void {
-  const cache = new Map<string, Buffer>();
-  return (req, res, next) => {
-    const name = req.path.replace(/^\//, '');
-    const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
-    if (type === undefined || (req.method !== 'GET' && req.method !== 'HEAD') || !consoleBuilt())
-      return next();
-    let bytes = cache.get(name);
-    if (bytes === undefined) {
-      bytes = readFileSync(`${BUNDLE_DIR}${name}`);
-      cache.set(name, bytes);
-    }
-    res.setHeader('Content-Type', type);
-    res.setHeader('Cache-Control', 'no-cache');
-    res.send(bytes);
-  };
+/** Serves app.js and app.css from dist/console/ (revalidated on every load, so a rebuild shows at once). */
+export function consoleAssets(): ReturnType<typeof staticFiles> {
+  return staticFiles(BUNDLE_DIR, ASSETS, 'no-cache');
 }

@@ -5,11 +5,10 @@
  * without scripts. No inline script: the initializer is /docs/init.js, and the page's Content-Security-Policy
  * allows scripts, styles, images and requests from this server only.
  */
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import type { Request, Response } from 'express';
+import { dirname } from 'node:path';
 import type { OpenApiValidator } from './openapi.js';
+import { staticFiles } from './static-files.js';
 
 /** The files of swagger-ui-dist the page loads, with their content types. */
 const ASSETS: Readonly<Record<string, string>> = {
@@ -55,21 +54,8 @@ export function renderDocs(openapi: OpenApiValidator): string {
 </body></html>`;
 }
 
-/** Serves the whitelisted swagger-ui-dist files under /docs/assets/, read once and cached by the browser. */
-export function docsAssets(): (req: Request, res: Response, next: () => void) => void {
+/** Serves the whitelisted swagger-ui-dist files under /docs/assets/ (the browser keeps them a day). */
+export function docsAssets(): ReturnType<typeof staticFiles> {
   const root = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-  const cache = new Map<string, Buffer>();
-  return (req, res, next) => {
-    const name = req.path.replace(/^\//, '');
-    const type = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
-    if (type === undefined || (req.method !== 'GET' && req.method !== 'HEAD')) return next();
-    let bytes = cache.get(name);
-    if (bytes === undefined) {
-      bytes = readFileSync(join(root, name));
-      cache.set(name, bytes);
-    }
-    res.setHeader('Content-Type', type);
-    res.setHeader('Cache-Control', 'public, max-age=86400');
-    res.send(bytes);
-  };
+  return staticFiles(root, ASSETS, 'public, max-age=86400');
 }
