@@ -11,6 +11,7 @@ import { encodeSparseWeights } from './prune/sparse-encode.js';
 import { structuredPrune } from './prune/structured/prune.js';
 import { dynamicInt8 } from './quantize/dynamic-int8.js';
 import { toFloat16 } from './quantize/float16.js';
+import type { Int8WeightCoding } from './quantize/int8-coding.js';
 import { quantizeModel } from './quantize/model.js';
 import type { Ranges } from './quantize/options.js';
 import { staticQdq } from './quantize/static-qdq.js';
@@ -20,6 +21,8 @@ import type { Recipe, RecipeStep, StepName } from './recipe.js';
 export interface RecipeContext {
   /** Calibration ranges for static int8 (computed by the caller, which runs the model). */
   readonly ranges?: Ranges;
+  /** How int8 GEMM weights are coded (int8 and static-int8; default 'pair-bounded', right on every CPU). */
+  readonly int8Weights?: Int8WeightCoding;
   /** MatMulNBits accuracy level (4: int8 activations, the fast path here; 0: exact). */
   readonly nbitsAccuracyLevel?: 0 | 1 | 2 | 3 | 4;
   /** Magnitude pruning's tensor selection (initializer-name globs): include replaces the default scope. */
@@ -66,9 +69,13 @@ const STEPS: Readonly<Record<StepName, Step>> = {
       sparsityByGroup: result.report.groups,
     };
   },
-  int8: (model) => quantizeModel(model, dynamicInt8, {}),
+  int8: (model, _step, _recipe, ctx) =>
+    quantizeModel(model, dynamicInt8, { ...(ctx.int8Weights && { weights: ctx.int8Weights }) }),
   'static-int8': (model, _step, _recipe, ctx) =>
-    quantizeModel(model, staticQdq, { ranges: ctx.ranges ?? new Map() }),
+    quantizeModel(model, staticQdq, {
+      ranges: ctx.ranges ?? new Map(),
+      ...(ctx.int8Weights && { weights: ctx.int8Weights }),
+    }),
   q4: (model, _step, _recipe, ctx) =>
     quantizeModel(model, weightOnlyNBits, { bits: 4, accuracyLevel: ctx.nbitsAccuracyLevel ?? 4 }),
   q8: (model, _step, _recipe, ctx) =>

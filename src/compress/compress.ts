@@ -23,9 +23,12 @@ import {
 import { taskSpec } from '../tasks/index.js';
 import { type HeadlineMetric, pointsLost, type VariantScores } from '../tasks/scores.js';
 import type { TaskSpec } from '../tasks/spec.js';
+import { cpuFacts } from '../util/cpu.js';
 import { type AppliedRecipe, applyRecipe } from './apply-recipe.js';
+import { probeVariants, withKind } from './fidelity.js';
 import { checkOutside, prepareSource, type SourceOptions } from './prepare-source.js';
 import { type CalibrationKind, calibrate } from './quantize/calibrate.js';
+import type { Int8WeightCoding } from './quantize/int8-coding.js';
 import { type Recipe, variantFileName } from './recipe.js';
 import {
   type CompressReport,
@@ -61,6 +64,8 @@ export interface CompressOptions extends SourceOptions {
   readonly latencyShape?: { readonly batch: number; readonly sequence: number };
   /** Seconds of timed rounds at most, after the first five (default 10). */
   readonly latencySeconds?: number;
+  /** How int8 GEMM weights are coded (default 'pair-bounded'; 'full' only for CPUs with VNNI, AMX or ARM dot). */
+  readonly int8Weights?: Int8WeightCoding;
   /** How static-int8 turns calibration activations into ranges (default minmax). */
   readonly calibration?: CalibrationKind;
   readonly device?: Device;
@@ -114,6 +119,7 @@ async function compressVariant(recipe: Recipe, ctx: VariantContext): Promise<Var
       ...(ranges !== undefined && { ranges }),
       ...(ctx.options.pruneInclude !== undefined && { pruneInclude: ctx.options.pruneInclude }),
       ...(ctx.options.pruneExclude !== undefined && { pruneExclude: ctx.options.pruneExclude }),
+      ...(ctx.options.int8Weights !== undefined && { int8Weights: ctx.options.int8Weights }),
     });
     applied += result.changes.filter((c) => c.kind === 'applied').length;
     declined.push(
@@ -305,7 +311,9 @@ async function compressInto(source: string, out: string, options: CompressOption
               }),
           { ...(options.latencySeconds !== undefined && { seconds: options.latencySeconds }), log },
         );
-  return writeReports(out, tlc, timed, {
+  const checked = await probeVariants(out, tlc, base.files, withKind(timed), sessionOptions, log);
+  return writeReports(out, tlc, checked, {
+    cpu: cpuFacts(),
     threads,
     device,
     inputs: { batch, sequence },

@@ -7,9 +7,11 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { TlcModelJson, VariantEntry } from '../model-folder/tlc-json.js';
 import type { Device } from '../ort/session.js';
+import { type CpuFacts, cpuLabel } from '../util/cpu.js';
 import type { AppliedRecipe } from './apply-recipe.js';
 import type { Drift } from './validate/drift.js';
 import type { VariantLatency } from './validate/latency.js';
+import type { ProbeAgreement } from './validate/probe.js';
 
 export interface VariantReport {
   readonly name: string;
@@ -36,13 +38,23 @@ export interface VariantReport {
   readonly bleu?: number;
   /** Translation with --eval-data: corpus chrF, 0–100. */
   readonly chrf?: number;
+  /** The fidelity probe's agreement with fp32 on this machine (probe.json; absent when no probe was built). */
+  readonly check?: ProbeAgreement;
+  /**
+   * 'size' when the variant was timed and is not faster than fp32 on this CPU (4-bit weights where
+   * MatMulNBits is slower than the float GEMM): kept for its size, not its speed.
+   */
+  readonly kind?: 'speed' | 'size';
   readonly kept: boolean;
   readonly reason?: string;
 }
 
 export interface CompressReport {
+  /** The folder written (as given on the command line; report.json itself does not record it). */
   readonly dir: string;
   readonly task: string;
+  /** The CPU the drift, probe and latency figures were measured on: its kernels decide int8's speed and accuracy. */
+  readonly cpu: CpuFacts;
   /** Set when TLC does not serve the model's task (a causal LM): why, and how the task was detected. */
   readonly notServed?: string;
   readonly device: string;
@@ -61,6 +73,7 @@ export interface CompressReport {
 export function variantEntries(
   reports: readonly VariantReport[],
   timing: { readonly batch: number; readonly sequence: number; readonly threads: number } | undefined,
+  cpu?: CpuFacts,
 ): VariantEntry[] {
   return reports
     .filter((r) => r.kept)
@@ -81,8 +94,11 @@ export function variantEntries(
             batch: timing.batch,
             sequence: timing.sequence,
             threads: timing.threads,
+            ...(cpu && { cpu: cpuLabel(cpu) }),
           },
         }),
+      ...(r.check &&
+        cpu && { check: { agreement: r.check.agreement, rows: r.check.rows, cpu: cpuLabel(cpu) } }),
     }));
 }
 
@@ -98,6 +114,7 @@ export function writeTlcJson(
 }
 
 export interface ReportContext {
+  readonly cpu: CpuFacts;
   readonly threads: number;
   readonly device: Device;
   readonly inputs: CompressReport['inputs'];
@@ -115,6 +132,7 @@ export function writeReports(
   const report: CompressReport = {
     dir: out,
     task: tlc.task,
+    cpu: o.cpu,
     ...(o.notServed !== undefined && { notServed: o.notServed }),
     device: o.device,
     threads: o.threads,
@@ -122,8 +140,10 @@ export function writeReports(
     ...(o.timing && { timing: o.timing }),
     variants: reports,
   };
-  writeJsonAtomically(join(out, 'report.json'), report);
-  writeTlcJson(out, tlc, variantEntries(reports, o.timing && { ...o.timing, threads: o.threads }));
+  // The stage folder is renamed into place afterwards: report.json names no path (the file lives in it).
+  const { dir: _where, ...stored } = report;
+  writeJsonAtomically(join(out, 'report.json'), stored);
+  writeTlcJson(out, tlc, variantEntries(reports, o.timing && { ...o.timing, threads: o.threads }, o.cpu));
   return report;
 }
 

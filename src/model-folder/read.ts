@@ -60,7 +60,21 @@ const TLC_SCHEMA = {
           parameters: { type: 'number', minimum: 0 },
           nonZero: { type: 'number', minimum: 0 },
           metrics: { type: 'object', additionalProperties: { type: 'number' } },
-          latency: { type: 'object', additionalProperties: { type: 'number' } },
+          latency: {
+            type: 'object',
+            required: ['p50_ms', 'p95_ms'],
+            properties: { cpu: { type: 'string' } },
+            additionalProperties: { type: 'number' },
+          },
+          check: {
+            type: 'object',
+            required: ['agreement', 'rows', 'cpu'],
+            properties: {
+              agreement: { type: 'number', minimum: 0, maximum: 1 },
+              rows: { type: 'integer', minimum: 1 },
+              cpu: { type: 'string' },
+            },
+          },
         },
       },
     },

@@ -19,7 +19,40 @@ export interface VariantEntry {
   readonly parameters?: number;
   readonly nonZero?: number;
   readonly metrics?: Readonly<Record<string, number>>;
-  readonly latency?: Readonly<Record<string, number>>;
+  readonly latency?: VariantLatencyEntry;
+  /**
+   * The fidelity probe's result where the variant was compressed (probe.json holds the inputs' recipe and
+   * fp32's answers): top-1 agreement with fp32 over the probe's rows, and the CPU it was measured on. The
+   * server measures it again at load and marks the variant degraded when it falls short by more than the
+   * probe's tolerance.
+   */
+  readonly check?: VariantCheckEntry;
+}
+
+/** Latency measured at compression on the served path (export-and-compress), and where. */
+export interface VariantLatencyEntry {
+  readonly p50_ms: number;
+  readonly p95_ms: number;
+  readonly speedup?: number;
+  readonly batch?: number;
+  readonly sequence?: number;
+  readonly threads?: number;
+  /** The CPU it was timed on (util/cpu.ts cpuLabel); absent in folders written before it was recorded. */
+  readonly cpu?: string;
+}
+
+export interface VariantCheckEntry {
+  readonly agreement: number;
+  readonly rows: number;
+  readonly cpu: string;
+}
+
+/**
+ * A variant kept for its size rather than its speed: timed on the served path and not faster than fp32 there
+ * (4-bit weights on a CPU whose MatMulNBits kernel is slower than its float GEMM).
+ */
+export function isSizeVariant(entry: VariantEntry): boolean {
+  return entry.recipe.length > 0 && entry.latency?.speedup !== undefined && entry.latency.speedup < 1;
 }
 
 /**

@@ -2,8 +2,10 @@
 import type { Command } from 'commander';
 import { type CompressReport, compress } from '../../compress/compress.js';
 import type { CalibrationKind } from '../../compress/quantize/calibrate.js';
+import { parseInt8Coding } from '../../compress/quantize/int8-coding.js';
 import { parseRecipe } from '../../compress/recipe.js';
 import { TlcError } from '../../errors/index.js';
+import { cpuLabel } from '../../util/cpu.js';
 import { formatBytes, table } from '../../util/format.js';
 import { deviceFlag, integerFlag, numberFlag } from '../flags.js';
 
@@ -29,6 +31,7 @@ export interface CompressFlags {
   latency: boolean;
   latencyShape?: string;
   latencySeconds?: string;
+  int8Weights?: string;
 }
 
 /** `--latency-shape 8x128` → batch and sequence length. */
@@ -64,6 +67,10 @@ export function addCompressOptions(command: Command, recipes: 'many' | 'one'): C
       '--calibration <method>',
       'activation ranges for static-int8: minmax | percentile (99.999%) | entropy (KL divergence)',
       'minmax',
+    )
+    .option(
+      '--int8-weights <coding>',
+      'int8 weight coding for int8 and static-int8: pair-bounded (default: 8-bit codes whose neighbouring pairs cannot saturate, right on every CPU) | 7-bit (ORT reduce_range) | full (RISK: only right on CPUs with VNNI, AMX or ARM dot products; on AVX2 and AVX-512 without VNNI the int16 pair sums saturate and answers degrade — the server then marks the variant degraded)',
     )
     .option('--device <device>', 'cpu | cuda | webgpu | auto (for validation and latency)', 'cpu')
     .option('--threads <n>', 'ONNX Runtime intra-op threads for latency', '2')
@@ -106,6 +113,9 @@ export async function runCompress(
     );
   return compress(source, flags.out, {
     calibration,
+    ...(flags.int8Weights !== undefined && {
+      int8Weights: parseInt8Coding(flags.int8Weights, '--int8-weights'),
+    }),
     recipes: recipeTexts.map(parseRecipe),
     ...(flags.evalData !== undefined && { evalData: flags.evalData }),
     ...(flags.evalTokens !== undefined && { evalTokens: positive(flags.evalTokens, '--eval-tokens') }),
@@ -153,7 +163,8 @@ export function renderReport(report: CompressReport): string {
       ? v.latency === undefined
         ? ''
         : '1.00×'
-      : `${v.latency.speedup.median.toFixed(2)}× (${v.latency.speedup.q25.toFixed(2)}–${v.latency.speedup.q75.toFixed(2)})`,
+      : `${v.latency.speedup.median.toFixed(2)}× (${v.latency.speedup.q25.toFixed(2)}–${v.latency.speedup.q75.toFixed(2)})${v.kind === 'size' ? ' size variant' : ''}`,
+    v.check === undefined ? '' : v.check.agreement.toFixed(3),
     v.kept ? 'kept' : `dropped (${v.reason})`,
   ]);
   const header = [
@@ -167,6 +178,7 @@ export function renderReport(report: CompressReport): string {
     'p50 ms',
     'p95 ms',
     'speed-up',
+    'probe',
     '',
   ];
   const note =
@@ -176,5 +188,8 @@ export function renderReport(report: CompressReport): string {
     t === undefined
       ? ''
       : `; timed: ${t.what === 'served' ? 'served path' : 'exported graph'}, ${t.batch} × ${t.sequence}`;
-  return `${report.dir} (${report.task}; ${report.device}, ${report.threads} threads, inputs ${report.inputs.batch} × ${report.inputs.sequence}${timed})\n${table(header, rows)}\n${note}`;
+  const sizeNote = report.variants.some((v) => v.kind === 'size')
+    ? 'size variant: not faster than fp32 on this CPU; kept for its size\n'
+    : '';
+  return `${report.dir} (${report.task}; ${report.device}, ${report.threads} threads, inputs ${report.inputs.batch} × ${report.inputs.sequence}${timed})\nCPU: ${cpuLabel(report.cpu)}\n${table(header, rows)}\n${note}${sizeNote}`;
 }

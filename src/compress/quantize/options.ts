@@ -1,5 +1,6 @@
 /** Option types of the quantization passes (validated once, in each pass's entry point). */
 import type { QuantizeCommonOptions } from './driver.js';
+import type { Int8WeightCoding } from './int8-coding.js';
 
 /**
  * How a quantized embedding table is read (see docs in dynamic-int8.ts for the measurements):
@@ -10,8 +11,11 @@ import type { QuantizeCommonOptions } from './driver.js';
 export type EmbeddingLayout = 'gather-dequantize' | 'dequantize-gather';
 
 export interface DynamicInt8Options extends QuantizeCommonOptions {
-  /** 7-bit weights ([−64, 64]) for x86 CPUs without VNNI (default false). */
-  readonly reduceRange?: boolean;
+  /**
+   * How the int8 weights of MatMul/Gemm are coded (int8-coding.ts): 'pair-bounded' (default) is right on
+   * every CPU; 'full' saturates on x86 without VNNI. Tables only gathered from are always full 8-bit.
+   */
+  readonly weights?: Int8WeightCoding;
   /** Give DynamicQuantizeMatMul an explicit int8 zero-point input of zeros (default false: omitted, same result). */
   readonly weightZeroPoint?: boolean;
   /** Fold `MatMul → Add(constant bias [N])` into DynamicQuantizeMatMul's bias input (default true). */
@@ -34,8 +38,8 @@ export interface StaticQdqOptions extends QuantizeCommonOptions {
   readonly ranges: Ranges;
   /** Activations: 'uint8' asymmetric (default) or 'int8' symmetric. Weights are always int8 per channel. */
   readonly activationType?: 'uint8' | 'int8';
-  /** 7-bit weights and activations (default false). */
-  readonly reduceRange?: boolean;
+  /** How the int8 weights are coded (default 'pair-bounded', as for dynamic int8). */
+  readonly weights?: Int8WeightCoding;
 }
 
 export interface WeightOnlyNBitsOptions extends QuantizeCommonOptions {

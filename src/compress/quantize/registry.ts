@@ -16,9 +16,9 @@ import {
 /**
  * Embedding tables in every integer recipe: int8 rows with one scale each, as dynamic int8 stores them (the
  * measured default layout). Without this, q4 and static-int8 files kept float tables and a 4-bit file was
- * larger than an 8-bit one.
+ * larger than an 8-bit one. No integer GEMM reads these tables, so they keep full 8-bit codes.
  */
-const EMBEDDING_INT8 = resolveDynamicInt8({});
+const EMBEDDING_INT8: DynamicInt8Settings = { ...resolveDynamicInt8({}), weightCoding: 'full' };
 const gatherAsInt8 =
   <S>(): Handler<S> =>
   (node, ctx) =>

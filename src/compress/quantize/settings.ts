@@ -5,6 +5,7 @@
 import { TlcError } from '../../errors/index.js';
 import type { QuantizeCommonOptions } from './driver.js';
 import type { ActivationQuant } from './emit.js';
+import { INT8_WEIGHT_CODINGS, type Int8WeightCoding } from './int8-coding.js';
 import type {
   DynamicInt8Options,
   EmbeddingLayout,
@@ -16,7 +17,8 @@ import type { PackBits } from './pack.js';
 import { asymmetricParams, type QuantRange, quantRange, symmetricParams } from './scale.js';
 
 export interface DynamicInt8Settings extends QuantizeCommonOptions {
-  readonly weightRange: QuantRange;
+  /** Coding of weights read by an integer GEMM (and of tables shared with one). */
+  readonly weightCoding: Int8WeightCoding;
   readonly weightZeroPoint: boolean;
   readonly foldBias: boolean;
   readonly embeddings: boolean;
@@ -27,7 +29,7 @@ export interface StaticQdqSettings extends QuantizeCommonOptions {
   readonly ranges: Ranges;
   readonly activationType: 'uint8' | 'int8';
   readonly activationRange: QuantRange;
-  readonly weightRange: QuantRange;
+  readonly weightCoding: Int8WeightCoding;
 }
 
 export interface NBitsSettings extends QuantizeCommonOptions {
@@ -53,13 +55,20 @@ function common(options: QuantizeCommonOptions): QuantizeCommonOptions {
   };
 }
 
+function weightCoding(coding: Int8WeightCoding | undefined): Int8WeightCoding {
+  if (coding === undefined) return 'pair-bounded';
+  if (!INT8_WEIGHT_CODINGS.includes(coding))
+    invalid(`weights must be one of ${INT8_WEIGHT_CODINGS.join(', ')}, got "${String(coding)}"`);
+  return coding;
+}
+
 export function resolveDynamicInt8(options: DynamicInt8Options): DynamicInt8Settings {
   const layout = options.embeddingLayout ?? 'gather-dequantize';
   if (layout !== 'gather-dequantize' && layout !== 'dequantize-gather')
     invalid(`embeddingLayout must be 'gather-dequantize' or 'dequantize-gather', got "${String(layout)}"`);
   return {
     ...common(options),
-    weightRange: quantRange('int8', { symmetric: true, reduceRange: options.reduceRange ?? false }),
+    weightCoding: weightCoding(options.weights),
     weightZeroPoint: options.weightZeroPoint ?? false,
     foldBias: options.foldBias ?? true,
     embeddings: options.embeddings ?? true,
@@ -72,13 +81,12 @@ export function resolveStaticQdq(options: StaticQdqOptions): StaticQdqSettings {
   const activationType = options.activationType ?? 'uint8';
   if (activationType !== 'uint8' && activationType !== 'int8')
     invalid(`activationType must be 'uint8' or 'int8', got "${String(activationType)}"`);
-  const reduceRange = options.reduceRange ?? false;
   return {
     ...common(options),
     ranges: options.ranges,
     activationType,
-    activationRange: quantRange(activationType, { symmetric: activationType === 'int8', reduceRange }),
-    weightRange: quantRange('int8', { symmetric: true, reduceRange }),
+    activationRange: quantRange(activationType, { symmetric: activationType === 'int8' }),
+    weightCoding: weightCoding(options.weights),
   };
 }
 

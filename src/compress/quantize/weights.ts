@@ -7,8 +7,8 @@ import { DataType, dataTypeName } from '../../onnx/dtype.js';
 import type { Tensor } from '../../onnx/ir.js';
 import { float32Tensor, makeTensor } from '../../onnx/tensor.js';
 import { type ChannelAxis, type ChannelQuantized, quantizeChannels, transpose } from './channel.js';
+import { codingLimits, type Int8WeightCoding } from './int8-coding.js';
 import type { HandlerContext } from './rewrite.js';
-import type { QuantRange } from './scale.js';
 
 export interface ConstantMatrix {
   readonly name: string;
@@ -54,19 +54,15 @@ export function constantBias(
   return { ok: true, values: t.data as Float32Array };
 }
 
-function rangeKey(range: QuantRange): string {
-  return `${range.qmin}..${range.qmax}`;
-}
-
-/** Per-channel symmetric int8 of a weight, computed once per (weight, axis, range) and graph. */
+/** Per-channel symmetric int8 of a weight, computed once per (weight, axis, coding) and graph. */
 export function int8Channels(
   ctx: HandlerContext,
   m: ConstantMatrix,
   axis: ChannelAxis,
-  range: QuantRange,
+  coding: Int8WeightCoding,
 ): ChannelQuantized {
-  return ctx.memo(`int8/${axis}/${rangeKey(range)}/${m.name}`, () =>
-    quantizeChannels(m.values, m.rows, m.cols, axis, range),
+  return ctx.memo(`int8/${axis}/${coding}/${m.name}`, () =>
+    quantizeChannels(m.values, m.rows, m.cols, axis, codingLimits(coding)),
   );
 }
 
@@ -85,17 +81,17 @@ export function int8MatMulWeight(
   ctx: HandlerContext,
   m: ConstantMatrix,
   layout: 'kn' | 'nk',
-  range: QuantRange,
+  coding: Int8WeightCoding,
 ): Int8Weight {
-  return ctx.memo(`int8-weight/${layout}/${rangeKey(range)}/${m.name}`, () => {
+  return ctx.memo(`int8-weight/${layout}/${coding}/${m.name}`, () => {
     if (layout === 'kn') {
-      const q = int8Channels(ctx, m, 'columns', range);
+      const q = int8Channels(ctx, m, 'columns', coding);
       return {
         data: makeTensor(ctx.fresh(`${m.name}_quantized`), DataType.INT8, [m.rows, m.cols], q.data),
         scale: float32Tensor(ctx.fresh(`${m.name}_scale`), [m.cols], q.scales),
       };
     }
-    const q = int8Channels(ctx, m, 'rows', range);
+    const q = int8Channels(ctx, m, 'rows', coding);
     return {
       data: makeTensor(
         ctx.fresh(`${m.name}_transposed_quantized`),
@@ -103,7 +99,7 @@ export function int8MatMulWeight(
         [m.cols, m.rows],
         transpose(q.data, m.rows, m.cols),
       ),
-      scale: int8RowTable(ctx, m, range).scale,
+      scale: int8RowTable(ctx, m, coding).scale,
     };
   });
 }
@@ -116,9 +112,9 @@ export interface Int8Table {
 }
 
 /** An embedding table [V, D] quantized per row, shared by every use of the table in this graph. */
-export function int8RowTable(ctx: HandlerContext, m: ConstantMatrix, range: QuantRange): Int8Table {
-  return ctx.memo(`int8-table/${rangeKey(range)}/${m.name}`, () => {
-    const q = int8Channels(ctx, m, 'rows', range);
+export function int8RowTable(ctx: HandlerContext, m: ConstantMatrix, coding: Int8WeightCoding): Int8Table {
+  return ctx.memo(`int8-table/${coding}/${m.name}`, () => {
+    const q = int8Channels(ctx, m, 'rows', coding);
     return {
       data: makeTensor(ctx.fresh(`${m.name}_quantized`), DataType.INT8, [m.rows, m.cols], q.data),
       scale: float32Tensor(ctx.fresh(`${m.name}_scale`), [m.rows], q.scales),

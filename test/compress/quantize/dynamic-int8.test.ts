@@ -84,14 +84,14 @@ describe('dynamicInt8: MatMul', () => {
     }
   });
 
-  it('quantizes symmetric per column: |q| ≤ 127 (or 64 with reduceRange), scale = column absmax / qmax', () => {
+  it('quantizes symmetric per column: |q| ≤ qmax, scale = column absmax / qmax (7-bit and full codings)', () => {
     const model = linearModel(Rng.seeded(2), 32, 16, { bias: 'none' });
     const w = model.graph.initializers.get('w')!.data as Float32Array;
-    for (const [reduceRange, qmax] of [
-      [false, 127],
-      [true, 64],
+    for (const [weights, qmax] of [
+      ['full', 127],
+      ['7-bit', 64],
     ] as const) {
-      const { model: q } = quantizeModel(model, dynamicInt8, { reduceRange });
+      const { model: q } = quantizeModel(model, dynamicInt8, { weights });
       const data = q.graph.initializers.get('w_quantized')!.data as Int8Array;
       const scale = q.graph.initializers.get('w_scale')!.data as Float32Array;
       for (let c = 0; c < 16; c++) {

@@ -9,9 +9,24 @@
  */
 import { attr, getInt } from '../../../onnx/attributes.js';
 import { DataType } from '../../../onnx/dtype.js';
-import { declineWith, type Handler, makeNode, SKIP } from '../rewrite.js';
+import { declineWith, type Handler, type HandlerContext, makeNode, SKIP } from '../rewrite.js';
 import type { DynamicInt8Settings } from '../settings.js';
 import { constantMatrix, derivedFloat, int8RowTable } from '../weights.js';
+
+/** Whether a selected Gemm(transB=1) reads the table as its weight: then gemm.ts shares the int8 table. */
+function sharedWithGemm(ctx: HandlerContext, table: string): boolean {
+  return ctx.index
+    .consumersOf(table)
+    .some(
+      (n) =>
+        n.opType === 'Gemm' &&
+        n.domain === '' &&
+        n.inputs[1] === table &&
+        getInt(n, 'transB', 0) !== 0 &&
+        getInt(n, 'transA', 0) === 0 &&
+        ctx.selected(n),
+    );
+}
 
 export const gatherInt8: Handler<DynamicInt8Settings> = (node, ctx, options) => {
   const [data, indices] = node.inputs;
@@ -24,7 +39,9 @@ export const gatherInt8: Handler<DynamicInt8Settings> = (node, ctx, options) => 
   const m = check.matrix;
   const axis = getInt(node, 'axis', 0);
   if (axis !== 0 && axis !== -2) return declineWith(`axis ${axis}: only row lookups (axis 0) are quantized`);
-  const q = int8RowTable(ctx, m, options.weightRange);
+  // A table only gathered from never meets an integer GEMM: full 8-bit. One shared with a tied projection
+  // (gemm.ts reads the same int8 table, transposed) takes the GEMM's coding.
+  const q = int8RowTable(ctx, m, sharedWithGemm(ctx, m.name) ? options.weightCoding : 'full');
   const output = node.outputs[0]!;
   const base = node.name || 'Gather';
   if (options.embeddingLayout === 'dequantize-gather') {

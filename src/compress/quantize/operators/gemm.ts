@@ -109,7 +109,7 @@ export const gemmDynamicInt8: Handler<DynamicInt8Settings> = (node, ctx, options
   let how: string;
   if (form.transB && options.embeddings && readByGather(ctx, node, m.name)) {
     // Tied embedding: one int8 table [V, D] serves the Gather and, transposed at load, this projection.
-    const table = int8RowTable(ctx, m, options.weightRange);
+    const table = int8RowTable(ctx, m, options.weightCoding);
     const transposed = ctx.memo(`transpose/${table.data.name}`, () =>
       makeNode(
         ctx,
@@ -128,7 +128,7 @@ export const gemmDynamicInt8: Handler<DynamicInt8Settings> = (node, ctx, options
     scale = table.scale;
     how = 'tied table shared with its Gather (Transpose folded at load)';
   } else {
-    const w = int8MatMulWeight(ctx, m, form.transB ? 'nk' : 'kn', options.weightRange);
+    const w = int8MatMulWeight(ctx, m, form.transB ? 'nk' : 'kn', options.weightCoding);
     extraTensors.push(w.data, w.scale);
     weight = w.data.name;
     scale = w.scale;
@@ -164,7 +164,7 @@ export const gemmStaticQdq: Handler<StaticQdqSettings> = (node, ctx, options) =>
     return declineWith(`per-column DequantizeLinear needs opset 13, the model imports ${opset}`);
   const act = activationQuant(options, form.a);
   if (!act.ok) return declineWith(act.reason);
-  const w = int8MatMulWeight(ctx, form.m, form.transB ? 'nk' : 'kn', options.weightRange);
+  const w = int8MatMulWeight(ctx, form.m, form.transB ? 'nk' : 'kn', options.weightCoding);
   const s = scaled(ctx, w.scale, form.alpha);
   const y = node.outputs[0]!;
   const product = form.bias ? ctx.fresh(`${y}_matmul`) : y;

@@ -41,7 +41,7 @@ export const matmulDynamicInt8: Handler<DynamicInt8Settings> = (node, ctx, optio
   const matched = matchWeight(node, ctx);
   if (!isMatched(matched)) return matched;
   const { a, m } = matched;
-  const w = int8MatMulWeight(ctx, m, 'kn', options.weightRange);
+  const w = int8MatMulWeight(ctx, m, 'kn', options.weightCoding);
   const { fold, note } = options.foldBias ? findBiasAdd(ctx, node, m.cols) : {};
   const emitted = emitDynamicQuantizeMatMul(ctx, {
     base: node.name || 'MatMul',
@@ -74,7 +74,7 @@ export const matmulStaticQdq: Handler<StaticQdqSettings> = (node, ctx, options) 
     return declineWith(`per-column DequantizeLinear needs opset 13, the model imports ${opset}`);
   const act = activationQuant(options, a);
   if (!act.ok) return declineWith(act.reason);
-  const w = int8MatMulWeight(ctx, m, 'kn', options.weightRange);
+  const w = int8MatMulWeight(ctx, m, 'kn', options.weightCoding);
   const emitted = emitQdqMatMul(ctx, {
     base: node.name || 'MatMul',
     x: a,
