@@ -50,6 +50,11 @@ export const ERROR_CATALOG = {
   },
   MODEL_NOT_FOUND: { status: 404, summary: 'No model of that name is in the model repository.' },
   VARIANT_NOT_FOUND: { status: 404, summary: 'The model has no loaded variant of that name.' },
+  VARIANT_DEGRADED: {
+    status: 409,
+    summary:
+      'The variant failed its fidelity probe on this server (`--refuse-degraded`): ask for another variant or variant=auto.',
+  },
   MODEL_NOT_READY: { status: 503, summary: 'The model is loading, unloaded or failed to load.' },
   TASK_MISMATCH: { status: 400, summary: 'The route asks a model for a task it does not do.' },
   TASK_NOT_SERVED: {

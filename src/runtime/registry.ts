@@ -10,6 +10,7 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { messageOf, TlcError } from '../errors/index.js';
+import { readProbeJson } from '../model-folder/probe-json.js';
 import { modelFolderCheck, modelFolderTlc, servedTask } from '../model-folder/read.js';
 import type { ModelTask, TlcModelJson, VariantEntry } from '../model-folder/tlc-json.js';
 import type { Device } from '../ort/session.js';
@@ -17,6 +18,7 @@ import { taskSpec } from '../tasks/index.js';
 import type { BatcherFactory, ServedModel, VariantRunner, WorkerCall } from '../tasks/spec.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { type BatcherOptions, DynamicBatcher } from './batcher.js';
+import { checkVariant, type VariantFidelity } from './fidelity.js';
 import { LatencyWindow } from './latency-window.js';
 import { WorkerPool } from './worker/pool.js';
 
@@ -31,6 +33,8 @@ export interface RegistryOptions {
   readonly log?: (message: string) => void;
   /** Told about every batch a variant ran: seconds in its worker and items. */
   readonly onBatch?: (model: string, variant: string, seconds: number, items: number) => void;
+  /** Refuse requests that name a degraded variant (fidelity.ts) instead of answering them (default false). */
+  readonly refuseDegraded?: boolean;
 }
 
 export type ModelStatus = 'loading' | 'ready' | 'failed' | 'unloaded' | 'unsupported';
@@ -40,6 +44,8 @@ export const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 export class LoadedVariant {
   readonly recent = new LatencyWindow(256);
+  /** The fidelity probe's result at load (absent when the folder has no probe or tlc.json no figure). */
+  fidelity?: VariantFidelity;
 
   constructor(
     readonly entry: VariantEntry,
@@ -81,6 +87,7 @@ export class ModelHandle {
   constructor(
     readonly name: string,
     readonly dir: string,
+    private readonly refuseDegraded = false,
   ) {}
 
   get task(): TlcModelJson['task'] | undefined {
@@ -102,6 +109,11 @@ export class ModelHandle {
       throw new TlcError(
         'VARIANT_NOT_FOUND',
         `model "${this.name}" has no variant "${name}"; it has ${[...this.variants.keys()].join(', ')} (or use variant=auto)`,
+      );
+    if (this.refuseDegraded && v.fidelity?.degraded)
+      throw new TlcError(
+        'VARIANT_DEGRADED',
+        `model "${this.name}" variant "${name}" is degraded on this server: ${v.fidelity.reason}; ask for another variant or variant=auto`,
       );
     return v;
   }
@@ -215,7 +227,7 @@ export class ModelRegistry {
     const dir = join(this.root, name);
     if (!existsSync(dir)) throw new TlcError('MODEL_NOT_FOUND', `no model folder "${name}" in ${this.root}`);
     const old = this.models.get(name);
-    const handle = new ModelHandle(name, dir);
+    const handle = new ModelHandle(name, dir, this.options.refuseDegraded ?? false);
     if (old === undefined || old.status !== 'ready') this.models.set(name, handle);
     const log = this.options.log ?? (() => {});
     try {
@@ -277,6 +289,20 @@ export class ModelRegistry {
         'MODEL_INVALID',
         `no variant loads: ${[...handle.variantErrors].map(([v, e]) => `${v}: ${e}`).join('; ')}`,
       );
+    await this.checkFidelity(handle);
+  }
+
+  /** Runs the folder's fidelity probe on every loaded variant; a degraded one is logged and kept. */
+  private async checkFidelity(handle: ModelHandle): Promise<void> {
+    const probe = readProbeJson(handle.dir);
+    if (probe === undefined) return;
+    const options = { threads: this.options.threads, device: this.options.device };
+    for (const v of handle.variants.values()) {
+      const fidelity = await checkVariant(handle.dir, v.entry, probe, options);
+      if (fidelity === undefined) continue;
+      v.fidelity = fidelity;
+      if (fidelity.degraded) this.options.log?.(`${handle.name}/${v.name}: degraded: ${fidelity.reason}`);
+    }
   }
 
   private async openVariant(

@@ -3,7 +3,8 @@
  * accurate one whose recent p95 latency fits the budget; when none fits, the fastest. Accuracy is the task
  * metric in tlc.json (MLM accuracy, BLEU); variants without one rank by size, larger first (a compressed
  * variant is assumed no more accurate than its source). Latency is the live p95 of recent requests, or the
- * figure measured at compression before traffic; a variant with neither is treated as fitting.
+ * figure measured at compression before traffic; a variant with neither is treated as fitting. A variant that
+ * failed its fidelity probe on this machine (degraded) is passed over unless every variant did.
  */
 import type { LoadedVariant } from './registry.js';
 
@@ -12,6 +13,8 @@ export interface VariantFacts {
   readonly accuracy?: number;
   readonly bytes: number;
   readonly p95Ms?: number;
+  /** Failed its fidelity probe at load (fidelity.ts): never chosen while another variant is not. */
+  readonly degraded?: boolean;
 }
 
 export function variantFacts(v: LoadedVariant): VariantFacts {
@@ -23,6 +26,7 @@ export function variantFacts(v: LoadedVariant): VariantFacts {
     bytes: v.entry.bytes,
     ...(accuracy !== undefined && { accuracy }),
     ...(p95Ms !== undefined && { p95Ms }),
+    ...(v.fidelity?.degraded && { degraded: true }),
   };
 }
 
@@ -34,7 +38,9 @@ function moreAccurate(a: VariantFacts, b: VariantFacts): number {
 }
 
 /** The name of the variant to serve under a latency budget (ms); undefined budget: the most accurate. */
-export function selectVariant(variants: readonly VariantFacts[], budgetMs?: number): string | undefined {
+export function selectVariant(all: readonly VariantFacts[], budgetMs?: number): string | undefined {
+  const sound = all.filter((v) => !v.degraded);
+  const variants = sound.length > 0 ? sound : all;
   if (variants.length === 0) return undefined;
   const ranked = [...variants].sort(moreAccurate);
   if (budgetMs === undefined) return ranked[0]!.name;

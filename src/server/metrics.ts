@@ -28,6 +28,8 @@ export class ServerMetrics {
   readonly requests: Counter<(typeof LABELS)[number] | 'status'>;
   readonly tokens: Counter<(typeof LABELS)[number]>;
   readonly queueDepth: Gauge<(typeof LABELS)[number]>;
+  readonly probeAgreement: Gauge<(typeof LABELS)[number]>;
+  readonly degraded: Gauge<(typeof LABELS)[number]>;
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -63,6 +65,18 @@ export class ServerMetrics {
     this.queueDepth = new Gauge({
       name: 'tlc_queue_depth',
       help: 'Request items waiting in the batch queue.',
+      labelNames,
+      registers,
+    });
+    this.probeAgreement = new Gauge({
+      name: 'tlc_variant_probe_agreement_ratio',
+      help: "Top-1 agreement with fp32 on the folder's fidelity probe, measured when the variant loaded here.",
+      labelNames,
+      registers,
+    });
+    this.degraded = new Gauge({
+      name: 'tlc_variant_degraded',
+      help: 'Whether the variant fell short of its compress-time probe agreement on this machine (1) or not (0).',
       labelNames,
       registers,
     });

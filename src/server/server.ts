@@ -45,6 +45,8 @@ export interface ServerOptions {
   readonly processMetrics?: boolean;
   /** Start with a missing or empty models folder (the server then reports not ready); default: refuse. */
   readonly allowEmpty?: boolean;
+  /** Refuse (409 VARIANT_DEGRADED) requests naming a variant that failed its fidelity probe; default: answer. */
+  readonly refuseDegraded?: boolean;
   readonly log?: (message: string) => void;
 }
 
@@ -168,6 +170,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     workersPerVariant: workers,
     batching: { ...DEFAULT_BATCHING, ...options.batching, concurrency: workers },
     log,
+    refuseDegraded: options.refuseDegraded ?? false,
     onBatch: (model, variant, seconds) => {
       const handle = registry.list().find((m) => m.name === model);
       const v = handle?.variants.get(variant);

@@ -21,6 +21,7 @@ interface ServeFlags {
   requestTimeout: string;
   apiKey?: string;
   allowEmpty?: boolean;
+  refuseDegraded?: boolean;
 }
 
 const integer = (text: string, flag: string, min: number): number => integerFlag(text, flag, min);
@@ -53,6 +54,7 @@ async function serve(flags: ServeFlags): Promise<void> {
       timeoutMs: integer(flags.requestTimeout, '--request-timeout', 1),
     },
     ...(apiKey !== undefined && apiKey !== '' && { apiKey }),
+    refuseDegraded: flags.refuseDegraded ?? false,
   });
   const models = server.context.registry.list();
   process.stderr.write(
@@ -113,6 +115,10 @@ export function registerServe(program: Command): void {
       String(DEFAULT_BATCHING.maxQueue),
     )
     .option('--request-timeout <ms>', 'answer 504 after this long', String(DEFAULT_BATCHING.timeoutMs))
+    .option(
+      '--refuse-degraded',
+      'answer 409 VARIANT_DEGRADED to requests that name a variant whose fidelity probe fell short on this machine (default: answer them; variant=auto never picks one)',
+    )
     .option(
       '--api-key <key>',
       'require Authorization: Bearer <key> for inference and admin routes (env TLC_API_KEY)',

@@ -1,4 +1,5 @@
 /** GET /v1/models: the repository with what tlc.json says about each variant and the live p95. */
+import { isSizeVariant } from '../../model-folder/tlc-json.js';
 import type { ModelHandle } from '../../runtime/registry.js';
 import { publicText, type ServerContext } from '../context.js';
 import type { Route } from './route.js';
@@ -27,6 +28,20 @@ function describeModel(context: ServerContext, model: ModelHandle): Record<strin
         ...(entry.metrics && { metrics: entry.metrics }),
         ...(entry.latency && { latency: entry.latency }),
         ...(live !== undefined && { live_p95_ms: live }),
+        ...(isSizeVariant(entry) && { kind: 'size' }),
+        ...(loaded?.fidelity && {
+          probe: {
+            agreement: loaded.fidelity.agreement,
+            compressed_agreement: loaded.fidelity.expected,
+            tolerance: loaded.fidelity.tolerance,
+            cpu: loaded.fidelity.cpu,
+            compressed_cpu: loaded.fidelity.expectedCpu,
+          },
+          ...(loaded.fidelity.degraded && {
+            status: 'degraded',
+            degraded_reason: text(loaded.fidelity.reason ?? 'failed its fidelity probe'),
+          }),
+        }),
         loaded: loaded !== undefined,
         ...(model.variantErrors.has(entry.name) && { error: text(model.variantErrors.get(entry.name)!) }),
       };
