@@ -28,6 +28,7 @@ import { makeConfig } from '../src/models/config.js';
 import { buildMlmEncoder } from '../src/models/encoder.js';
 import { DataType, encodeModel, GraphBuilder, int8Tensor, type Model } from '../src/onnx/index.js';
 import type { PassChange } from '../src/onnx/passes/pass.js';
+import { int8PairsSaturate } from '../src/ort/int8-kernel.js';
 import { createSession, type OrtFeeds, ortTensor, ortVersion, runSession } from '../src/ort/session.js';
 import { NO_SPINNING, timeInterleaved } from '../src/ort/timing.js';
 import { Rng } from '../src/util/rng.js';
@@ -115,30 +116,6 @@ interface SpeedRow {
 
 const FLAGS = ['avx2', 'avx512bw', 'avx512_vnni', 'avx_vnni', 'amx_int8'];
 
-/**
- * One MatMulInteger with u8 activations 255 and an s8 weight column whose first K-pair is (127, 127): 64770
- * where pairs add into int32 (VNNI, AMX, ARM dot), 32767 where VPMADDUBSW saturates them in int16.
- */
-async function probeSaturation(): Promise<boolean> {
-  const k = 64;
-  const n = 16;
-  const b = GraphBuilder.create({ opsets: { '': 17 } });
-  const a = b.input('a', DataType.UINT8, [1, k]);
-  const codes = new Int8Array(k * n);
-  codes[0] = 127;
-  codes[n] = 127;
-  const w = b.initializer(int8Tensor('w', [k, n], codes));
-  b.output(b.op('MatMulInteger', [a, w], {}, { outputs: ['y'] }), { elemType: DataType.INT32 });
-  const session = await createSession(encodeModel(b.toModel()), { source: 'saturation probe' });
-  try {
-    const feeds = { a: ortTensor('uint8', new Uint8Array(k).fill(255), [1, k]) };
-    const y = (await runSession(session, feeds)).y!.data as Int32Array;
-    return y[0] !== 255 * 254;
-  } finally {
-    await session.release();
-  }
-}
-
 async function cpuReport(): Promise<CpuReport> {
   let text = '';
   try {
@@ -151,7 +128,7 @@ async function cpuReport(): Promise<CpuReport> {
   return {
     model: name.trim(),
     flags: Object.fromEntries(FLAGS.map((f) => [f, present.has(f)])),
-    int8PairsSaturate: await probeSaturation(),
+    int8PairsSaturate: await int8PairsSaturate(),
   };
 }
 
