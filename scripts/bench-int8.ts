@@ -26,10 +26,10 @@ import {
 import type { Int8WeightCoding } from '../src/compress/quantize/int8-coding.js';
 import { makeConfig } from '../src/models/config.js';
 import { buildMlmEncoder } from '../src/models/encoder.js';
-import { DataType, encodeModel, GraphBuilder, int8Tensor, type Model } from '../src/onnx/index.js';
+import { encodeModel, type Model } from '../src/onnx/index.js';
 import type { PassChange } from '../src/onnx/passes/pass.js';
 import { int8PairsSaturate } from '../src/ort/int8-kernel.js';
-import { createSession, type OrtFeeds, ortTensor, ortVersion, runSession } from '../src/ort/session.js';
+import { createSession, type OrtFeeds, ortVersion, runSession } from '../src/ort/session.js';
 import { NO_SPINNING, timeInterleaved } from '../src/ort/timing.js';
 import { Rng } from '../src/util/rng.js';
 import {

@@ -3,6 +3,7 @@
  * (measured on `evalData` when given, else as recorded in tlc.json) and latency percentiles and throughput for
  * every device × batch size × sequence length, after warm-up, with the ORT thread count stated.
  */
+
 import { existsSync, statSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, join } from 'node:path';
@@ -13,6 +14,7 @@ import { loadModel } from '../onnx/io.js';
 import { type Device, ortVersion } from '../ort/session.js';
 import { type LatencySummary, summarise, type TimingOptions, timeRuns } from '../ort/timing.js';
 import { taskSpec } from '../tasks/index.js';
+import { cpuFacts, type Int8Path } from '../util/cpu.js';
 import { countParameters } from './nonzero.js';
 
 export interface BenchOptions {
@@ -64,6 +66,9 @@ export interface ModelBench {
   readonly threads: number;
   readonly machine: {
     readonly cpu: string;
+    /** The instruction-set features that pick ORT's int8 / 4-bit kernels, and the int8 path they give. */
+    readonly features: readonly string[];
+    readonly int8: Int8Path;
     readonly cores: number;
     readonly node: string;
     readonly ort: string;
@@ -74,8 +79,11 @@ export interface ModelBench {
 /** The machine a bench ran on, as reports state it. */
 export function machineFacts(): ModelBench['machine'] {
   const list = cpus();
+  const cpu = cpuFacts();
   return {
-    cpu: list[0]?.model.trim() ?? 'unknown',
+    cpu: cpu.model,
+    features: cpu.features,
+    int8: cpu.int8,
     cores: list.length,
     node: process.version,
     ort: ortVersion(),

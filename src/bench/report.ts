@@ -109,7 +109,7 @@ export function benchTable(m: ModelBench): string {
         l.throughput.toFixed(1),
       ]);
     });
-  const title = `${m.model} (${m.task}) — ${m.threads} ORT thread${m.threads === 1 ? '' : 's'}, ${m.machine.cores} × ${m.machine.cpu}, onnxruntime-node ${m.machine.ort}`;
+  const title = `${m.model} (${m.task}) — ${m.threads} ORT thread${m.threads === 1 ? '' : 's'}, ${m.machine.cores} × ${m.machine.cpu} (${m.machine.features?.join(' ') || 'no listed features'}; int8 ${m.machine.int8 ?? 'unknown'}), onnxruntime-node ${m.machine.ort}`;
   return `${title}\n${table(
     [
       'variant',

@@ -76,8 +76,14 @@ const STEPS: Readonly<Record<StepName, Step>> = {
       ranges: ctx.ranges ?? new Map(),
       ...(ctx.int8Weights && { weights: ctx.int8Weights }),
     }),
+  // Blocks of 32 with a zero point each: measured on the built-in mlm-small (2 × 128), MLM accuracy 36.0% against
+  // 34.7% symmetric (fp32 37.6%; block 16 symmetric 35.8%, asymmetric 36.1%); accuracy_level 0 gave the same as 4.
   q4: (model, _step, _recipe, ctx) =>
-    quantizeModel(model, weightOnlyNBits, { bits: 4, accuracyLevel: ctx.nbitsAccuracyLevel ?? 4 }),
+    quantizeModel(model, weightOnlyNBits, {
+      bits: 4,
+      symmetric: false,
+      accuracyLevel: ctx.nbitsAccuracyLevel ?? 4,
+    }),
   q8: (model, _step, _recipe, ctx) =>
     quantizeModel(model, weightOnlyNBits, { bits: 8, accuracyLevel: ctx.nbitsAccuracyLevel ?? 4 }),
   fp16: (model) => withGraph(model, toFloat16(model.graph)),

@@ -8,10 +8,34 @@ export interface VariantRow {
   readonly parameters?: number;
   readonly non_zero?: number;
   readonly metrics?: Readonly<Record<string, number>>;
-  readonly latency?: { readonly p50_ms?: number; readonly p95_ms?: number; readonly speedup?: number };
+  readonly latency?: VariantLatency;
   readonly live_p95_ms?: number;
+  /** 'size': not faster than fp32 on the CPU it was timed on (4-bit weights on some CPUs); kept for its size. */
+  readonly kind?: 'size';
+  /** The fidelity probe run when the variant loaded on this server, against where the folder was compressed. */
+  readonly probe?: VariantProbe;
+  /** 'degraded': the probe agreed less here than where compressed, by more than its tolerance (auto skips it). */
+  readonly status?: 'degraded';
+  readonly degraded_reason?: string;
   readonly loaded: boolean;
   readonly error?: string;
+}
+
+/** Latency measured at compression on the served path; `cpu` names the CPU it was timed on. */
+export interface VariantLatency {
+  readonly p50_ms?: number;
+  readonly p95_ms?: number;
+  readonly speedup?: number;
+  readonly cpu?: string;
+}
+
+/** Top-1 agreement with fp32 on the folder's probe, as fractions; null where the probe could not run here. */
+export interface VariantProbe {
+  readonly agreement?: number | null;
+  readonly compressed_agreement?: number;
+  readonly tolerance?: number;
+  readonly cpu?: string;
+  readonly compressed_cpu?: string;
 }
 
 export interface ModelRow {

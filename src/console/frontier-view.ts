@@ -6,7 +6,11 @@ import { score } from './models-view.js';
 
 type Axis = 'latency' | 'size';
 
-/** The points of one task: variants with a score and (for latency) a measured p50; the smallest model is the baseline. */
+/**
+ * The points of one task: variants with a score and (for latency) a measured p50; the smallest model is the
+ * baseline. Degraded variants are marked (frontier.ts keeps them off the frontier); size variants are marked on
+ * the latency axis only, where they are slower than fp32 by definition.
+ */
 export function taskPoints(models: readonly ModelRow[], task: string, axis: Axis): Point[] {
   const ofTask = models.filter((m) => m.task === task);
   const smallest = [...ofTask].sort((a, b) => (a.parameters?.total ?? 0) - (b.parameters?.total ?? 0))[0];
@@ -17,7 +21,11 @@ export function taskPoints(models: readonly ModelRow[], task: string, axis: Axis
       if (y === undefined || x === undefined) return [];
       const recipe = v.recipe.length === 0 ? 'fp32' : v.recipe.join(' + ');
       const baseline = ofTask.length > 1 && m === smallest && v.recipe.length === 0;
-      return [{ model: m.name, variant: v.name, recipe, x, y, baseline }];
+      const flags = {
+        ...(v.status === 'degraded' && { degraded: true }),
+        ...(axis === 'latency' && v.kind === 'size' && { size: true }),
+      };
+      return [{ model: m.name, variant: v.name, recipe, x, y, baseline, ...flags }];
     }),
   );
 }
@@ -40,7 +48,7 @@ export function frontierView(models: readonly ModelRow[]): HTMLElement {
           });
           return b;
         }),
-        ' · squares mark the smallest model unpruned (the small baseline); hover a point for its recipe',
+        ' · squares mark the smallest model unpruned (the small baseline); hollow grey points are degraded on this server and left off the frontier; hover a point for its recipe',
       ),
       ...tasks.map((task) => {
         const points = taskPoints(models, task, axis);

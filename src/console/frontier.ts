@@ -14,11 +14,21 @@ export interface Point {
   /** Higher is better: accuracy (%) or BLEU. */
   readonly y: number;
   readonly baseline: boolean;
+  /**
+   * Degraded on this server: its fidelity probe agreed with fp32 less here than where it was compressed, so its
+   * score is not what it does here. Drawn hollow and grey, labelled, and never on the frontier.
+   */
+  readonly degraded?: boolean;
+  /** A size variant on a latency axis: not faster than fp32 where it was timed; labelled "(size)". */
+  readonly size?: boolean;
 }
 
-/** The points no other point beats on both axes (lower x and higher y), sorted by x. */
+/**
+ * The points no other point beats on both axes (lower x and higher y), sorted by x. Degraded points neither join
+ * the frontier nor push others off it: their score was measured on another machine and does not hold here.
+ */
 export function paretoFrontier(points: readonly Point[]): Point[] {
-  const sorted = [...points].sort((a, b) => a.x - b.x || b.y - a.y);
+  const sorted = points.filter((p) => p.degraded !== true).sort((a, b) => a.x - b.x || b.y - a.y);
   const out: Point[] = [];
   let best = Number.NEGATIVE_INFINITY;
   for (const p of sorted) {
@@ -45,6 +55,8 @@ export function ticks(lo: number, hi: number, count = 5): number[] {
 }
 
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#4b5563'];
+/** Degraded points: grey and hollow, so they do not read as healthy points of their model's colour. */
+const DEGRADED = '#9ca3af';
 
 export interface FrontierLabels {
   readonly x: string;
@@ -89,11 +101,19 @@ export function frontierSvg(
     .join(' ');
   const marks = points.map((p) => {
     const onFront = front.includes(p);
-    const title = `${p.model} / ${p.variant} (${p.recipe}): ${p.y.toFixed(2)} at ${p.x.toFixed(2)}${onFront ? ', on the frontier' : ''}${p.baseline ? ', small baseline' : ''}`;
+    const title = `${p.model} / ${p.variant} (${p.recipe}): ${p.y.toFixed(2)} at ${p.x.toFixed(2)}${onFront ? ', on the frontier' : ''}${p.baseline ? ', small baseline' : ''}${p.degraded ? ', degraded on this server (its probe fell short): not on the frontier' : ''}${p.size ? ', a size variant: not faster than fp32 where it was timed, kept for its size' : ''}`;
+    const [cx, cy] = [sx(p.x), sy(p.y)];
+    const stroke = p.degraded ? DEGRADED : color(p.model);
     const shape = p.baseline
-      ? `<rect class="mark baseline" x="${sx(p.x) - 6}" y="${sy(p.y) - 6}" width="12" height="12" fill="none" stroke="${color(p.model)}" stroke-width="2"><title>${escapeXml(title)}</title></rect>`
-      : `<circle class="mark${onFront ? ' front' : ''}" cx="${sx(p.x)}" cy="${sy(p.y)}" r="${onFront ? 6 : 4.5}" fill="${color(p.model)}"><title>${escapeXml(title)}</title></circle>`;
-    return shape;
+      ? `<rect class="mark baseline${p.degraded ? ' degraded' : ''}" x="${cx - 6}" y="${cy - 6}" width="12" height="12" fill="none" stroke="${stroke}" stroke-width="2"><title>${escapeXml(title)}</title></rect>`
+      : p.degraded
+        ? `<circle class="mark degraded" cx="${cx}" cy="${cy}" r="4.5" fill="none" stroke="${stroke}" stroke-width="1.5"><title>${escapeXml(title)}</title></circle>`
+        : `<circle class="mark${onFront ? ' front' : ''}" cx="${cx}" cy="${cy}" r="${onFront ? 6 : 4.5}" fill="${stroke}"><title>${escapeXml(title)}</title></circle>`;
+    const note = [p.degraded ? 'degraded' : '', p.size ? '(size)' : ''].filter((n) => n !== '').join(' ');
+    if (note === '') return shape;
+    // Right of the point, or left of it near the right edge so that the label stays inside the plot.
+    const left = cx > width - m.right - 70;
+    return `${shape}<text class="note" x="${left ? cx - 9 : cx + 9}" y="${cy + 3.5}" text-anchor="${left ? 'end' : 'start'}">${note}</text>`;
   });
   const legend = models.map(
     (model, i) =>

@@ -79,7 +79,7 @@ function bench(model: string, variants: VariantBench[], task: ModelBench['task']
     folder: model,
     task,
     threads: 1,
-    machine: { cpu: 'x', cores: 2, node: 'v20', ort: '1' },
+    machine: { cpu: 'x', features: ['avx2'], int8: 'vpmaddubsw', cores: 2, node: 'v20', ort: '1' },
     variants,
   };
 }

@@ -52,7 +52,62 @@ async function writeModels(models: string): Promise<void> {
   patch('bert-small', [0.25], 1000);
 }
 
-async function open(path: string, width = 1100): Promise<Page> {
+/**
+ * A /v1/models answer to stand in for the server's (page.route), with what a real folder only shows on some
+ * machines: an int8 variant degraded by its fidelity probe, and a 4-bit variant kept for its size.
+ */
+const DEGRADED_REASON =
+  'agrees with fp32 on 72.7% of the probe here (Test CPU A) against 98.4% where it was compressed (Test CPU B)';
+const STUB_MODELS = {
+  models: [
+    {
+      name: 'stub',
+      status: 'ready',
+      task: 'fill-mask',
+      device: 'cpu',
+      parameters: { total: 4_000_000 },
+      architecture: { family: 'bert', layers: 2 },
+      variants: [
+        {
+          name: 'fp32',
+          recipe: [],
+          bytes: 16 * 2 ** 20,
+          metrics: { accuracy: 0.4 },
+          latency: { p50_ms: 10, p95_ms: 12, cpu: 'Test CPU B' },
+          loaded: true,
+        },
+        {
+          name: 'int8',
+          recipe: ['int8'],
+          bytes: 4 * 2 ** 20,
+          metrics: { accuracy: 0.39 },
+          latency: { p50_ms: 4, p95_ms: 5, speedup: 2.5, cpu: 'Test CPU B' },
+          probe: {
+            agreement: 0.727,
+            compressed_agreement: 0.984,
+            tolerance: 0.02,
+            cpu: 'Test CPU A',
+            compressed_cpu: 'Test CPU B',
+          },
+          status: 'degraded',
+          degraded_reason: DEGRADED_REASON,
+          loaded: true,
+        },
+        {
+          name: 'q4',
+          recipe: ['q4'],
+          bytes: 2 * 2 ** 20,
+          metrics: { accuracy: 0.38 },
+          latency: { p50_ms: 13, p95_ms: 15, speedup: 0.77, cpu: 'Test CPU B' },
+          kind: 'size',
+          loaded: true,
+        },
+      ],
+    },
+  ],
+};
+
+async function open(path: string, width = 1100, models?: unknown): Promise<Page> {
   const page = await browser.newPage({ viewport: { width, height: 900 } });
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`${path}: console error: ${m.text()}`);
@@ -64,6 +119,13 @@ async function open(path: string, width = 1100): Promise<Page> {
     outside.push(url.href);
     return route.abort();
   });
+  // Registered last, so it answers before the route above (playwright runs the newest matching route first).
+  if (models !== undefined)
+    await page.route(
+      (url) => url.pathname === '/v1/models',
+      (route) =>
+        route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(models) }),
+    );
   await page.goto(`${server.url}${path}`, { waitUntil: 'load' });
   return page;
 }
@@ -161,6 +223,68 @@ describe('web console in a browser', { skip }, () => {
       assert.ok(overflow <= 1, `${view}: the page is ${overflow} px wider than the screen`);
     }
     await page.close();
+  });
+
+  it('shows a degraded variant as a warning with its probe figures, and a size variant with a badge', async () => {
+    const page = await open('/', 1100, STUB_MODELS);
+    await page.waitForSelector('table.variants');
+    const headers = await page.locator('table.variants thead th').allTextContents();
+    assert.ok(headers.includes('probe'), headers.join(', '));
+    const rows = page.locator('section[data-model="stub"] tbody tr');
+    assert.equal(await rows.count(), 3);
+
+    const state = page.locator('td.state.degraded');
+    assert.equal(await state.count(), 1);
+    assert.equal((await state.textContent())?.trim(), 'degraded: probe 72.7% here vs 98.4% where compressed');
+    assert.equal(await state.getAttribute('title'), DEGRADED_REASON);
+    const background = (await page.evaluate(
+      "getComputedStyle(document.querySelector('td.state.degraded')).backgroundColor",
+    )) as string;
+    assert.notEqual(background, 'rgba(0, 0, 0, 0)', 'the degraded state is styled as a warning');
+    assert.match((await rows.nth(1).textContent()) ?? '', /int8.*72\.7%/s);
+    assert.deepEqual(
+      (await page.locator('td.state:not(.degraded)').allTextContents()).map((t) => t.trim()),
+      ['loaded', 'loaded'],
+    );
+
+    const badge = page.locator('.badge.size');
+    assert.equal(await badge.count(), 1);
+    assert.equal((await badge.textContent())?.trim(), 'size variant');
+    assert.match(
+      (await badge.getAttribute('title')) ?? '',
+      /^not faster than fp32 on the CPU it was timed on; kept for its size/,
+    );
+    assert.match((await rows.nth(2).locator('td').first().textContent()) ?? '', /^q4 size variant$/);
+    // No probe run for fp32 and q4 in the stub: a dash, not 0%.
+    assert.equal((await rows.nth(2).locator('td').nth(5).textContent())?.trim(), '–');
+
+    await page.click('nav button[data-view="frontier"]');
+    await page.waitForSelector('section[data-task="fill-mask"] svg');
+    assert.equal(await page.locator('svg .mark').count(), 3);
+    assert.equal(await page.locator('svg .mark.degraded').count(), 1, 'the degraded int8 drawn apart');
+    assert.equal(await page.locator('svg .mark.degraded').getAttribute('fill'), 'none');
+    assert.equal(await page.locator('svg .mark.front.degraded').count(), 0);
+    assert.deepEqual(await page.locator('svg .note').allTextContents(), ['degraded', '(size)']);
+    await page.click('.controls button:has-text("size")');
+    assert.deepEqual(
+      await page.locator('svg .note').allTextContents(),
+      ['degraded'],
+      'no "(size)" on the size axis',
+    );
+    await page.close();
+
+    // The longer state text and the extra column still scroll inside the card on a phone.
+    const phone = await open('/', 375, STUB_MODELS);
+    await phone.waitForSelector('table.variants');
+    const overflow = (await phone.evaluate(
+      'document.documentElement.scrollWidth - window.innerWidth',
+    )) as number;
+    assert.ok(overflow <= 1, `the page is ${overflow} px wider than the screen`);
+    const inside = (await phone.evaluate(
+      "(() => { const s = document.querySelector('.scroll'); return s.scrollWidth - s.clientWidth; })()",
+    )) as number;
+    assert.ok(inside > 0, 'the table scrolls inside .scroll');
+    await phone.close();
   });
 
   it('renders /docs with every operation and runs "Try it out" against this server', async () => {

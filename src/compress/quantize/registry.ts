@@ -16,9 +16,10 @@ import {
 /**
  * Embedding tables in every integer recipe: int8 rows with one scale each, as dynamic int8 stores them (the
  * measured default layout). Without this, q4 and static-int8 files kept float tables and a 4-bit file was
- * larger than an 8-bit one. No integer GEMM reads these tables, so they keep full 8-bit codes.
+ * larger than an 8-bit one. A table only gathered from keeps full 8-bit codes; one shared with a tied head
+ * (kept int8 by the n-bit recipe, gemm.ts) takes the pair-bounded GEMM coding.
  */
-const EMBEDDING_INT8: DynamicInt8Settings = { ...resolveDynamicInt8({}), weightCoding: 'full' };
+const EMBEDDING_INT8: DynamicInt8Settings = resolveDynamicInt8({});
 const gatherAsInt8 =
   <S>(): Handler<S> =>
   (node, ctx) =>

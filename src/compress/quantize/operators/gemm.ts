@@ -189,9 +189,24 @@ export const gemmStaticQdq: Handler<StaticQdqSettings> = (node, ctx, options) =>
   };
 };
 
+/**
+ * A tied vocabulary head (Gemm(transB=1) over the table a selected Gather reads) stays int8 in the n-bit
+ * recipes, sharing the Gather's int8 table: one table instead of an int8 copy plus a 4-bit one, and 8-bit
+ * logits. Measured on the built-in mlm-small (2 × 128, vocab 8000): a 4-bit head cost 5.4 accuracy points
+ * (37.6% → 32.2%) and made q4 larger than int8 (1.92 vs 1.49 MiB).
+ */
+const TIED_HEAD_INT8: DynamicInt8Settings = {
+  weightCoding: 'pair-bounded',
+  weightZeroPoint: false,
+  foldBias: true,
+  embeddings: true,
+  embeddingLayout: 'gather-dequantize',
+};
+
 export const gemmNBits: Handler<NBitsSettings> = (node, ctx, s) => {
   const form = matchGemm(node, ctx);
   if (!isForm(form)) return form;
+  if (form.transB && readByGather(ctx, node, form.m.name)) return gemmDynamicInt8(node, ctx, TIED_HEAD_INT8);
   const layout = form.transB ? 'nk' : 'kn';
   const weight = ctx.memo(
     `nbits-weight/${layout}/${s.bits}/${s.blockSize}/${s.symmetric}/${form.m.name}`,
