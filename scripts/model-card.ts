@@ -62,7 +62,7 @@ const variantRows = tlc.variants.map((v) => {
   return `| ${v.name} | ${v.recipe.length === 0 ? 'fp32' : v.recipe.join(' + ')} | ${mb(v.bytes)} | ${scores.join(' | ')} | ${num(v.latency?.p50_ms, 1)} | ${num(v.latency?.p95_ms, 1)} |`;
 });
 const latencyNote = tlc.variants[0]?.latency
-  ? `${mlm ? 'the model' : 'the encoder'} on batch ${tlc.variants[0].latency.batch} × ${tlc.variants[0].latency.sequence} tokens, ${tlc.variants[0].latency.threads} ONNX Runtime threads, CPU${mlm ? '' : ' (`tlc bench` times whole translations: encoder plus one cached decoder step per token)'}`
+  ? `${mlm ? 'the model' : 'the encoder'} on batch ${tlc.variants[0].latency.batch} × ${tlc.variants[0].latency.sequence} tokens, ${tlc.variants[0].latency.threads} ONNX Runtime threads, ${tlc.variants[0].latency.cpu ?? 'CPU'}${mlm ? '' : ' (`tlc bench` times whole translations: encoder plus one cached decoder step per token)'}; int8 and q4 speed depends on the CPU (docs/usage.md, "int8 on every CPU"), a size variant is not faster than fp32 there`
   : 'CPU';
 
 let comparison = '';
