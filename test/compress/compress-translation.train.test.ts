@@ -113,7 +113,9 @@ describe('compress a translation run with --eval-data', () => {
       'onnx/decoder_with_past_model_int8.onnx',
     ]);
     const table = renderReport(report);
-    const header = table.split('\n')[1]!;
+    const lines = table.split('\n');
+    assert.match(lines[1]!, /^CPU: .+ \((x64|arm64|\w+): .*; int8 \w[\w-]*\)$/, 'the report names its CPU');
+    const header = lines[2]!;
     assert.ok(/\bBLEU\b/.test(header) && /\bchrF\b/.test(header) && !/accuracy/.test(header), header);
     const fp32Row = table.split('\n').find((l) => l.startsWith('fp32'))!;
     assert.ok(fp32Row.includes(report.variants[0]!.bleu!.toFixed(2)), fp32Row);
