@@ -25,7 +25,7 @@ import { type HeadlineMetric, pointsLost, type VariantScores } from '../tasks/sc
 import type { TaskSpec } from '../tasks/spec.js';
 import { cpuFacts } from '../util/cpu.js';
 import { type AppliedRecipe, applyRecipe } from './apply-recipe.js';
-import { probeVariants, withKind } from './fidelity.js';
+import { probeVariants, saturationWarning, withKind } from './fidelity.js';
 import { checkOutside, prepareSource, type SourceOptions } from './prepare-source.js';
 import { type CalibrationKind, calibrate } from './quantize/calibrate.js';
 import type { Int8WeightCoding } from './quantize/int8-coding.js';
@@ -126,6 +126,8 @@ async function compressVariant(recipe: Recipe, ctx: VariantContext): Promise<Var
       ...result.changes.filter((c) => c.kind === 'declined').map((c) => `${c.pass} ${c.target}: ${c.detail}`),
     );
     const name = variantFileName(file, recipe);
+    const warning = saturationWarning(name, result.model);
+    if (warning !== undefined) ctx.log(warning);
     saveModel(result.model, join(ctx.out, name));
     files.push(name);
     const stats = modelStats(result.model);

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { messageOf } from '../errors/index.js';
 import { PROBE_JSON } from '../model-folder/probe-json.js';
 import type { TlcModelJson } from '../model-folder/tlc-json.js';
+import type { Model } from '../onnx/ir.js';
+import { modelSaturation } from './quantize/saturation.js';
 import type { VariantReport } from './report.js';
 import { buildProbe, type ProbeSessionOptions, probeAgreement } from './validate/probe.js';
 
@@ -40,6 +42,16 @@ export async function probeVariants(
     log(`no fidelity probe: ${messageOf(error)}`);
     return [...reports];
   }
+}
+
+/**
+ * A warning when a variant's int8 GEMM weights can saturate the int16 pair sums of x86 CPUs without VNNI
+ * (`--int8-weights full`, or int8 weights the source came with); undefined when none can.
+ */
+export function saturationWarning(variant: string, model: Model): string | undefined {
+  const s = modelSaturation(model.graph);
+  if (s.saturatingPairs === 0) return undefined;
+  return `${variant}: warning: ${s.saturatingPairs} of ${s.pairs} int8 weight pairs (in ${s.saturatingWeights.length} of ${s.weights} weights) can saturate on x86 CPUs without VNNI (AVX2, AVX-512 without VNNI): serve it only on CPUs with VNNI, AMX or ARM dot products, or recompress with --int8-weights pair-bounded`;
 }
 
 /** A timed compressed variant not faster than fp32 here is a size variant (4-bit weights on some CPUs). */

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { saturationWarning } from '../../../src/compress/fidelity.js';
 import { calibrate } from '../../../src/compress/quantize/calibrate.js';
 import { quantizeChannels } from '../../../src/compress/quantize/channel.js';
 import { dynamicInt8, quantizeModel, staticQdq } from '../../../src/compress/quantize/index.js';
@@ -72,6 +73,13 @@ describe('default int8 weights cannot saturate (and a full-range weight is caugh
     assert.throws(() => assertCannotSaturate(full, 'full'), /K-pairs can saturate/);
     assertCannotSaturate(quantizeModel(model, dynamicInt8, {}).model, 'default');
     assertCannotSaturate(quantizeModel(model, dynamicInt8, { weights: '7-bit' }).model, '7-bit');
+  });
+
+  it('export-and-compress warns about a variant whose weights can saturate, and only then', () => {
+    const model = linearModel(Rng.seeded(1), 64, 32);
+    const full = quantizeModel(model, dynamicInt8, { weights: 'full' }).model;
+    assert.match(saturationWarning('m_int8.onnx', full) ?? '', /can saturate on x86 CPUs without VNNI/);
+    assert.equal(saturationWarning('m_int8.onnx', quantizeModel(model, dynamicInt8, {}).model), undefined);
   });
 
   it('dynamic int8 of the BERT and GPT fixtures and of TLC’s encoder with its tied head', () => {
