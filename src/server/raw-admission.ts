@@ -5,8 +5,8 @@
  * 2 GB), and the items a variant holds in flight are bounded like its batcher's queue (429 with Retry-After).
  */
 import { TlcError } from '../errors/index.js';
-import type { TensorSignature } from '../runtime/worker/protocol.js';
-import type { InferTensor } from './v2-tensors.js';
+import type { TensorSignature, WireTensor } from '../runtime/worker/protocol.js';
+import { type InferTensor, v2Datatype } from './v2-tensors.js';
 
 export interface RawLimits {
   /** Rows (the first axis) per request: the server's inputs-per-request limit. */
@@ -38,6 +38,8 @@ function check(t: InferTensor, signature: TensorSignature | undefined, limits: R
   };
   if (!Array.isArray(t.shape) || t.shape.some((d) => !Number.isSafeInteger(d) || d < 1))
     bad(`shape [${String(t.shape)}] must list positive integers`);
+  if (signature !== undefined && v2Datatype(signature.type) !== t.datatype)
+    bad(`datatype ${t.datatype}; the model takes ${v2Datatype(signature.type)}`);
   const rank = signature?.shape.length;
   if (rank !== undefined && rank > 0 && t.shape.length !== rank)
     bad(`rank ${t.shape.length}; the model takes rank ${rank} ([${signature!.shape.join(', ')}])`);
@@ -89,6 +91,49 @@ export function checkRawTensors(
       t,
       signatures.find((s) => s.name === t.name),
       limits,
+    );
+  checkAligned(tensors);
+}
+
+/**
+ * Inputs that describe the same tokens, one value per position (Hugging Face's names), must have one shape:
+ * `attention_mask` [1, 3] beside `input_ids` [1, 4] would reach ONNX Runtime and fail inside it.
+ */
+const ALIGNED: readonly (readonly string[])[] = [
+  ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids'],
+  ['decoder_input_ids', 'decoder_attention_mask'],
+];
+
+function checkAligned(tensors: readonly InferTensor[]): void {
+  for (const family of ALIGNED) {
+    const members = tensors.filter((t) => family.includes(t.name));
+    const first = members[0];
+    for (const t of members.slice(1))
+      if (t.shape.join(',') !== first!.shape.join(','))
+        throw new TlcError(
+          'INPUT_INVALID',
+          `tensor "${t.name}" has shape [${t.shape.join(', ')}] but "${first!.name}" has [${first!.shape.join(', ')}]; they describe the same tokens and must agree`,
+        );
+  }
+}
+
+/** Values of a raw answer at most (about 10 bytes each in JSON): a bound like the fill-mask answer's. */
+export const MAX_RAW_ANSWER_VALUES = 1 << 18;
+
+/** Refuses a raw answer too large to send (ask for fewer rows, or name the outputs needed). */
+export function checkRawAnswer(
+  outputs: Readonly<Record<string, WireTensor>>,
+  maxValues = MAX_RAW_ANSWER_VALUES,
+): void {
+  const values = Object.values(outputs).reduce((s, t) => s + t.data.length, 0);
+  if (values > maxValues)
+    throw new TlcError(
+      'INPUT_TOO_LARGE',
+      `the answer would hold ${values} values (${Object.entries(outputs)
+        .map(([n, t]) => `${n} [${t.dims.join(', ')}]`)
+        .join(
+          ', ',
+        )}); at most ${maxValues} per request: send fewer rows or list only the outputs you need in "outputs"`,
     );
 }
 

@@ -19,6 +19,8 @@ export interface InferTensor {
 interface V2Type {
   readonly v2: InferTensor['datatype'];
   readonly ort: WireTensor['type'];
+  /** Integer types: the values they hold (anything else is refused, never truncated or wrapped). */
+  readonly range?: readonly [number, number];
   decode?(values: readonly number[]): WireTensor['data'];
   encode?(data: WireTensor['data']): unknown[];
 }
@@ -27,16 +29,19 @@ const V2_TYPES: readonly V2Type[] = [
   {
     v2: 'BOOL',
     ort: 'bool',
+    range: [0, 1],
     decode: (v) => Uint8Array.from(v),
     encode: (d) => Array.from(d as Uint8Array, (x) => x !== 0),
   },
-  { v2: 'INT8', ort: 'int8', decode: (v) => Int8Array.from(v) },
-  { v2: 'UINT8', ort: 'uint8', decode: (v) => Uint8Array.from(v) },
-  { v2: 'INT32', ort: 'int32', decode: (v) => Int32Array.from(v) },
+  { v2: 'INT8', ort: 'int8', range: [-128, 127], decode: (v) => Int8Array.from(v) },
+  { v2: 'UINT8', ort: 'uint8', range: [0, 255], decode: (v) => Uint8Array.from(v) },
+  { v2: 'INT32', ort: 'int32', range: [-(2 ** 31), 2 ** 31 - 1], decode: (v) => Int32Array.from(v) },
   {
     v2: 'INT64',
     ort: 'int64',
-    decode: (v) => BigInt64Array.from(v, (x) => BigInt(Math.trunc(x))),
+    // JSON numbers are doubles: integers beyond ±2^53 are not exact, so they are refused.
+    range: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+    decode: (v) => BigInt64Array.from(v, (x) => BigInt(x)),
     encode: (d) => Array.from(d as BigInt64Array, Number),
   },
   {
@@ -70,7 +75,28 @@ export function toWire(t: InferTensor): WireTensor {
   const numbers = values.map((v) => Number(v));
   if (numbers.some((v) => !Number.isFinite(v)))
     throw new TlcError('INPUT_INVALID', `tensor "${t.name}": data must be numbers`);
+  if (type.range !== undefined) {
+    const [lo, hi] = type.range;
+    const i = numbers.findIndex((v) => !Number.isInteger(v) || v < lo || v > hi);
+    if (i >= 0)
+      throw new TlcError(
+        'INPUT_INVALID',
+        `tensor "${t.name}": value ${String(values[i])} at ${i} is not a ${t.datatype} (integers ${lo} to ${hi})`,
+      );
+  }
   return { type: type.ort, data: type.decode(numbers), dims: t.shape };
+}
+
+/** A BYTES tensor's strings: exactly as many as its shape says. */
+export function bytesValues(t: InferTensor): string[] {
+  const values = flat(t.data);
+  const size = Array.isArray(t.shape) ? t.shape.reduce((a, d) => a * d, 1) : Number.NaN;
+  if (values.length !== size)
+    throw new TlcError(
+      'INPUT_INVALID',
+      `tensor "${t.name}": shape [${String(t.shape)}] needs ${size} strings, got ${values.length}`,
+    );
+  return values.map(String);
 }
 
 export function fromWire(name: string, t: WireTensor): InferTensor {
