@@ -10,7 +10,7 @@ import { registerExport } from './commands/export.js';
 import { registerInspect } from './commands/inspect.js';
 import { registerServe } from './commands/serve.js';
 import { registerTrain } from './commands/train.js';
-import { relaunch, tunedEnvironment } from './malloc-tuning.js';
+import { attachToLauncher, relaunch, tunedEnvironment } from './malloc-tuning.js';
 
 export function buildProgram(): Command {
   const program = new Command('tlc')
@@ -36,7 +36,11 @@ export function buildProgram(): Command {
 }
 
 // Training relaunches itself once with glibc malloc settings that keep freed memory for the next step
-// (malloc-tuning.ts: up to 10× faster translation steps).
+// (malloc-tuning.ts: up to 10× faster translation steps). The launcher forwards signals and the relaunched
+// child stops with it, so the PID the shell knows stops the training.
 const tuned = process.argv[2] === 'train' ? tunedEnvironment(process.env, process.platform) : undefined;
 if (tuned !== undefined) process.exitCode = await relaunch(tuned);
-else await buildProgram().parseAsync(process.argv);
+else {
+  attachToLauncher();
+  await buildProgram().parseAsync(process.argv);
+}

@@ -38,6 +38,10 @@ export const ERROR_CATALOG = {
     status: 500,
     summary: 'A checkpoint could not be written, read or matched to the model.',
   },
+  RUN_LOCKED: {
+    status: 409,
+    summary: 'Another run is writing the run folder (run.lock names its PID).',
+  },
   EXPORT_FAILED: { status: 500, summary: 'A model folder could not be exported or written.' },
   CLI_USAGE: { status: 400, summary: 'A command-line argument is missing or invalid.' },
   DATA_INVALID: {

@@ -6,6 +6,7 @@
  *   checkpoint.safetensors  the latest state (parameters, AdamW moments, step), for --resume
  *   best.safetensors        the state at the best validation loss
  *   summary.json            the final summary, with the task's baselines
+ *   run.lock                while a run writes the folder: its PID (lock.ts); a second writer is refused
  */
 export const RUN_FILE = 'run.json';
 export const TOKENIZER_FILE = 'tokenizer.json';
@@ -14,3 +15,4 @@ export const LOG_FILE = 'log.jsonl';
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 export const BEST_FILE = 'best.safetensors';
 export const SUMMARY_FILE = 'summary.json';
+export const LOCK_FILE = 'run.lock';

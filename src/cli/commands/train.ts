@@ -1,4 +1,5 @@
 /** `tlc train`: train an MLM encoder or a translation encoder-decoder under a wall-clock and/or step budget. */
+import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { TlcError } from '../../errors/index.js';
 import { POSITION_SCHEMES } from '../../models/config.js';
@@ -16,6 +17,7 @@ import { runTraining } from '../../train/run/loop.js';
 import { defaultRecipe } from '../../train/run/recipe.js';
 import { action } from '../errors.js';
 import { choiceFlag, deviceFlag, durationFlag, numberFlag } from '../flags.js';
+import { onStopSignals, type StopSignal } from '../malloc-tuning.js';
 import { ProgressBar } from '../progress.js';
 
 interface TrainFlags {
@@ -211,42 +213,51 @@ function addRunOptions(command: Command): Command {
     );
 }
 
-/** `tlc train`: a new run from the flags, or `--resume` of the run in --out; Ctrl-C stops after the step. */
+/** The settings of `--resume`: the run's saved ones, with a new budget if one is given. */
+function resumedConfig(flags: TrainFlags): RunConfig {
+  const saved = readRunConfig(flags.out);
+  return validateRunConfig(
+    {
+      ...saved,
+      ...(flags.timeBudget !== undefined && {
+        timeBudgetSeconds: durationFlag(flags.timeBudget, '--time-budget'),
+      }),
+      ...(flags.maxSteps !== undefined && { maxSteps: num(flags.maxSteps, '--max-steps', true) }),
+    },
+    taskForRun(saved.task).training,
+  );
+}
+
+/** The status of a process ended by `signal` (130 for SIGINT, 143 for SIGTERM), as shells report it. */
+const signalStatus = (signal: StopSignal): number => 128 + constants.signals[signal];
+
+/**
+ * `tlc train`: a new run from the flags, or `--resume` of the run in --out. SIGINT (Ctrl-C) or SIGTERM stops it
+ * after the current step with a checkpoint saved; a second one quits at once without saving.
+ */
 async function train(flags: TrainFlags): Promise<void> {
-  let config: RunConfig;
-  if (flags.resume) {
-    const saved = readRunConfig(flags.out);
-    config = validateRunConfig(
-      {
-        ...saved,
-        ...(flags.timeBudget !== undefined && {
-          timeBudgetSeconds: durationFlag(flags.timeBudget, '--time-budget'),
-        }),
-        ...(flags.maxSteps !== undefined && { maxSteps: num(flags.maxSteps, '--max-steps', true) }),
-      },
-      taskForRun(saved.task).training,
-    );
-  } else config = runConfigFromFlags(flags);
+  const config = flags.resume ? resumedConfig(flags) : runConfigFromFlags(flags);
   const bar = new ProgressBar();
-  let interrupted = false;
-  const onSignal = () => {
-    if (interrupted) process.exit(130);
-    interrupted = true;
-    bar.log('stopping after this step (Ctrl-C again to quit without saving)…');
-  };
-  process.on('SIGINT', onSignal);
+  let stop: StopSignal | undefined;
+  const stopListening = onStopSignals((signal, count) => {
+    if (count > 1) process.exit(signalStatus(stop ?? signal));
+    stop = signal;
+    const again = signal === 'SIGINT' ? 'Ctrl-C again' : `${signal} again`;
+    bar.log(`${signal}: stopping after this step and saving a checkpoint (${again} to quit without saving)…`);
+  });
   try {
     const summary = await runTraining(
       config,
-      { log: (m) => bar.log(m), progress: (s) => bar.update(s), shouldStop: () => interrupted },
+      { log: (m) => bar.log(m), progress: (s) => bar.update(s), shouldStop: () => stop !== undefined },
       flags.resume ?? false,
     );
     bar.done();
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
-    // Interrupted runs saved their checkpoint; the status still says they were interrupted, as shells expect.
-    if (interrupted) process.exitCode = 130;
+    // Stopped runs saved their checkpoint; the status still says which signal stopped them, as shells expect
+    // (a stop that came as the last step ended the run is no stop: the run finished).
+    if (stop !== undefined && summary.stoppedBy === 'interrupt') process.exitCode = signalStatus(stop);
   } finally {
-    process.off('SIGINT', onSignal);
+    stopListening();
   }
 }
 

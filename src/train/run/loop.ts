@@ -1,15 +1,19 @@
 /**
  * A training run end to end: data and tokenizer, model, trainer, the step loop under a wall-clock and/or step
  * budget, periodic validation with a JSONL log row each time, checkpoints (latest and best on validation), and
- * resume. Stops cleanly on SIGINT after the current step, saving a checkpoint, so nothing is lost.
+ * resume. Stops cleanly when `shouldStop` says so (the CLI's SIGINT and SIGTERM) after the current step, saving a
+ * checkpoint, so nothing is lost. The run folder is locked while the run writes it (run-folder/lock.ts), and the
+ * temporary files of runs killed mid-write are removed when it opens.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TlcError } from '../../errors/index.js';
 import type { BuiltModel } from '../../models/encoder.js';
 import { BEST_FILE, CHECKPOINT_FILE, LOG_FILE, RUN_FILE, SUMMARY_FILE } from '../../run-folder/files.js';
-import { appendLog, type LogRow, truncateLog } from '../../run-folder/log.js';
+import { lockRunFolder } from '../../run-folder/lock.js';
+import { appendLog, type LogRow, readLog, truncateLog } from '../../run-folder/log.js';
 import type { RunConfig } from '../../run-folder/run-config.js';
+import { removeStaleTemporaries } from '../../run-folder/temporaries.js';
 import { taskForRun } from '../../tasks/index.js';
 import type { TrainingSpec, TrainingTask } from '../../tasks/spec.js';
 import { specialIdsOf } from '../../tokenizer/special-ids.js';
@@ -21,7 +25,7 @@ import { runTokenizer } from './data.js';
 export interface RunHooks {
   readonly log: (message: string) => void;
   readonly progress?: (state: { fraction: number; label: string; eta?: number }) => void;
-  /** Checked after every step; true stops the run (after a checkpoint). */
+  /** Checked before every step; true stops the run (after a checkpoint). */
   readonly shouldStop?: () => boolean;
 }
 
@@ -56,9 +60,11 @@ interface RunClock {
   best: number;
 }
 
-/** Checks `--out` against `--resume` and writes run.json; returns the latest-checkpoint path. */
-function openRunFolder(run: RunConfig, resume: boolean): string {
-  mkdirSync(run.out, { recursive: true });
+/**
+ * Checks `--out` (locked by the caller) against `--resume`, removes killed runs' temporary files and writes
+ * run.json; returns the latest-checkpoint path.
+ */
+function openRunFolder(run: RunConfig, resume: boolean, log: (message: string) => void): string {
   const checkpoint = join(run.out, CHECKPOINT_FILE);
   if (resume && !existsSync(checkpoint))
     throw new TlcError('CHECKPOINT_FAILED', `${run.out}: nothing to resume (no ${CHECKPOINT_FILE})`);
@@ -68,8 +74,24 @@ function openRunFolder(run: RunConfig, resume: boolean): string {
       `${run.out} already holds a run; pass --resume to continue it or choose another --out`,
     );
   }
+  const stale = removeStaleTemporaries(run.out);
+  if (stale.files.length > 0) {
+    log(
+      `removed ${stale.files.length} temporary file(s) of killed runs (${(stale.bytes / 1e6).toFixed(1)} MB): ${stale.files.join(', ')}`,
+    );
+  }
   writeFileSync(join(run.out, RUN_FILE), `${JSON.stringify(run, null, 2)}\n`);
   return checkpoint;
+}
+
+/**
+ * The validation the log already holds for `step` (without the baselines its row adds), or none: a resume that
+ * trains no further step reports it instead of evaluating again, which would log the step twice.
+ */
+function loggedValidation(run: RunConfig, step: number, baseline: TrainingTask['baseline']) {
+  const row = readLog(join(run.out, LOG_FILE)).findLast((r) => r.step === step);
+  if (row === undefined) return {};
+  return Object.fromEntries(Object.entries(row.validation).filter(([k]) => !(k in baseline)));
 }
 
 /** The trainer with the run's schedule (its progress read from `clock`), AdamW settings and sessions. */
@@ -175,8 +197,53 @@ function writeSummary(run: RunConfig, summary: RunSummary, baseline: TrainingTas
   return summary;
 }
 
+/** On `--resume`: the checkpoint's state and counters, and the log cut back to its step. */
+function resumeFrom(
+  checkpoint: string,
+  o: { run: RunConfig; trainer: Trainer; clock: RunClock; log: (message: string) => void },
+): void {
+  restoreClock(restoreCheckpoint(o.trainer, checkpoint).extra, o.clock);
+  const dropped = truncateLog(join(o.run.out, LOG_FILE), o.trainer.step);
+  o.log(
+    `resumed at step ${o.trainer.step} (${o.clock.seconds.toFixed(0)} s of training)${dropped > 0 ? `; ${dropped} log row(s) past the checkpoint dropped` : ''}`,
+  );
+}
+
+/** One optimizer step over the run's micro-batches; advances the clock and the loss since the last row. */
+async function trainOneStep(o: {
+  run: RunConfig;
+  task: TrainingTask;
+  trainer: Trainer;
+  clock: RunClock;
+  since: SinceLastRow;
+  hooks: RunHooks;
+}): Promise<void> {
+  const { run, trainer, clock, since } = o;
+  const step = trainer.step + 1;
+  const t0 = performance.now();
+  const micro = Array.from({ length: run.accumulate }, (_, k) => o.task.batch(step, k));
+  const r = await trainer.trainStep(micro);
+  clock.seconds += (performance.now() - t0) / 1000;
+  clock.tokens += r.tokens;
+  since.lossSum += r.loss;
+  since.lossSteps += 1;
+  since.lastLr = r.lr;
+  o.hooks.progress?.(progressOf(run, trainer.step, clock, r.loss, r.lr));
+}
+
+/** Trains `run` (a new run, or `resume` of the one in `run.out`) with the run folder locked. */
 export async function runTraining(run: RunConfig, hooks: RunHooks, resume = false): Promise<RunSummary> {
-  const checkpoint = openRunFolder(run, resume);
+  mkdirSync(run.out, { recursive: true });
+  const lock = lockRunFolder(run.out);
+  try {
+    return await trainLocked(run, hooks, resume);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainLocked(run: RunConfig, hooks: RunHooks, resume: boolean): Promise<RunSummary> {
+  const checkpoint = openRunFolder(run, resume, hooks.log);
   const tokenizer = await runTokenizer(run, hooks.log);
   const special = specialIdsOf(tokenizer);
   const spec = taskForRun(run.task).training;
@@ -188,13 +255,7 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
   const clock: RunClock = { seconds: 0, wallOffset: 0, tokens: 0, best: Number.POSITIVE_INFINITY };
   const trainer = await createTrainer(run, task, spec.sessions, clock);
   hooks.log(`device: ${run.device}, ${run.threads} thread(s)`);
-  if (resume) {
-    restoreClock(restoreCheckpoint(trainer, checkpoint).extra, clock);
-    const dropped = truncateLog(join(run.out, LOG_FILE), trainer.step);
-    hooks.log(
-      `resumed at step ${trainer.step} (${clock.seconds.toFixed(0)} s of training)${dropped > 0 ? `; ${dropped} log row(s) past the checkpoint dropped` : ''}`,
-    );
-  }
+  if (resume) resumeFrom(checkpoint, { run, trainer, clock, log: hooks.log });
   const started = performance.now();
   const wall = () => clock.wallOffset + (performance.now() - started) / 1000;
   const save = (path: string) =>
@@ -203,7 +264,7 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
       extra: { seconds: clock.seconds, wall: wall(), tokens: clock.tokens, best: clock.best },
     });
   const since: SinceLastRow = { lossSum: 0, lossSteps: 0, lastLr: 0 };
-  let validation: Record<string, number> = {};
+  let validation: Record<string, number> = resume ? loggedValidation(run, trainer.step, task.baseline) : {};
   const evaluate = async () => {
     validation = await validateAndLog({ run, task, trainer, clock, since, wall, log: hooks.log });
     if (validation.loss! < clock.best) {
@@ -218,21 +279,13 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
   const stepsDone = () => run.maxSteps !== undefined && trainer.step >= run.maxSteps;
   try {
     while (!budgetDone() && !stepsDone()) {
-      const step = trainer.step + 1;
-      const t0 = performance.now();
-      const micro = Array.from({ length: run.accumulate }, (_, k) => task.batch(step, k));
-      const r = await trainer.trainStep(micro);
-      clock.seconds += (performance.now() - t0) / 1000;
-      clock.tokens += r.tokens;
-      since.lossSum += r.loss;
-      since.lossSteps += 1;
-      since.lastLr = r.lr;
-      hooks.progress?.(progressOf(run, trainer.step, clock, r.loss, r.lr));
       if (hooks.shouldStop?.()) {
         stoppedBy = 'interrupt';
         break;
       }
-      if (trainer.step % run.evalEvery === 0) await evaluate();
+      await trainOneStep({ run, task, trainer, clock, since, hooks });
+      // A stop asked for during the step is served at once, without waiting for an evaluation.
+      if (trainer.step % run.evalEvery === 0 && !hooks.shouldStop?.()) await evaluate();
     }
     if (stoppedBy === 'interrupt') {
       save(checkpoint);
