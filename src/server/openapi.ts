@@ -1,7 +1,9 @@
 /**
  * The HTTP contract, loaded from openapi.yaml and enforced on every request: the path, query and body of
  * each operation are checked with JSON Schema (Ajv, draft 2020-12 as OpenAPI 3.1 uses); a violation is
- * REQUEST_INVALID with the failing field in the message.
+ * REQUEST_INVALID with the failing field in the message. Paths match exactly (case and trailing slash
+ * included): the server routes by this match (app.ts), so the operation that validates a request is the one
+ * that answers it.
  */
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
@@ -40,6 +42,13 @@ export interface Operation {
   validateQuery?: ValidateFunction;
   validateBody?: ValidateFunction;
   readonly bodyRequired: boolean;
+}
+
+/** An operation matched by method and path; `malformed` names a path parameter whose %-escape is broken. */
+export interface OperationMatch {
+  readonly operation: Operation;
+  readonly params: Record<string, string>;
+  readonly malformed?: string;
 }
 
 export interface RequestParts {
@@ -125,21 +134,27 @@ export class OpenApiValidator {
     return new OpenApiValidator(parse(readFileSync(path, 'utf8')) as OpenApiDocument);
   }
 
-  /** The operation for a method and path, if the contract has one. */
-  match(method: string, path: string): { operation: Operation; params: Record<string, string> } | undefined {
+  /**
+   * The operation for a method and path, if the contract has one. Never throws: a malformed %-escape is
+   * reported by `check`, so that the caller can decide access first (an admin path answers 401 to a client
+   * without the key, whatever the path holds).
+   */
+  match(method: string, path: string): OperationMatch | undefined {
     for (const operation of this.operations) {
       if (operation.method !== method.toUpperCase()) continue;
       const m = operation.pattern.exec(path);
       if (m === null) continue;
       const params: Record<string, string> = {};
+      let malformed: string | undefined;
       operation.pathNames.forEach((name, i) => {
         try {
           params[name] = decodeURIComponent(m[i + 1]!);
         } catch {
-          throw new TlcError('REQUEST_INVALID', `the path segment for {${name}} has a malformed %-escape`);
+          malformed ??= name;
+          params[name] = m[i + 1]!;
         }
       });
-      return { operation, params };
+      return { operation, params, ...(malformed !== undefined && { malformed }) };
     }
     return undefined;
   }
@@ -148,23 +163,29 @@ export class OpenApiValidator {
   validate(request: RequestParts): Operation | undefined {
     const found = this.match(request.method, request.path);
     if (found === undefined) return undefined;
-    const { operation, params } = found;
+    this.check(found, request);
+    return found.operation;
+  }
+
+  /** Throws REQUEST_INVALID when the request breaks the matched operation's path, query or body schema. */
+  check(found: OperationMatch, request: Omit<RequestParts, 'method' | 'path'>): void {
+    const { operation, params, malformed } = found;
+    if (malformed !== undefined)
+      throw new TlcError('REQUEST_INVALID', `the path segment for {${malformed}} has a malformed %-escape`);
     if (operation.validatePath && !operation.validatePath(params))
       throw new TlcError('REQUEST_INVALID', describe(operation.validatePath.errors, 'path'));
     if (operation.validateQuery && !operation.validateQuery(request.query))
       throw new TlcError('REQUEST_INVALID', describe(operation.validateQuery.errors, 'query'));
-    if (operation.validateBody) {
-      if (!request.hasBody) {
-        if (operation.bodyRequired)
-          throw new TlcError(
-            'REQUEST_INVALID',
-            'the request needs a JSON body (Content-Type: application/json)',
-          );
-      } else if (!operation.validateBody(request.body)) {
-        throw new TlcError('REQUEST_INVALID', describe(operation.validateBody.errors, 'body'));
-      }
+    if (!operation.validateBody) return;
+    if (!request.hasBody) {
+      if (operation.bodyRequired)
+        throw new TlcError(
+          'REQUEST_INVALID',
+          'the request needs a JSON body (Content-Type: application/json)',
+        );
+    } else if (!operation.validateBody(request.body)) {
+      throw new TlcError('REQUEST_INVALID', describe(operation.validateBody.errors, 'body'));
     }
-    return operation;
   }
 
   private resolve(p: ParameterSpec): ParameterSpec {

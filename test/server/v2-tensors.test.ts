@@ -27,8 +27,12 @@ describe('v2 tensors', () => {
     assert.deepEqual(back.data, [1.5, -2, 0.00006103515625, 65504]);
   });
 
-  it('round-trips INT64 through bigints and BOOL through bytes', () => {
-    const ids = toWire({ name: 'ids', shape: [3], datatype: 'INT64', data: [1, 2.9, -3] });
+  it('round-trips INT64 through bigints (never truncating: 2.9 is refused) and BOOL through bytes', () => {
+    assert.throws(
+      () => toWire({ name: 'ids', shape: [3], datatype: 'INT64', data: [1, 2.9, -3] }),
+      /value 2\.9 at 1 is not a INT64/,
+    );
+    const ids = toWire({ name: 'ids', shape: [3], datatype: 'INT64', data: [1, 2, -3] });
     assert.deepEqual([...(ids.data as BigInt64Array)], [1n, 2n, -3n]);
     assert.deepEqual(fromWire('ids', ids).data, [1, 2, -3]);
     const mask = toWire({ name: 'm', shape: [2], datatype: 'BOOL', data: [true, false] });
