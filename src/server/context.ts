@@ -40,6 +40,8 @@ export interface ServerContext {
   draining: boolean;
   /** performance.now() of the latest request (shutdown waits for a quiet moment before closing). */
   lastRequestAt?: number;
+  /** When the last request arrived that was not refused by a drain (server.ts bounds how long refusals delay it). */
+  lastServedAt?: number;
   /** Requests being answered now. */
   inFlight: number;
   /**

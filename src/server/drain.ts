@@ -28,6 +28,7 @@ export function drainMiddleware(context: ServerContext) {
   };
   const beforeBody = (req: Request, res: Response, next: NextFunction): void => {
     context.lastRequestAt = performance.now();
+    if (!context.draining) context.lastServedAt = context.lastRequestAt;
     // A response sent while draining closes its connection, so that the client does not reuse it for a
     // request that would meet a closing socket.
     const writeHead = res.writeHead;

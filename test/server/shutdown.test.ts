@@ -102,3 +102,52 @@ describe('shutdown', () => {
     assert.ok(closedIn < 2_000, `close took ${closedIn.toFixed(0)} ms`);
   });
 });
+
+describe('shutdown under a retry storm', () => {
+  it('clients that retry a 503 at once do not hold the drain for its grace period, and no accepted request is reset', async () => {
+    const server = await start({ graceMs: 20_000 });
+    const url = `${server.url}/v1/models/bert/fill-mask`;
+    const body = JSON.stringify({ inputs: 'hello [MASK] world' });
+    let stop = false;
+    const outcomes = { ok: 0, shuttingDown: 0, refused: 0, reset: 0, other: 0 };
+    // Eight clients that retry at once, whatever the answer, until the port closes (bounded: 20 s at most).
+    const until = performance.now() + 20_000;
+    const client = async () => {
+      while (!stop && performance.now() < until) {
+        try {
+          const res = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body,
+          });
+          await res.arrayBuffer();
+          if (res.status === 200) outcomes.ok++;
+          else if (res.status === 503) outcomes.shuttingDown++;
+          else outcomes.other++;
+        } catch (error) {
+          const code = (error as { cause?: { code?: string } }).cause?.code;
+          if (code === 'ECONNREFUSED') {
+            outcomes.refused++;
+            return; // the port is closed: this replica is gone
+          }
+          if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') outcomes.reset++;
+          else outcomes.other++;
+        }
+      }
+    };
+    const clients = Array.from({ length: 8 }, client);
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = performance.now();
+    await server.close();
+    const seconds = (performance.now() - t0) / 1000;
+    stop = true;
+    await Promise.all(clients);
+    assert.ok(outcomes.ok > 0, JSON.stringify(outcomes));
+    assert.ok(outcomes.shuttingDown > 0, JSON.stringify(outcomes));
+    assert.ok(
+      seconds < 10,
+      `the drain took ${seconds.toFixed(1)} s of its 20 s grace (${JSON.stringify(outcomes)})`,
+    );
+    assert.equal(outcomes.other, 0, JSON.stringify(outcomes));
+  });
+});
