@@ -48,6 +48,8 @@ export class DynamicBatcher<I, O> {
   private timer: NodeJS.Timeout | undefined;
   /** Mean batch run time in seconds (for Retry-After). */
   private meanRunSeconds = 0.05;
+  /** Set once the batcher's variant closes: submit() refuses with it (queued and running items still run). */
+  private refusal: TlcError | undefined;
 
   constructor(
     private readonly options: BatcherOptions,
@@ -73,7 +75,13 @@ export class DynamicBatcher<I, O> {
     return Math.max(1, Math.ceil((batches * this.meanRunSeconds) / Math.max(1, this.options.concurrency)));
   }
 
+  /** From now on, new items are refused with `error`; those queued or running still get their answers. */
+  refuse(error: TlcError): void {
+    this.refusal = error;
+  }
+
   submit(input: I): Promise<BatchOutcome<O>> {
+    if (this.refusal !== undefined) return Promise.reject(this.refusal);
     if (this.queue.length >= this.options.maxQueue) {
       const retryAfterSeconds = this.retryAfterSeconds();
       return Promise.reject(

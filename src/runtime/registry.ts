@@ -5,7 +5,9 @@
  * LM) is listed as `unsupported` with how its task was detected; it does not make the server unready. Loading a model starts one worker
  * pool and one batcher per variant, warms each up, and only then reports the model ready. A folder that fails
  * to load is reported (status `failed`, with the reason) while the others serve. Reloading builds the new
- * variants first and swaps them in; the old ones finish what they are running before they stop.
+ * variants first and swaps them in. Closing a variant (reload, unload, shutdown) refuses new work, waits up to
+ * `drainMs` for what it admitted (batches, raw tensors, warm-ups: the pool counts every call), then fails the
+ * rest with MODEL_NOT_READY and lets its workers exit by themselves. Loads and unloads of a model take turns.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,7 +22,8 @@ import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { type BatcherOptions, DynamicBatcher } from './batcher.js';
 import { checkVariant, type VariantFidelity } from './fidelity.js';
 import { LatencyWindow } from './latency-window.js';
-import { WorkerPool } from './worker/pool.js';
+import { type Answer, notReady, WorkerPool, within } from './worker/pool.js';
+import type { InferRequest } from './worker/protocol.js';
 
 export interface RegistryOptions {
   readonly device: Device;
@@ -35,6 +38,8 @@ export interface RegistryOptions {
   readonly onBatch?: (model: string, variant: string, seconds: number, items: number) => void;
   /** Refuse requests that name a degraded variant (fidelity.ts) instead of answering them (default false). */
   readonly refuseDegraded?: boolean;
+  /** How long a closing variant waits for its admitted work before failing it, in ms (default 30 s). */
+  readonly drainMs?: number;
 }
 
 export type ModelStatus = 'loading' | 'ready' | 'failed' | 'unloaded' | 'unsupported';
@@ -46,6 +51,7 @@ export class LoadedVariant {
   readonly recent = new LatencyWindow(256);
   /** The fidelity probe's result at load (absent when the folder has no probe or tlc.json no figure). */
   fidelity?: VariantFidelity;
+  private closing: Promise<void> | undefined;
 
   constructor(
     readonly entry: VariantEntry,
@@ -53,6 +59,8 @@ export class LoadedVariant {
     /** The task's text-in, JSON-out side over this variant's batcher and workers. */
     readonly runner: VariantRunner,
     readonly provider: string,
+    /** The runner's batchers, told to refuse new items when the variant closes. */
+    private readonly batchers: readonly { refuse(error: TlcError): void }[] = [],
   ) {}
 
   get name(): string {
@@ -64,10 +72,30 @@ export class LoadedVariant {
     return this.recent.count >= 20 ? this.recent.percentile(95) : this.entry.latency?.p95_ms;
   }
 
-  /** Stops after answering everything already queued or running (new requests go to the new handle). */
-  async close(): Promise<void> {
-    await this.runner.idle();
-    await this.pool.close();
+  /** Raw inference (KServe v2) on one of the variant's workers; refused with MODEL_NOT_READY once it closes. */
+  infer(request: InferRequest): Promise<Answer<InferRequest>> {
+    return this.closing ? Promise.reject(this.refusal()) : this.pool.call(request);
+  }
+
+  /**
+   * Refuses new work (after a reload, new requests find the new handle), answers what is queued or running
+   * within `drainMs`, then fails the rest with MODEL_NOT_READY and lets the workers exit. A second call waits
+   * for the first.
+   */
+  close(drainMs: number): Promise<void> {
+    this.closing ??= (async () => {
+      for (const b of this.batchers) b.refuse(this.refusal());
+      const deadline = performance.now() + drainMs;
+      await within(this.runner.idle(), drainMs);
+      await this.pool.close({ drainMs: Math.max(0, deadline - performance.now()) });
+      // What the batchers still held now fails at once (the pool refuses), so they empty; bounded all the same.
+      await within(this.runner.idle(), 5_000);
+    })();
+    return this.closing;
+  }
+
+  private refusal(): TlcError {
+    return notReady(`variant "${this.name}" is closing (its model reloads or unloads); retry`);
   }
 }
 
@@ -121,7 +149,7 @@ export class ModelHandle {
 
 export class ModelRegistry {
   private readonly models = new Map<string, ModelHandle>();
-  /** The load in progress per model (loads of one model run one after another). */
+  /** The load or unload in progress per model (they run one after another). */
   private readonly loading = new Map<string, Promise<ModelHandle>>();
 
   constructor(
@@ -209,12 +237,13 @@ export class ModelRegistry {
    */
   async load(name: string): Promise<ModelHandle> {
     if (!MODEL_NAME.test(name)) throw new TlcError('MODEL_NOT_FOUND', `"${name}" is not a valid model name`);
-    // One load per model at a time: concurrent reloads queue instead of each starting workers that leak.
+    return this.serially(name, () => this.loadNow(name));
+  }
+
+  /** One load or unload per model at a time (concurrent reloads queue instead of starting workers that leak). */
+  private async serially(name: string, work: () => Promise<ModelHandle>): Promise<ModelHandle> {
     const previous = this.loading.get(name) ?? Promise.resolve();
-    const next = previous.then(
-      () => this.loadNow(name),
-      () => this.loadNow(name),
-    );
+    const next = previous.then(work, work);
     this.loading.set(name, next);
     try {
       return await next;
@@ -238,7 +267,7 @@ export class ModelRegistry {
       handle.status =
         error instanceof TlcError && error.code === 'TASK_NOT_SERVED' ? 'unsupported' : 'failed';
       handle.error = messageOf(error);
-      for (const v of handle.variants.values()) await v.close();
+      await this.closeAll(handle.variants.values());
       handle.variants.clear();
       log(`${name}: failed to load: ${handle.error}`);
       if (old?.status === 'ready') {
@@ -248,18 +277,25 @@ export class ModelRegistry {
       }
     }
     this.models.set(name, handle);
-    if (old !== undefined && old !== handle) for (const v of old.variants.values()) await v.close();
+    if (old !== undefined && old !== handle) await this.closeAll(old.variants.values());
     return handle;
   }
 
-  /** Stops a model's variants after their running batches; queued requests fail with MODEL_NOT_READY. */
+  /** New requests get MODEL_NOT_READY at once; what the variants admitted is answered (LoadedVariant.close). */
   async unload(name: string): Promise<ModelHandle> {
-    const handle = this.get(name);
-    const variants = [...handle.variants.values()];
-    handle.status = 'unloaded';
-    handle.variants = new Map();
-    for (const v of variants) await v.close();
-    return handle;
+    this.get(name);
+    return this.serially(name, async () => {
+      const handle = this.get(name);
+      const variants = handle.variants.values();
+      handle.status = 'unloaded';
+      handle.variants = new Map();
+      await this.closeAll(variants);
+      return handle;
+    });
+  }
+
+  private async closeAll(variants: Iterable<LoadedVariant>): Promise<void> {
+    await Promise.all([...variants].map((v) => v.close(this.options.drainMs ?? 30_000)));
   }
 
   async close(): Promise<void> {
@@ -314,19 +350,19 @@ export class ModelRegistry {
     const listed = served.variantFiles(entry.files, `${handle.dir}: variant ${entry.name}`);
     const files = listed.map((f) => join(handle.dir, f));
     for (const f of files) if (!existsSync(f)) throw new TlcError('MODEL_INVALID', `${f}: missing`);
-    const pool = await WorkerPool.start(this.options.workersPerVariant, {
-      op: 'load',
-      task,
-      files,
-      threads: this.options.threads,
-      device: this.options.device,
-    });
-    for (const w of pool.loaded.warnings) this.options.log?.(`${handle.name}/${entry.name}: ${w}`);
+    const log = (m: string) => this.options.log?.(`${handle.name}/${entry.name}: ${m}`);
+    const pool = await WorkerPool.start(
+      this.options.workersPerVariant,
+      { op: 'load', task, files, threads: this.options.threads, device: this.options.device },
+      { log },
+    );
+    for (const w of pool.loaded.warnings) log(w);
     const call: WorkerCall = async (payload, transfer) =>
       (await pool.call({ op: 'run', payload }, transfer)).result;
     const batching = { ...this.options.batching, concurrency: pool.size };
-    const makeBatcher: BatcherFactory = (run, lengthOf) =>
-      new DynamicBatcher(
+    const batchers: { refuse(error: TlcError): void }[] = [];
+    const makeBatcher: BatcherFactory = (run, lengthOf) => {
+      const batcher = new DynamicBatcher(
         batching,
         async (items, cancelled) => {
           const t0 = performance.now();
@@ -336,12 +372,16 @@ export class ModelRegistry {
         },
         lengthOf,
       );
-    const variant = new LoadedVariant(entry, pool, served.runner(call, makeBatcher), pool.loaded.provider);
+      batchers.push(batcher);
+      return batcher;
+    };
+    const runner = served.runner(call, makeBatcher);
+    const variant = new LoadedVariant(entry, pool, runner, pool.loaded.provider, batchers);
     try {
       // One small request through each worker so that the first user request is not the slow one.
       await Promise.all(Array.from({ length: pool.size }, () => variant.runner.warmUp()));
     } catch (error) {
-      await pool.close();
+      await variant.close(0);
       throw error;
     }
     handle.variants.set(entry.name, variant);

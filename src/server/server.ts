@@ -152,6 +152,43 @@ function loadingHandler(req: IncomingMessage, res: ServerResponse): void {
   );
 }
 
+/**
+ * Graceful shutdown. Keep accepting while in-flight requests finish: requests that arrive now are answered 503
+ * with Connection: close, and every response sent from now on closes its connection (closing the listener or
+ * idle keep-alive connections first would reset requests already on their way).
+ */
+async function drainAndClose(
+  server: Server,
+  context: ServerContext,
+  registry: ModelRegistry,
+  graceMs: number,
+): Promise<void> {
+  context.draining = true;
+  const began = performance.now();
+  const deadline = began + graceMs;
+  // Quiet: no request for 100 ms. Requests refused 503 count (one may be on its way on a kept-alive connection),
+  // but only for 2 s past the last one served: clients retrying a 503 at once must not hold the drain for its
+  // whole grace period.
+  const quiet = () =>
+    performance.now() - (context.lastRequestAt ?? 0) > 100 ||
+    performance.now() - Math.max(began, context.lastServedAt ?? 0) > 2000;
+  while ((context.inFlight > 0 || !quiet()) && performance.now() < deadline)
+    await new Promise((r) => setTimeout(r, 10));
+  // Whoever is still sending a body (not in flight yet) is answered now rather than cut off below.
+  refuseUnread(context);
+  const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
+  // Connections answering a 503 close themselves (Connection: close); idle ones are closed as they become idle,
+  // for up to a second, and only what is left then is cut.
+  const settleBy = performance.now() + 1000;
+  while ((await openConnections(server)) > 0 && performance.now() < settleBy) {
+    server.closeIdleConnections();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  server.closeAllConnections();
+  await stopped;
+  await registry.close();
+}
+
 function openConnections(server: Server): Promise<number> {
   return new Promise((resolve) => server.getConnections((error, n) => resolve(error ? 0 : n)));
 }
@@ -212,35 +249,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = `http://${options.host === undefined || options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${port}`;
   let closing: Promise<void> | undefined;
   const close = () => {
-    closing ??= (async () => {
-      // Keep accepting while in-flight requests finish: requests that arrive now are answered 503 with
-      // Connection: close, and every response sent from now on closes its connection (closing the listener
-      // or idle keep-alive connections first would reset requests already on their way).
-      context.draining = true;
-      const deadline = performance.now() + (options.graceMs ?? 30_000);
-      const began = performance.now();
-      // Quiet: no request for 100 ms. Requests refused 503 count (one may be on its way on a kept-alive connection),
-      // but only for 2 s past the last one served: clients retrying a 503 at once must not hold the drain for its
-      // whole grace period.
-      const quiet = () =>
-        performance.now() - (context.lastRequestAt ?? 0) > 100 ||
-        performance.now() - Math.max(began, context.lastServedAt ?? 0) > 2000;
-      while ((context.inFlight > 0 || !quiet()) && performance.now() < deadline)
-        await new Promise((r) => setTimeout(r, 10));
-      // Whoever is still sending a body (not in flight yet) is answered now rather than cut off below.
-      refuseUnread(context);
-      const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Connections answering a 503 close themselves (Connection: close); idle ones are closed as they become
-      // idle, for up to a second, and only what is left then is cut.
-      const settleBy = performance.now() + 1000;
-      while ((await openConnections(server)) > 0 && performance.now() < settleBy) {
-        server.closeIdleConnections();
-        await new Promise((r) => setTimeout(r, 10));
-      }
-      server.closeAllConnections();
-      await stopped;
-      await registry.close();
-    })();
+    closing ??= drainAndClose(server, context, registry, options.graceMs ?? 30_000);
     return closing;
   };
   return { url, port, context, close };

@@ -278,6 +278,21 @@ describe('foreign model folders in the server', () => {
       ['empty shape', [tensor('input_ids', [], [5]), ones(1), ...extra(1)], 422, /rank 0|positive integers/],
       ['huge shape', [tensor('input_ids', [2 ** 53, 0], []), ones(1), ...extra(1)], 422, /positive integers/],
       ['nesting', [{ ...ids([2, 3]), data: [[[[[2]]]], 3] }, ones(2), ...extra(2)], 422, /nested deeper/],
+      [
+        'datatype',
+        [tensor('input_ids', [1, 3], [2, 10, 3], 'INT32'), ones(3), ...extra(3)],
+        422,
+        /the model takes INT64/,
+      ],
+      ['disagreeing shapes', [ids([2, 10, 4, 3]), ones(3), ...extra(4)], 422, /must agree/],
+      ['fractional id', [ids([2, 10.5, 3]), ones(3), ...extra(3)], 422, /value 10\.5 at 1 is not a INT64/],
+      ['huge id', [ids([2, 1e300, 3]), ones(3), ...extra(3)], 422, /is not a INT64/],
+      [
+        'BYTES count',
+        [{ name: 'text', shape: [1], datatype: 'BYTES', data: ['a', 'b', 'c'] }],
+        422,
+        /needs 1 strings, got 3/,
+      ],
     ];
     for (const [what, inputs, status, message] of cases) {
       const r = await infer(inputs);

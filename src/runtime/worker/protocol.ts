@@ -38,7 +38,17 @@ export interface InferRequest {
   readonly outputs?: readonly string[];
 }
 
-export type WorkRequest = LoadRequest | RunRequest | InferRequest;
+/**
+ * Asks the worker to stop: it finishes the requests it received before this one, releases its sessions and
+ * exits by itself (its event loop empties). The main thread never terminates a worker from outside, because
+ * `worker.terminate()` during a synchronous ONNX Runtime run makes the binding's N-API calls fail when the run
+ * returns, and the C++ exception it throws then (`Napi::Error`) aborts the whole process.
+ */
+export interface CloseRequest {
+  readonly op: 'close';
+}
+
+export type WorkRequest = LoadRequest | RunRequest | InferRequest | CloseRequest;
 
 /** A graph input or output: ORT type name and shape (-1 for a symbolic dimension). */
 export interface TensorSignature {
@@ -69,7 +79,9 @@ export type ResultOf<R extends WorkRequest> = R extends LoadRequest
   ? LoadResult
   : R extends InferRequest
     ? InferResult
-    : unknown;
+    : R extends CloseRequest
+      ? null
+      : unknown;
 
 export type WorkerMessage =
   | { readonly id: number; readonly ok: true; readonly result: WorkResult; readonly seconds: number }

@@ -2,9 +2,11 @@
  * A session worker: a worker thread that owns the ONNX Runtime sessions of one model variant and runs them
  * off the main thread (onnxruntime-node's `session.run` blocks its JavaScript thread for the whole run).
  * It answers one request at a time, in order; the main thread's batcher decides what goes into a request.
+ * It stops only when asked (a `close` request): after answering every request it received before, it releases
+ * its sessions and lets its event loop empty, so no run is ever cut off inside ONNX Runtime (protocol.ts).
  */
 import { parentPort } from 'node:worker_threads';
-import { isTlcError, messageOf } from '../../errors/index.js';
+import { isTlcError, messageOf, TlcError } from '../../errors/index.js';
 import {
   createSessionOn,
   type OrtSession,
@@ -16,6 +18,7 @@ import { taskSpec } from '../../tasks/index.js';
 import type { TaskSpec } from '../../tasks/spec.js';
 import { wholeBuffers } from '../../tasks/transfer.js';
 import type {
+  CloseRequest,
   InferRequest,
   InferResult,
   LoadRequest,
@@ -27,11 +30,14 @@ import type {
   WorkResult,
 } from './protocol.js';
 
+if (parentPort === null) throw new Error('session-worker.ts must run as a worker thread');
 const port = parentPort;
-if (port === null) throw new Error('session-worker.ts must run as a worker thread');
 
 let sessions: OrtSession[] = [];
 let task: TaskSpec | undefined;
+/** Requests being answered; a close waits for them. */
+const running = new Set<Promise<void>>();
+let closing = false;
 
 function signature(metadata: OrtSession['inputMetadata']): TensorSignature[] {
   return metadata.map((m) =>
@@ -83,7 +89,9 @@ async function infer(request: InferRequest): Promise<InferResult> {
 }
 
 /** The answer, and the buffers in it to move to the main thread rather than copy. */
-async function handle(request: WorkRequest): Promise<{ result: WorkResult; transfer: ArrayBuffer[] }> {
+async function handle(
+  request: Exclude<WorkRequest, CloseRequest>,
+): Promise<{ result: WorkResult; transfer: ArrayBuffer[] }> {
   switch (request.op) {
     case 'load':
       return { result: await load(request), transfer: [] };
@@ -103,23 +111,66 @@ async function handle(request: WorkRequest): Promise<{ result: WorkResult; trans
   }
 }
 
-port.on('message', async (message: { id: number; request: WorkRequest }) => {
-  const t0 = performance.now();
-  let reply: WorkerMessage;
+function send(reply: WorkerMessage, transfer: ArrayBuffer[] = []): void {
   try {
-    const { result, transfer } = await handle(message.request);
-    reply = { id: message.id, ok: true, result, seconds: (performance.now() - t0) / 1000 };
-    try {
-      port.postMessage(reply, transfer);
-    } catch {
-      // Buffers that ORT owns natively may refuse to be transferred; copy them instead.
-      port.postMessage(reply);
-    }
+    port.postMessage(reply, transfer);
     return;
-  } catch (error) {
-    reply = isTlcError(error)
-      ? { id: message.id, ok: false, code: error.code, message: error.message }
-      : { id: message.id, ok: false, code: 'INTERNAL', message: messageOf(error) };
+  } catch {
+    // Buffers that ORT owns natively may refuse to be transferred; copy them instead (below).
   }
-  port.postMessage(reply);
+  try {
+    port.postMessage(reply);
+  } catch (error) {
+    const message = `the answer could not be sent to the main thread: ${messageOf(error)}`;
+    port.postMessage({ id: reply.id, ok: false, code: 'INTERNAL', message } satisfies WorkerMessage);
+  }
+}
+
+/** Answers one request; every failure (an ORT exception included) becomes an error answer, never a crash. */
+async function answer(id: number, request: Exclude<WorkRequest, CloseRequest>): Promise<void> {
+  const t0 = performance.now();
+  try {
+    if (closing) throw new TlcError('MODEL_NOT_READY', 'the session worker is stopping; retry');
+    const { result, transfer } = await handle(request);
+    send({ id, ok: true, result, seconds: (performance.now() - t0) / 1000 }, transfer);
+  } catch (error) {
+    send(
+      isTlcError(error)
+        ? { id, ok: false, code: error.code, message: error.message }
+        : { id, ok: false, code: 'INTERNAL', message: messageOf(error) },
+    );
+  }
+}
+
+/** After every request received before the close is answered: release the sessions, answer, and let go. */
+async function stop(id: number): Promise<void> {
+  closing = true;
+  await Promise.allSettled([...running]);
+  const open = sessions;
+  sessions = [];
+  const released = await Promise.allSettled(open.map((session) => session.release()));
+  const failed = released.find((r) => r.status === 'rejected');
+  send(
+    failed === undefined
+      ? { id, ok: true, result: null, seconds: 0 }
+      : {
+          id,
+          ok: false,
+          code: 'INTERNAL',
+          message: `releasing a session failed: ${messageOf(failed.reason)}`,
+        },
+  );
+  // Nothing else keeps this thread's event loop alive: it exits with code 0.
+  port.close();
+}
+
+port.on('message', (message: { id: number; request: WorkRequest }) => {
+  const { id, request } = message;
+  if (request.op === 'close') {
+    void stop(id);
+    return;
+  }
+  const work = answer(id, request);
+  running.add(work);
+  void work.finally(() => running.delete(work));
 });

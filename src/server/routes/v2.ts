@@ -11,9 +11,9 @@ import { taskSpec } from '../../tasks/index.js';
 import { checkParameters } from '../../tasks/parameters.js';
 import { packageVersion } from '../../util/version.js';
 import { labelsOf, publicText, resolveTarget, type ServerContext, textInputs } from '../context.js';
-import { checkRawTensors, checkRawValues } from '../raw-admission.js';
+import { checkRawAnswer, checkRawTensors, checkRawValues } from '../raw-admission.js';
 import { requestIo } from '../request-io.js';
-import { flat, fromWire, type InferTensor, toWire, v2Datatype } from '../v2-tensors.js';
+import { bytesValues, fromWire, type InferTensor, toWire, v2Datatype } from '../v2-tensors.js';
 import type { Route } from './route.js';
 
 interface InferBody {
@@ -42,7 +42,7 @@ async function infer(context: ServerContext, model: ModelHandle, variant: Loaded
   const text = body.inputs.find((t) => t.datatype === 'BYTES');
   let outputs: InferTensor[];
   if (text !== undefined) {
-    const texts = textInputs(flat(text.data).map(String), context.limits);
+    const texts = textInputs(bytesValues(text), context.limits);
     const p = { ...(body.parameters ?? {}), ...(text.parameters ?? {}) };
     checkParameters(taskSpec(String(model.task)).serving, p);
     const data = await variant.runner.v2(texts, p, requestIo(context, model, variant, p));
@@ -77,8 +77,9 @@ async function infer(context: ServerContext, model: ModelHandle, variant: Loaded
       );
     const rows = Math.max(1, ...Object.values(feeds).map((f) => f.dims[0] ?? 1));
     const t0 = performance.now();
+    // Through the variant, not its pool: a variant that is closing refuses (503) instead of starting a run.
     const { result } = await context.rawAdmission.run(`${model.name}/${variant.name}`, rows, () =>
-      variant.pool.call({
+      variant.infer({
         op: 'infer',
         file: 0,
         feeds,
@@ -86,6 +87,7 @@ async function infer(context: ServerContext, model: ModelHandle, variant: Loaded
       }),
     );
     context.metrics.inferenceDuration.observe(labels, (performance.now() - t0) / 1000);
+    checkRawAnswer(result.outputs);
     outputs = Object.entries(result.outputs).map(([name, t]) => fromWire(name, t));
   }
   return {
