@@ -14,6 +14,7 @@ import { getTensor } from '../../onnx/attributes.js';
 import { DataType } from '../../onnx/dtype.js';
 import type { Graph, Node, Tensor } from '../../onnx/ir.js';
 import { allNodes, walkGraphs } from '../../onnx/traverse.js';
+import { decodeSparseWeights } from '../prune/sparse-decode.js';
 import { transpose } from './channel.js';
 import { type PairSaturation, pairSaturation } from './int8-coding.js';
 
@@ -107,8 +108,12 @@ export interface ModelSaturation extends PairSaturation {
   readonly saturatingWeights: readonly string[];
 }
 
-/** The pair check (int8-coding.ts) over every GEMM weight of the model. */
-export function modelSaturation(graph: Graph): ModelSaturation {
+/**
+ * The pair check (int8-coding.ts) over every GEMM weight of the model; bitmask-stored pruned weights are decoded
+ * first, as ONNX Runtime folds them at load.
+ */
+export function modelSaturation(stored: Graph): ModelSaturation {
+  const graph = decodeSparseWeights(stored).graph;
   let worstPositive = 0;
   let worstNegative = 0;
   let saturatingPairs = 0;

@@ -7,6 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { applyRecipe } from '../../../src/compress/apply-recipe.js';
 import { saturationWarning } from '../../../src/compress/fidelity.js';
 import { calibrate } from '../../../src/compress/quantize/calibrate.js';
 import { quantizeChannels } from '../../../src/compress/quantize/channel.js';
@@ -18,6 +19,7 @@ import {
   pairSaturation,
 } from '../../../src/compress/quantize/int8-coding.js';
 import { gemmInt8Weights, modelSaturation } from '../../../src/compress/quantize/saturation.js';
+import { parseRecipe } from '../../../src/compress/recipe.js';
 import { makeConfig } from '../../../src/models/config.js';
 import { buildMlmEncoder } from '../../../src/models/encoder.js';
 import type { Model } from '../../../src/onnx/index.js';
@@ -95,6 +97,16 @@ describe('default int8 weights cannot saturate (and a full-range weight is caugh
         `${name}: the full coding saturates somewhere (else this test proves nothing)`,
       );
     }
+  });
+
+  it('pruned int8 (weights stored as values + bitmask) is checked as ONNX Runtime folds it', () => {
+    const recipe = parseRecipe('prune:0.5+int8');
+    const sound = applyRecipe(tlcEncoder(), recipe).model;
+    const s = modelSaturation(sound.graph);
+    assert.ok(s.weights >= 9, `${s.weights} GEMM weights found`);
+    assertCannotSaturate(sound, 'prune:0.5+int8');
+    const full = applyRecipe(tlcEncoder(), recipe, { int8Weights: 'full' }).model;
+    assert.ok(modelSaturation(full.graph).saturatingPairs > 0);
   });
 
   it('static int8 (QDQ) of the BERT fixture', async () => {
