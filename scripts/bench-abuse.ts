@@ -10,15 +10,25 @@
  * 4xx (429 and 504 included) with the error shape; liveness p99 under 100 ms; RSS 5 s after the run within
  * 10% of its value after warm-up.
  *   npm run build && node --import tsx scripts/bench-abuse.ts [--models .cache/models] [--fill-mask mlm-large]
- *     [--translate enfr-large] [--seconds 20] [--threads 2] [--hostile 2] [--bad REGEX (only the bad requests
- *     whose name matches)]
+ *     [--translate enfr-large] [--seconds 20] [--threads 2] [--workers 1] [--hostile 2] [--bad REGEX (only the
+ *     bad requests whose name matches)]
+ *
+ * With `--heavy N` it measures fairness instead: `--light` light clients (default 12: half fill-mask, half
+ * translate) run alone for `--seconds`, then beside N clients sending heavy but legal requests (raw v2
+ * [64, 128] tensors; 64 inputs × 50 masks; beam 8 over 512 tokens, scripts/lib/heavy-load.ts), every client from
+ * its own loopback address. Goals: 0 light failures, each light kind's p95 beside the heavy clients within 3×
+ * of its p95 alone, liveness p99 under 100 ms beside them. The server then runs 2 workers of 1 thread per variant
+ * (`--workers 2 --threads 1`, the same four threads): with one worker, a light request waits out any long run.
+ *   node --import tsx scripts/bench-abuse.ts --heavy 3 --light 12 --seconds 30
  */
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { cpuFacts } from '../src/util/cpu.js';
 import { percentile } from '../src/util/percentile.js';
 import { type BadRequest, badRequests } from './lib/bad-requests.js';
+import { heavyRequests, type LightKind, lightP95, type PhaseResult, runPhase } from './lib/heavy-load.js';
 import { probeHealth, startTlcServe, stopChild } from './lib/server-child.js';
 
 const { values: flags } = parseArgs({
@@ -27,14 +37,23 @@ const { values: flags } = parseArgs({
     'fill-mask': { type: 'string', default: 'mlm-large' },
     translate: { type: 'string', default: 'enfr-large' },
     seconds: { type: 'string', default: '20' },
-    threads: { type: 'string', default: '2' },
+    threads: { type: 'string' },
+    workers: { type: 'string' },
     hostile: { type: 'string', default: '2' },
     bad: { type: 'string' },
+    heavy: { type: 'string', default: '0' },
+    light: { type: 'string', default: '12' },
   },
 });
 const fillMask = flags['fill-mask']!;
 const translate = flags.translate!;
 const seconds = Number(flags.seconds);
+const heavyClients = Number(flags.heavy);
+// Four session threads on two cores either way: one worker of 2 threads per variant, or (--heavy) two of one,
+// so that a long run (a raw [64, 128] tensor, a beam-8 translation: seconds, and no batcher can cut one short)
+// leaves the variant a worker for light requests.
+const threads = flags.threads ?? (heavyClients > 0 ? '1' : '2');
+const workers = flags.workers ?? (heavyClients > 0 ? '2' : '1');
 
 interface Answer {
   readonly status: number;
@@ -124,9 +143,13 @@ async function main(): Promise<void> {
   for (const name of [fillMask, translate]) symlinkSync(resolve(flags.models!, name), join(repo, name));
   const port = 19000 + Math.floor(Math.random() * 1000);
   const url = `http://127.0.0.1:${port}`;
-  const child = await startTlcServe(repo, port, ['--threads', flags.threads!]);
+  const child = await startTlcServe(repo, port, ['--threads', threads, '--workers', workers]);
   try {
     for (let i = 0; i < 4; i++) await Promise.all([send(url, VALID.fill(i)), send(url, VALID.translate(i))]);
+    if (heavyClients > 0) {
+      await fairness(url);
+      return;
+    }
     const rssStart = rssMiB(child.pid!);
     let rssPeak = rssStart;
     const sampler = setInterval(() => {
@@ -144,6 +167,83 @@ async function main(): Promise<void> {
     await stopChild(child);
     rmSync(repo, { recursive: true, force: true });
   }
+}
+
+const LIGHT: readonly LightKind[] = [
+  { name: 'fill-mask', request: (id, i) => VALID.fill(id * 1000 + i) },
+  { name: 'translate', request: (id, i) => VALID.translate(id * 1000 + i) },
+];
+
+/** --heavy: the light clients alone, then beside the heavy ones; liveness probed throughout. */
+async function fairness(url: string): Promise<void> {
+  const heavy = heavyRequests({ fillMask, translate });
+  for (const r of heavy) {
+    const a = await send(url, r);
+    if (a.status !== 200)
+      throw new Error(`${r.name}: ${a.status} ${a.body.slice(0, 200)} (it must be legal)`);
+  }
+  const phase = async (heavyClients: number) => {
+    const probe = probeHealth(url, 20);
+    const deadline = performance.now() + seconds * 1000;
+    const light = Number(flags.light);
+    const result = await runPhase(url, {
+      kinds: LIGHT,
+      light,
+      heavy: heavyClients,
+      heavyRequests: heavy,
+      deadline,
+    });
+    return { result, live: (await probe.stop()).sort((a, b) => a - b) };
+  };
+  const alone = await phase(0);
+  const beside = await phase(heavyClients);
+  reportFairness(alone, beside);
+}
+
+function reportFairness(
+  alone: { result: PhaseResult; live: number[] },
+  beside: { result: PhaseResult; live: number[] },
+): void {
+  const cores = availableParallelism();
+  console.log(
+    `\nbench:abuse --heavy — ${fillMask} + ${translate} on ${cpuFacts().model} (${cores} cores), --threads ${threads} --workers ${workers}; ${flags.light} light clients alone, then beside ${heavyClients} heavy ones, ${seconds} s each`,
+  );
+  const p95Alone = lightP95(alone.result);
+  const p95Beside = lightP95(beside.result);
+  const ratios: [string, number][] = [];
+  for (const [kind, a] of p95Alone) {
+    const b = p95Beside.get(kind) ?? Number.NaN;
+    const n = (r: PhaseResult) =>
+      kind === 'all light'
+        ? [...r.light.values()].reduce((s, t) => s + t.length, 0)
+        : (r.light.get(kind)?.length ?? 0);
+    console.log(
+      `  light ${kind.padEnd(9)}: p95 ${a.toFixed(0)} ms alone (${n(alone.result)} answers), ${b.toFixed(0)} ms beside heavy (${n(beside.result)}): ${(b / a).toFixed(2)}×`,
+    );
+    if (kind !== 'all light') ratios.push([kind, b / a]);
+  }
+  const failures = [...alone.result.lightFailures, ...beside.result.lightFailures];
+  console.log(
+    `  light failures: ${alone.result.lightFailures.length} alone, ${beside.result.lightFailures.length} beside heavy`,
+  );
+  for (const f of failures.slice(0, 3)) console.log(`    ${f.kind}: ${f.status} ${f.body}`);
+  for (const [name, byStatus] of beside.result.heavy)
+    console.log(`  heavy ${name.padEnd(24)} ${[...byStatus].map(([s, k]) => `${s}×${k}`).join(' ')}`);
+  const p = (live: number[], q: number) => percentile(live, q).toFixed(1);
+  for (const [what, live] of [
+    ['alone', alone.live],
+    ['beside heavy', beside.live],
+  ] as const)
+    console.log(
+      `  /v2/health/live ${what}: ${live.length} probes, p50 ${p(live, 50)} ms, p99 ${p(live, 99)} ms, max ${live.at(-1)!.toFixed(1)} ms`,
+    );
+  const goals: [string, boolean][] = [
+    ['0 light failures', failures.length === 0],
+    ...ratios.map(([kind, r]): [string, boolean] => [`light ${kind} p95 within 3× of alone`, r <= 3]),
+    ['liveness p99 < 100 ms beside heavy', percentile(beside.live, 99) < 100],
+  ];
+  for (const [goal, met] of goals) console.log(`  ${met ? 'met    ' : 'MISSED '} ${goal}`);
+  if (goals.some(([, met]) => !met)) process.exitCode = 1;
 }
 
 function report(tally: Tally, live: number[], rss: { start: number; peak: number; end: number }): void {

@@ -1,4 +1,5 @@
 /** What every route gets: the model registry, metrics, limits and the server's own state. */
+import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { TlcError } from '../errors/index.js';
 import type { ModelTask } from '../model-folder/tlc-json.js';
@@ -120,4 +121,16 @@ export function textInputs(inputs: string | readonly string[], limits: ServerLim
         `input ${i} has ${text.length} characters; at most ${limits.maxChars}`,
       );
   return list;
+}
+
+/**
+ * Who sent a request, for the batcher's fair queue and per-client budget: the API key it gives (a digest, so
+ * no key reaches a log or an error), else its address. The socket's address, not X-Forwarded-For, which any
+ * client can write. With no --api-key set, a made-up key names a client too: rotating keys escapes the
+ * per-client budget but not the variant's.
+ */
+export function clientOf(req: Request): string {
+  const key = /^Bearer\s+(.+)$/i.exec(req.get('authorization') ?? '')?.[1]?.trim();
+  if (key) return `key:${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+  return `addr:${req.socket.remoteAddress ?? 'unknown'}`;
 }

@@ -1,8 +1,10 @@
 /**
- * Admission for KServe v2 raw-tensor requests, which go to a session worker without the text path's tokenizer
- * and batcher: every shape, size and id is checked against the model before ONNX Runtime sees it, so that a
- * client's mistake is a 4xx with a code (never a 500 from inside the runtime, or a 32-second run that takes
- * 2 GB), and the items a variant holds in flight are bounded like its batcher's queue (429 with Retry-After).
+ * Admission for KServe v2 raw-tensor requests, which skip the text path's tokenizer: every shape, size and id is
+ * checked against the model before ONNX Runtime sees it, so that a client's mistake is a 4xx with a code (never
+ * a 500 from inside the runtime, or a 32-second run that takes 2 GB). A checked request then waits in its
+ * variant's batcher like text, in its client's lane and under the same budgets of work (`rawWork`: rows ×
+ * length), and runs alone on a worker; the rows a variant holds in flight on this path are bounded besides,
+ * like its batcher's queue (429 with Retry-After).
  */
 import { TlcError } from '../errors/index.js';
 import type { TensorSignature, WireTensor } from '../runtime/worker/protocol.js';
@@ -152,6 +154,16 @@ export function checkRawValues(
     }
     if (name === 'top_k') checkValues(name, values, [1, 100], 'top_k');
   }
+}
+
+/**
+ * A raw request's work in token positions, the batcher's unit: rows × length of its largest input (rows alone
+ * for inputs of rank 1).
+ */
+export function rawWork(feeds: Readonly<Record<string, { readonly dims: readonly number[] }>>): number {
+  let work = 1;
+  for (const t of Object.values(feeds)) work = Math.max(work, (t.dims[0] ?? 1) * (t.dims[1] ?? 1));
+  return work;
 }
 
 /** Items in flight per variant on the raw path, bounded (429 over the bound). */

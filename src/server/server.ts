@@ -57,11 +57,22 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export const DEFAULT_BATCHING: Omit<BatcherOptions, 'concurrency'> = {
+/**
+ * Work is in token positions (batcher.ts): a one-line fill-mask request is about 15, a raw [64, 128] tensor
+ * 8192, 64 inputs of 100 tokens about 6500, a beam-8 translation of 128 tokens about 1150. A client holding
+ * none is always admitted, so any legal request runs; beyond that one client holds at most 16384 per variant
+ * (two of the heaviest requests), and the variant 65536 (four such clients, with the light ones still in). A
+ * batch takes at most 256 padded positions (16 inputs of 16 tokens), so light work waits for at most one such
+ * batch per worker; a costlier item runs alone, and such long runs hold every worker of a variant but one.
+ */
+export const DEFAULT_BATCHING: Required<Omit<BatcherOptions, 'concurrency'>> = {
   maxBatchSize: 16,
   maxDelayMs: 0,
   maxQueue: 256,
   timeoutMs: 30_000,
+  maxWork: 65_536,
+  maxClientWork: 16_384,
+  maxBatchWork: 256,
 };
 
 /** openapi.yaml at the package root (two levels above src/server or dist/server). */

@@ -40,9 +40,17 @@ export interface Batched<O> {
   readonly batchSize: number;
 }
 
-/** A queue that groups items into batches (the runtime's DynamicBatcher). */
+/**
+ * A queue that groups items into batches (the runtime's DynamicBatcher). Work is counted in token positions run
+ * through the model, priced by the task (fill-mask: tokens; translation: source plus beams × new tokens);
+ * clients are served by fair share of work, and the work a variant and each client hold is bounded.
+ */
 export interface Batcher<I, O> {
   submit(item: I): Promise<Batched<O>>;
+  /** One request's items from `client`, item i costing `costs[i]`: admitted or refused (QUEUE_FULL) whole. */
+  submitAll(items: readonly I[], costs: readonly number[], client: string): Promise<Batched<O>[]>;
+  /** One call to a worker (raw tensors) in `client`'s turn under the same budgets, run alone on a worker. */
+  runAlone<T>(work: () => Promise<T>, cost: number, client: string): Promise<T>;
   readonly depth: number;
   idle(): Promise<void>;
 }
@@ -59,6 +67,8 @@ export type BatcherFactory = <I, O>(
 
 /** The server's per-request services: tokenizing with metrics and length checks, queue metrics, limits. */
 export interface RequestIo {
+  /** Who sent the request (its API key's digest, or its address): its lane and budget in the batcher. */
+  readonly client: string;
   /** Token ids per text through `encode`, timed, counted and checked against the model's maximum length. */
   tokenize(texts: readonly string[], encode: (text: string) => number[]): Int32Array[];
   /** Records queue time, batch size and queue depth of submitted items. */
@@ -88,6 +98,12 @@ export interface VariantRunner {
     parameters: Readonly<Record<string, unknown>>,
     io: RequestIo,
   ): Promise<unknown[]>;
+  /**
+   * Raw work for the variant's first graph (KServe v2 tensors) through the batcher's queue: it waits for its
+   * client's turn under the same budgets as text, holding `cost` (rows × length), and runs alone on a worker.
+   * Every task's runner has it; a runner without it (a stand-in) has raw work go straight to a worker.
+   */
+  runAlone?<T>(work: () => Promise<T>, cost: number, client: string): Promise<T>;
   /** One small request through the batcher, so that the first user request is not the slow one. */
   warmUp(): Promise<void>;
   /** Resolves when nothing is queued or running. */

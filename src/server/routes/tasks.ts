@@ -4,8 +4,8 @@
  */
 import { TASKS } from '../../tasks/index.js';
 import type { TextBody } from '../../tasks/spec.js';
-import { resolveTarget, textInputs } from '../context.js';
-import { requestIo } from '../request-io.js';
+import { clientOf, resolveTarget, textInputs } from '../context.js';
+import { requestIo, sendJson } from '../request-io.js';
 import type { Route } from './route.js';
 
 export const taskRoutes: readonly Route[] = Object.values(TASKS).map(
@@ -21,10 +21,10 @@ export const taskRoutes: readonly Route[] = Object.values(TASKS).map(
       const answer = await variant.runner.v1(
         body,
         texts,
-        requestIo(context, model, variant, body.parameters),
+        requestIo(context, model, variant, body.parameters, clientOf(req)),
       );
       res.setHeader('X-TLC-Variant', variant.name);
-      res.json(answer);
+      await sendJson(res, answer);
     },
   }),
 );

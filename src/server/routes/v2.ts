@@ -10,9 +10,9 @@ import type { TensorSignature, WireTensor } from '../../runtime/worker/protocol.
 import { taskSpec } from '../../tasks/index.js';
 import { checkParameters } from '../../tasks/parameters.js';
 import { packageVersion } from '../../util/version.js';
-import { labelsOf, publicText, resolveTarget, type ServerContext, textInputs } from '../context.js';
-import { checkRawAnswer, checkRawTensors, checkRawValues } from '../raw-admission.js';
-import { requestIo } from '../request-io.js';
+import { clientOf, labelsOf, publicText, resolveTarget, type ServerContext, textInputs } from '../context.js';
+import { checkRawAnswer, checkRawTensors, checkRawValues, rawWork } from '../raw-admission.js';
+import { requestIo, sendJson } from '../request-io.js';
 import { bytesValues, fromWire, type InferTensor, toWire, v2Datatype } from '../v2-tensors.js';
 import type { Route } from './route.js';
 
@@ -37,7 +37,13 @@ function modelReady(context: ServerContext, model: ModelHandle): Record<string, 
   };
 }
 
-async function infer(context: ServerContext, model: ModelHandle, variant: LoadedVariant, body: InferBody) {
+async function infer(
+  context: ServerContext,
+  model: ModelHandle,
+  variant: LoadedVariant,
+  body: InferBody,
+  client: string,
+) {
   const labels = labelsOf(context, model, variant);
   const text = body.inputs.find((t) => t.datatype === 'BYTES');
   let outputs: InferTensor[];
@@ -45,7 +51,7 @@ async function infer(context: ServerContext, model: ModelHandle, variant: Loaded
     const texts = textInputs(bytesValues(text), context.limits);
     const p = { ...(body.parameters ?? {}), ...(text.parameters ?? {}) };
     checkParameters(taskSpec(String(model.task)).serving, p);
-    const data = await variant.runner.v2(texts, p, requestIo(context, model, variant, p));
+    const data = await variant.runner.v2(texts, p, requestIo(context, model, variant, p, client));
     outputs = [{ name: textOutput(model), shape: [texts.length], datatype: 'BYTES', data }];
   } else {
     const signature = variant.pool.loaded.signatures[0]!;
@@ -76,17 +82,24 @@ async function infer(context: ServerContext, model: ModelHandle, variant: Loaded
         `unknown output(s) ${unknown.join(', ')}; the model gives ${names.join(', ')}`,
       );
     const rows = Math.max(1, ...Object.values(feeds).map((f) => f.dims[0] ?? 1));
-    const t0 = performance.now();
     // Through the variant, not its pool: a variant that is closing refuses (503) instead of starting a run.
-    const { result } = await context.rawAdmission.run(`${model.name}/${variant.name}`, rows, () =>
-      variant.infer({
+    // Through its batcher's queue too: the raw call waits for its client's turn and counts against the same
+    // budgets of work as text (rows × length), instead of jumping every queue.
+    const run = async () => {
+      const t0 = performance.now();
+      const answer = await variant.infer({
         op: 'infer',
         file: 0,
         feeds,
         ...(body.outputs && { outputs: body.outputs.map((o) => o.name) }),
-      }),
+      });
+      context.metrics.inferenceDuration.observe(labels, (performance.now() - t0) / 1000);
+      return answer;
+    };
+    const runner = variant.runner;
+    const { result } = await context.rawAdmission.run(`${model.name}/${variant.name}`, rows, () =>
+      runner.runAlone ? runner.runAlone(run, rawWork(feeds), client) : run(),
     );
-    context.metrics.inferenceDuration.observe(labels, (performance.now() - t0) / 1000);
     checkRawAnswer(result.outputs);
     outputs = Object.entries(result.outputs).map(([name, t]) => fromWire(name, t));
   }
@@ -168,7 +181,7 @@ export const v2Routes: readonly Route[] = [
     measured: true,
     handler: async (context, req, res) => {
       const { model, variant } = resolveTarget(context, req, res);
-      res.json(await infer(context, model, variant, req.body as InferBody));
+      await sendJson(res, await infer(context, model, variant, req.body as InferBody, clientOf(req)));
     },
   },
   {
@@ -178,7 +191,7 @@ export const v2Routes: readonly Route[] = [
     measured: true,
     handler: async (context, req, res) => {
       const { model, variant } = resolveTarget(context, req, res);
-      res.json(await infer(context, model, variant, req.body as InferBody));
+      await sendJson(res, await infer(context, model, variant, req.body as InferBody, clientOf(req)));
     },
   },
   {

@@ -22,6 +22,48 @@ export type FillMaskAnswer = Candidate[][];
 /** One mask's list on its own, several masks as a list of lists (the pipeline's shape). */
 const perText = (a: FillMaskAnswer): Candidate[] | Candidate[][] => (a.length === 1 ? a[0]! : a);
 
+/** How long building an answer may hold the main thread before it lets other work in, in ms. */
+const YIELD_MS = 5;
+
+/**
+ * `fn` over `items`, letting the event loop in every few ms: decoding the filled sequences of 64 inputs × 50
+ * masks takes the main thread for hundreds of ms, and liveness and every other request wait on it.
+ */
+async function mapSliced<T, R>(items: readonly T[], fn: (item: T, index: number) => R): Promise<R[]> {
+  const out: R[] = [];
+  let slice = performance.now();
+  for (const [i, item] of items.entries()) {
+    if (performance.now() - slice > YIELD_MS) {
+      await new Promise((r) => setImmediate(r));
+      slice = performance.now();
+    }
+    out.push(fn(item, i));
+  }
+  return out;
+}
+
+/** An input's candidates from its top-k; each token's text decoded once (an answer may ask thousands). */
+function candidateMaker(tokenizer: Tokenizer): (x: FillMaskItem, output: FillMaskOutput) => FillMaskAnswer {
+  const tokenStrings = new Map<number, string>();
+  const tokenStr = (id: number) => {
+    const known = tokenStrings.get(id);
+    if (known !== undefined) return known;
+    const text = tokenizer.decode([id]);
+    tokenStrings.set(id, text);
+    return text;
+  };
+  return (x, output) =>
+    output.map((m, k) => {
+      const sequences = filledSequences(tokenizer, x.ids, x.maskPositions![k]!, m.ids);
+      return m.ids.map((id, j) => ({
+        score: m.scores[j]!,
+        token: id,
+        token_str: tokenStr(id),
+        sequence: sequences[j]!,
+      }));
+    });
+}
+
 function topKOf(parameters: Readonly<Record<string, unknown>> | undefined): number {
   return Number(parameters?.top_k ?? 5);
 }
@@ -44,6 +86,7 @@ function fillMaskModel(tokenizer: Tokenizer, maskId: number, maxLength: number):
         (items) => runFillMaskBatch(call, items, pad),
         (item) => item.ids.length,
       );
+      const candidates = candidateMaker(tokenizer);
       const answer = async (
         texts: readonly string[],
         topK: number,
@@ -61,20 +104,11 @@ function fillMaskModel(tokenizer: Tokenizer, maskId: number, maxLength: number):
           items.reduce((n, x) => n + x.maskPositions!.length * topK, 0),
           'candidates (masks × top_k over all inputs)',
         );
-        const outcomes = await Promise.all(items.map((item) => batcher.submit(item)));
+        // Work: the tokens each input runs through the model.
+        const costs = items.map((x) => x.ids.length);
+        const outcomes = await batcher.submitAll(items, costs, io.client);
         io.observe(outcomes, batcher.depth);
-        return outcomes.map(({ output }, i) => {
-          const x = items[i]!;
-          return output.map((m, k) => {
-            const sequences = filledSequences(tokenizer, x.ids, x.maskPositions![k]!, m.ids);
-            return m.ids.map((id, j) => ({
-              score: m.scores[j]!,
-              token: id,
-              token_str: tokenizer.decode([id]),
-              sequence: sequences[j]!,
-            }));
-          });
-        });
+        return mapSliced(outcomes, ({ output }, i) => candidates(items[i]!, output));
       };
       return {
         async v1(body: TextBody, texts, io) {
@@ -83,8 +117,9 @@ function fillMaskModel(tokenizer: Tokenizer, maskId: number, maxLength: number):
         },
         async v2(texts, parameters, io) {
           const answers = await answer(texts, topKOf(parameters), io);
-          return answers.map((a) => JSON.stringify(perText(a)));
+          return mapSliced(answers, (a) => JSON.stringify(perText(a)));
         },
+        runAlone: (work, cost, client) => batcher.runAlone(work, cost, client),
         async warmUp() {
           const ids = tokenizer.encode('hello world');
           const masked = Int32Array.from([...ids.slice(0, -1), maskId, ids.at(-1)!]);

@@ -24,6 +24,19 @@ export function translateParameters(
   };
 }
 
+/**
+ * An item's work in token positions: the source once through the encoder, then each beam one decoder position
+ * per new token (a cached step costs about one position; attention over the cache is small at these lengths),
+ * so the unit is fill-mask's tokens and raw rows × length. New tokens are expected at most twice the source
+ * plus 8 (translations rarely run longer before </s>), and never over `max_new_tokens`. The product
+ * source × beams × max new tokens would not be positions, and would price a one-line request with the default
+ * `max_new_tokens` (the model's length) like a page.
+ */
+export function translateCost(item: TranslateItem): number {
+  const steps = Math.min(item.maxNewTokens, 2 * item.source.length + 8);
+  return item.source.length + item.numBeams * steps;
+}
+
 function translationModel(tokenizer: Tokenizer, ids: GenerationIds, maxLength: number): ServedModel {
   return {
     maxLength,
@@ -47,7 +60,8 @@ function translationModel(tokenizer: Tokenizer, ids: GenerationIds, maxLength: n
           ids.eos,
         ]);
         const settings = translateParameters(maxLength, parameters);
-        const outcomes = await Promise.all(sources.map((source) => batcher.submit({ source, ...settings })));
+        const items = sources.map((source): TranslateItem => ({ source, ...settings }));
+        const outcomes = await batcher.submitAll(items, items.map(translateCost), io.client);
         io.observe(outcomes, batcher.depth);
         io.countTokens(outcomes.reduce((s, o) => s + o.output.length, 0));
         return outcomes.map((o) => tokenizer.decode(o.output, { skipSpecialTokens: true }).trim());
@@ -58,6 +72,7 @@ function translationModel(tokenizer: Tokenizer, ids: GenerationIds, maxLength: n
           return out.map((translation_text) => ({ translation_text }));
         },
         v2: (texts, parameters, io) => translate(texts, parameters, io),
+        runAlone: (work, cost, client) => batcher.runAlone(work, cost, client),
         async warmUp() {
           // Straight to a worker, not through the batcher: concurrent warm-ups then reach every worker.
           const source = Int32Array.from(tokenizer.encode('hello world'));
