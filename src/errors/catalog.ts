@@ -73,7 +73,11 @@ export const ERROR_CATALOG = {
   },
   UNAUTHORIZED: { status: 401, summary: 'The route needs a valid API key (Authorization: Bearer).' },
   ROUTE_NOT_FOUND: { status: 404, summary: 'No route matches the method and path.' },
-  QUEUE_FULL: { status: 429, summary: 'The model variant has too many queued requests.' },
+  QUEUE_FULL: {
+    status: 429,
+    summary:
+      'The model variant, or this client, has too much work queued or running (work in token positions).',
+  },
   REQUEST_TIMEOUT: { status: 504, summary: 'The request was not answered within its time limit.' },
   SHUTTING_DOWN: { status: 503, summary: 'The server is draining before it stops.' },
   INTERNAL: { status: 500, summary: 'An unexpected failure inside the server.' },
