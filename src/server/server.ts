@@ -188,21 +188,13 @@ async function drainAndClose(
   // Whoever is still sending a body (not in flight yet) is answered now rather than cut off below.
   refuseUnread(context);
   const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-  // Connections answering a 503 close themselves (Connection: close); idle ones are closed as they become idle,
-  // for up to a second, and only what is left then is cut.
-  const settleBy = performance.now() + 1000;
-  while ((await openConnections(server)) > 0 && performance.now() < settleBy) {
-    server.closeIdleConnections();
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  server.closeIdleConnections();
+  await new Promise((r) => setTimeout(r, 50));
   server.closeAllConnections();
   await stopped;
   await registry.close();
 }
 
-function openConnections(server: Server): Promise<number> {
-  return new Promise((resolve) => server.getConnections((error, n) => resolve(error ? 0 : n)));
-}
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
