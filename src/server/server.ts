@@ -195,7 +195,6 @@ async function drainAndClose(
   await registry.close();
 }
 
-
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   checkModelsDir(options.modelsDir, options.allowEmpty ?? false);
