@@ -30,14 +30,21 @@ export interface RunLock {
   release(): void;
 }
 
-/** Whether a process with this PID runs on this machine (EPERM: it does, under another user). */
+/**
+ * Whether a process with this PID runs on this machine (EPERM: it does, under another user). A zombie — dead, not
+ * yet reaped, as a killed run is when its launcher was killed too and nothing reaps orphans (a container without an
+ * init) — answers signals but runs nothing: state Z (or X) in /proc/<pid>/stat.
+ */
 export function processRuns(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  const stat = readText(`/proc/${pid}/stat`);
+  const state =
+    stat === undefined ? undefined : stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== 'Z' && state !== 'X';
 }
 
 /** When `pid` started (field 22 of /proc/<pid>/stat), where the system says. */
