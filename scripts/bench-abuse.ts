@@ -29,7 +29,7 @@ import { cpuFacts } from '../src/util/cpu.js';
 import { percentile } from '../src/util/percentile.js';
 import { type BadRequest, badRequests } from './lib/bad-requests.js';
 import { heavyRequests, type LightKind, lightP95, type PhaseResult, runPhase } from './lib/heavy-load.js';
-import { probeHealth, startTlcServe, stopChild } from './lib/server-child.js';
+import { probeHealth, servingPid, startTlcServe, stopChild } from './lib/server-child.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -150,10 +150,11 @@ async function main(): Promise<void> {
       await fairness(url);
       return;
     }
-    const rssStart = rssMiB(child.pid!);
+    const { server } = servingPid(child.pid!);
+    const rssStart = rssMiB(server);
     let rssPeak = rssStart;
     const sampler = setInterval(() => {
-      rssPeak = Math.max(rssPeak, rssMiB(child.pid!));
+      rssPeak = Math.max(rssPeak, rssMiB(server));
     }, 250);
     const probe = probeHealth(url, 20);
     const tally: Tally = { valid: 0, validFailures: [], bad: new Map(), badWrong: [] };
@@ -161,7 +162,7 @@ async function main(): Promise<void> {
     const live = (await probe.stop()).sort((a, b) => a - b);
     await new Promise((r) => setTimeout(r, 5000));
     clearInterval(sampler);
-    const rssEnd = rssMiB(child.pid!);
+    const rssEnd = rssMiB(server);
     report(tally, live, { start: rssStart, peak: rssPeak, end: rssEnd });
   } finally {
     await stopChild(child);

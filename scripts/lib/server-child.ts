@@ -3,6 +3,7 @@
  * liveness prober in its own worker thread (so a busy load generator does not delay the probe).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -28,6 +29,36 @@ export async function startTlcServe(
     child.on('exit', (code) => reject(new Error(`tlc serve exited (${code}): ${log}`)));
   });
   return child;
+}
+
+/** The direct children of `pid` (from each process's stat line; /proc/<pid>/task/<tid>/children is optional). */
+export function childrenOf(pid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) found.push(Number(entry));
+    } catch {} // it exited meanwhile
+  }
+  return found;
+}
+
+/**
+ * The process that serves (and holds the sessions, so the one whose memory to read): on Linux `tlc serve`
+ * relaunches itself with malloc settings (src/cli/malloc-tuning.ts) and the child is the server, the PID a shell
+ * got its launcher; elsewhere, or with TLC_MALLOC_TUNING=off, the PID itself.
+ */
+export function servingPid(launcher: number): { server: number; launcher?: number } {
+  const below = childrenOf(launcher).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(CLI);
+    } catch {
+      return false;
+    }
+  });
+  return below.length === 1 ? { server: below[0]!, launcher } : { server: launcher };
 }
 
 export async function stopChild(child: ChildProcess): Promise<void> {

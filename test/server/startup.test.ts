@@ -68,6 +68,14 @@ describe('tlc serve start-up', () => {
     assert.match(r.stderr, /at most 65535, got 99999/);
   });
 
+  it('exits non-zero on a work budget that is not a positive integer, naming the flag', async () => {
+    for (const flag of ['--max-work', '--max-client-work', '--max-batch-work']) {
+      const r = await serve(['--models', models, '--port', '0', flag, '0']);
+      assert.equal(r.status, 2, r.stderr);
+      assert.match(r.stderr, new RegExp(`${flag} must be an integer ≥ 1, got "0"`));
+    }
+  });
+
   it('exits non-zero on a missing or empty models folder, unless --allow-empty', async () => {
     const missing = await serve(['--models', join(dir, 'nonexistent'), '--port', '0']);
     assert.equal(missing.status, 2);

@@ -1,12 +1,18 @@
 /**
  * `tlc serve`: the inference server over a models directory. Flags win over the environment (PORT,
  * TLC_MODELS, TLC_DEVICE, TLC_THREADS, TLC_API_KEY); SIGTERM and SIGINT drain in-flight requests first.
+ * On Linux it first relaunches itself with glibc malloc settings that keep reloads from piling up freed native
+ * memory (cli/malloc-tuning.ts, SERVING_MALLOC_TUNABLES; `TLC_MALLOC_TUNING=off` opts out), and with `gc` exposed so
+ * that a session worker collects its model-loading garbage once its sessions exist (session-worker.ts). The
+ * launcher stays as the parent and passes every signal on, so the PID a supervisor knows still drains and stops
+ * the server.
  */
 import type { Command } from 'commander';
 import { TlcError } from '../../errors/index.js';
 import { DEFAULT_BATCHING, startServer } from '../../server/server.js';
 import { action } from '../errors.js';
 import { deviceFlag, integerFlag } from '../flags.js';
+import { onStopSignals, relaunch, servingEnvironment } from '../malloc-tuning.js';
 
 interface ServeFlags {
   port?: string;
@@ -19,6 +25,9 @@ interface ServeFlags {
   maxDelay: string;
   maxQueue: string;
   requestTimeout: string;
+  maxWork: string;
+  maxClientWork: string;
+  maxBatchWork: string;
   apiKey?: string;
   allowEmpty?: boolean;
   refuseDegraded?: boolean;
@@ -33,8 +42,21 @@ function port(text: string): number {
   return n;
 }
 
-/** `tlc serve`: starts the server from the flags (or their environment variables) and stops it cleanly on SIGTERM / SIGINT. */
+/**
+ * `tlc serve`: relaunches itself with the serving malloc settings where they apply (the launcher then only waits
+ * and exits as the server did); otherwise starts the server and stops it cleanly on SIGTERM / SIGINT.
+ */
 async function serve(flags: ServeFlags): Promise<void> {
+  const tuned = servingEnvironment(process.env, process.platform);
+  if (tuned !== undefined) {
+    process.exitCode = await relaunch(tuned, ['--expose-gc']);
+    return;
+  }
+  await startServing(flags);
+}
+
+/** Starts the server from the flags (or their environment variables) and stops it cleanly on SIGTERM / SIGINT. */
+async function startServing(flags: ServeFlags): Promise<void> {
   const env = process.env;
   const device = deviceFlag(flags.device ?? env.TLC_DEVICE ?? 'cpu');
   const threads = flags.threads ?? env.TLC_THREADS;
@@ -52,9 +74,25 @@ async function serve(flags: ServeFlags): Promise<void> {
       maxDelayMs: integer(flags.maxDelay, '--max-delay', 0),
       maxQueue: integer(flags.maxQueue, '--max-queue', 1),
       timeoutMs: integer(flags.requestTimeout, '--request-timeout', 1),
+      maxWork: integer(flags.maxWork, '--max-work', 1),
+      maxClientWork: integer(flags.maxClientWork, '--max-client-work', 1),
+      maxBatchWork: integer(flags.maxBatchWork, '--max-batch-work', 1),
     },
     ...(apiKey !== undefined && apiKey !== '' && { apiKey }),
     refuseDegraded: flags.refuseDegraded ?? false,
+  });
+  // Listening before the start is announced (whoever reads it may stop the server at once). The first stop drains;
+  // a second one ends the process at once, by the signal's default action. A stop that reaches this process both
+  // directly and through the launcher (a terminal's Ctrl-C goes to the whole process group) counts once
+  // (onStopSignals), or a single Ctrl-C would skip the drain.
+  const stopListening = onStopSignals((signal, count) => {
+    if (count > 1) {
+      stopListening();
+      process.kill(process.pid, signal);
+      return;
+    }
+    process.stderr.write(`${signal}: finishing ${server.context.inFlight} request(s), then stopping\n`);
+    void server.close().then(() => process.exit(0));
   });
   const models = server.context.registry.list();
   process.stderr.write(
@@ -64,12 +102,6 @@ async function serve(flags: ServeFlags): Promise<void> {
     process.stderr.write(`warning: model ${m.name} is not served: ${m.error}\n`);
   for (const [name, reason] of server.context.registry.skipped())
     process.stderr.write(`warning: ${name} in the models folder is skipped: ${reason}\n`);
-  const stop = (signal: string) => {
-    process.stderr.write(`${signal}: finishing ${server.context.inFlight} request(s), then stopping\n`);
-    void server.close().then(() => process.exit(0));
-  };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
 }
 
 export function registerServe(program: Command): void {
@@ -115,6 +147,21 @@ export function registerServe(program: Command): void {
       String(DEFAULT_BATCHING.maxQueue),
     )
     .option('--request-timeout <ms>', 'answer 504 after this long', String(DEFAULT_BATCHING.timeoutMs))
+    .option(
+      '--max-work <n>',
+      'work a variant may hold queued or running before answering 429, in token positions (fill-mask: tokens per input; translate: source tokens + beams × expected new tokens; raw tensors: rows × length)',
+      String(DEFAULT_BATCHING.maxWork),
+    )
+    .option(
+      '--max-client-work <n>',
+      "one client's share of --max-work (a client is its API key, else its address): a heavy client gets 429 while light ones keep their latency",
+      String(DEFAULT_BATCHING.maxClientWork),
+    )
+    .option(
+      '--max-batch-work <n>',
+      'padded token positions per batch; a costlier request runs alone on a worker',
+      String(DEFAULT_BATCHING.maxBatchWork),
+    )
     .option(
       '--refuse-degraded',
       'answer 409 VARIANT_DEGRADED to requests that name a variant whose fidelity probe fell short on this machine (default: answer them; variant=auto never picks one)',
