@@ -21,6 +21,14 @@ import { join } from 'node:path';
 import { createSession, type Device, type OrtFeeds, type OrtSession, runSession } from '../../ort/session.js';
 import { type Latency, timeInterleaved } from '../../ort/timing.js';
 
+/**
+ * Rounds, not seconds: a fixed 10 s of rounds gave a 41M model 5 rounds, and one report under load then measured
+ * int8 at 0.97× where `tlc bench` measured 1.8–2.2×. 15 rounds put the quartiles of the per-round speed-ups within
+ * a few percent of the median on an idle machine, and show how noisy the run was on a busy one.
+ */
+export const DEFAULT_LATENCY_ROUNDS = 15;
+const MAX_ROUNDS = 60;
+
 export interface VariantLatency extends Latency {
   /** fp32 time / this variant's time, per round: the median and the quartiles. */
   readonly speedup: { readonly median: number; readonly q25: number; readonly q75: number };
@@ -42,6 +50,9 @@ export interface TimedWork {
 export type OpenWork<R> = (report: R) => Promise<TimedWork>;
 
 export interface LatencyOptions {
+  /** Rounds always timed (default DEFAULT_LATENCY_ROUNDS). */
+  readonly rounds?: number;
+  /** Keep adding rounds until this many seconds have passed since the first (default 0), at most MAX_ROUNDS. */
   readonly seconds?: number;
   readonly log?: (message: string) => void;
 }
@@ -56,13 +67,22 @@ export async function measureVariantLatency<R extends Timeable>(
   o: LatencyOptions = {},
 ): Promise<(R & { latency?: VariantLatency })[]> {
   const timed = reports.filter((r) => r.kept);
-  o.log?.(`timing ${timed.length} variant(s) interleaved with ${timed[0]?.name ?? 'fp32'}`);
+  const rounds = o.rounds ?? DEFAULT_LATENCY_ROUNDS;
+  o.log?.(
+    `timing ${timed.length} variant(s) interleaved with ${timed[0]?.name ?? 'fp32'}: ${rounds} rounds` +
+      (o.seconds ? ` or ${o.seconds} s` : ''),
+  );
   const works: TimedWork[] = [];
   try {
     for (const r of timed) works.push(await open(r));
     const results = await timeInterleaved(
       works.map((work, i) => ({ name: timed[i]!.name, run: work.run })),
-      { settle: true, ...(o.seconds !== undefined && { seconds: o.seconds }) },
+      {
+        settle: true,
+        minRounds: rounds,
+        maxRounds: Math.max(rounds, MAX_ROUNDS),
+        seconds: o.seconds ?? 0,
+      },
     );
     const byName = new Map(results.map((r) => [r.name, { ...r.latency, speedup: r.speedup }]));
     return reports.map((r) => {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DriftAccumulator } from '../../../src/compress/validate/drift.js';
-import { measureVariantLatency } from '../../../src/compress/validate/latency.js';
+import { DEFAULT_LATENCY_ROUNDS, measureVariantLatency } from '../../../src/compress/validate/latency.js';
 import { sampleFeeds } from '../../../src/compress/validate/sample-inputs.js';
 import { modelStats } from '../../../src/compress/validate/stats.js';
 import { GraphBuilder } from '../../../src/onnx/builder.js';
@@ -96,6 +96,17 @@ describe('variant latency', () => {
     // 30 ms against 3 ms a run: the slow variant's speed-up is about 0.1.
     assert.ok(timed[2]!.latency!.speedup.median < 0.5, String(timed[2]!.latency!.speedup.median));
     assert.equal(timed[2]!.latency!.runs, timed[0]!.latency!.runs);
+  });
+
+  it('times a count of rounds, not a time: the default 15, exactly `rounds` with no seconds, more within seconds', async () => {
+    const counting = async () => ({ run: async () => {}, release: async () => {} });
+    const runs = async (o: { rounds?: number; seconds?: number }) =>
+      (await measureVariantLatency(reports, counting, o))[0]!.latency!.runs;
+    assert.equal(await runs({}), DEFAULT_LATENCY_ROUNDS);
+    assert.equal(DEFAULT_LATENCY_ROUNDS, 15);
+    assert.equal(await runs({ rounds: 4 }), 4);
+    // Runs of no work: a second of budget fills the 60-round ceiling.
+    assert.equal(await runs({ rounds: 4, seconds: 1 }), 60);
   });
 
   it('releases what it opened when a variant fails to open', async () => {
