@@ -30,6 +30,7 @@ export interface CompressFlags {
   pruneExclude?: string[];
   latency: boolean;
   latencyShape?: string;
+  latencyRounds?: string;
   latencySeconds?: string;
   int8Weights?: string;
 }
@@ -40,6 +41,30 @@ function latencyShape(text: string): { batch: number; sequence: number } {
   if (m === null || Number(m[1]) < 1 || Number(m[2]) < 2)
     throw new TlcError('CLI_USAGE', `--latency-shape takes BATCHxLENGTH such as 8x128, got "${text}"`);
   return { batch: Number(m[1]), sequence: Number(m[2]) };
+}
+
+/** Commander's collector for a repeatable flag: each occurrence adds one value. */
+function collect(value: string, previous: readonly string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/**
+ * `--prune-include` / `--prune-exclude` globs, checked once here: an empty pattern would match nothing (or,
+ * for include, silently empty the selection), and a RegExp-looking `/…/` is taken literally by the glob
+ * matcher, so both are refused with the syntax that works.
+ */
+export function pruneGlobs(globs: readonly string[] | undefined, flag: string): string[] | undefined {
+  if (globs === undefined || globs.length === 0) return undefined;
+  for (const glob of globs) {
+    if (glob.trim() === '')
+      throw new TlcError('CLI_USAGE', `${flag} takes an initializer-name glob such as 'blocks.0.*', got ""`);
+    if (glob.length > 1 && glob.startsWith('/') && glob.endsWith('/'))
+      throw new TlcError(
+        'CLI_USAGE',
+        `${flag} takes a glob (* any run of characters, ? one character), not a regular expression: got "${glob}"`,
+      );
+  }
+  return [...globs];
 }
 
 export function addCompressOptions(command: Command, recipes: 'many' | 'one'): Command {
@@ -88,7 +113,24 @@ export function addCompressOptions(command: Command, recipes: 'many' | 'one'): C
       '--latency-shape <BxT>',
       'time the variants as the server runs them (the tlc bench probe) on this batch × length (default: --batch × --sequence, translation capped at 48 tokens)',
     )
-    .option('--latency-seconds <s>', 'seconds of interleaved timing rounds after the first five (default 10)')
+    .option(
+      '--latency-rounds <n>',
+      'rounds of interleaved timing: each runs fp32 and every variant once (default 15); the report gives the median speed-up and its quartiles over rounds',
+    )
+    .option(
+      '--latency-seconds <s>',
+      'after those rounds, keep timing until this many seconds have passed, up to 60 rounds (default 0)',
+    )
+    .option(
+      '--prune-include <glob>',
+      "prune:S prunes only initializers whose name matches (repeatable; * any run of characters, ? one character), replacing the default scope (every projection but embeddings and the vocabulary head), e.g. --prune-include 'blocks.*' --prune-include 'head.weight'",
+      collect,
+    )
+    .option(
+      '--prune-exclude <glob>',
+      "prune:S leaves initializers whose name matches dense (repeatable; wins over --prune-include), e.g. --prune-exclude 'blocks.0.*'",
+      collect,
+    )
     .option('--no-latency', 'skip timing (sizes, drift and scores only)')
     .option('--force', 'replace --out if it exists')
     .option('--json', 'print the report as JSON');
@@ -111,12 +153,26 @@ export async function runCompress(
       'CLI_USAGE',
       `--calibration must be minmax, percentile or entropy, got "${calibration}"`,
     );
+  const recipes = recipeTexts.map(parseRecipe);
+  const pruneInclude = pruneGlobs(flags.pruneInclude, '--prune-include');
+  const pruneExclude = pruneGlobs(flags.pruneExclude, '--prune-exclude');
+  // The filters steer magnitude pruning only; without a prune:S step they would be silently ignored.
+  if (
+    (pruneInclude ?? pruneExclude) !== undefined &&
+    !recipes.some((r) => r.steps.some((s) => s.name === 'prune'))
+  )
+    throw new TlcError(
+      'CLI_USAGE',
+      `--prune-include and --prune-exclude select the weights of a prune:S step, and no recipe has one (${recipeTexts.join(', ')}); add one such as --recipe prune:0.5+int8`,
+    );
   return compress(source, flags.out, {
+    ...(pruneInclude !== undefined && { pruneInclude }),
+    ...(pruneExclude !== undefined && { pruneExclude }),
     calibration,
     ...(flags.int8Weights !== undefined && {
       int8Weights: parseInt8Coding(flags.int8Weights, '--int8-weights'),
     }),
-    recipes: recipeTexts.map(parseRecipe),
+    recipes,
     ...(flags.evalData !== undefined && { evalData: flags.evalData }),
     ...(flags.evalTokens !== undefined && { evalTokens: positive(flags.evalTokens, '--eval-tokens') }),
     ...(drop !== undefined && { maxAccuracyDrop: drop }),
@@ -126,13 +182,14 @@ export async function runCompress(
     sequence: positive(flags.sequence, '--sequence'),
     force: flags.force ?? false,
     ...(flags.config !== undefined && { config: flags.config }),
-    ...(flags.pruneInclude !== undefined && { pruneInclude: flags.pruneInclude }),
     latency: flags.latency,
     ...(flags.latencyShape !== undefined && { latencyShape: latencyShape(flags.latencyShape) }),
+    ...(flags.latencyRounds !== undefined && {
+      latencyRounds: integerFlag(flags.latencyRounds, '--latency-rounds', 1),
+    }),
     ...(flags.latencySeconds !== undefined && {
       latencySeconds: numberFlag(flags.latencySeconds, '--latency-seconds', { min: 0 }),
     }),
-    ...(flags.pruneExclude !== undefined && { pruneExclude: flags.pruneExclude }),
     ...(flags.tokenizer !== undefined && { tokenizer: flags.tokenizer }),
     log,
   });
