@@ -6,7 +6,9 @@
  * length), and runs alone on a worker; the rows a variant holds in flight on this path are bounded besides,
  * like its batcher's queue (429 with Retry-After).
  */
+import { join } from 'node:path';
 import { TlcError } from '../errors/index.js';
+import { readHfConfig } from '../model-folder/hf-facts.js';
 import type { TensorSignature, WireTensor } from '../runtime/worker/protocol.js';
 import { type InferTensor, v2Datatype } from './v2-tensors.js';
 
@@ -17,6 +19,30 @@ export interface RawLimits {
   readonly maxLength: number;
   /** Token ids must be below this (0: not checked). */
   readonly vocabSize: number;
+  /** Rows of the token-type (segment) table: `token_type_ids` must be below this (0 or absent: not checked). */
+  readonly segments?: number;
+  /** Rows of the position table: `position_ids` must be below this (0 or absent: not checked). */
+  readonly positions?: number;
+}
+
+/**
+ * Rows of the embedding tables that `token_type_ids` and `position_ids` index, from the folder's config.json:
+ * `type_vocab_size` (BertConfig's default of 2 where absent) and `max_position_embeddings` (unchecked where
+ * absent, or where config.json cannot be read: ONNX Runtime still refuses an id past the table).
+ */
+export function embeddingRows(dir: string): Pick<RawLimits, 'segments' | 'positions'> {
+  let config: Readonly<Record<string, unknown>> | undefined;
+  try {
+    config = readHfConfig(join(dir, 'config.json'));
+  } catch {
+    config = undefined;
+  }
+  const rows = (v: unknown, fallback: number) =>
+    Number.isSafeInteger(v) && (v as number) > 0 ? (v as number) : fallback;
+  return {
+    segments: rows(config?.type_vocab_size, config === undefined ? 0 : 2),
+    positions: rows(config?.max_position_embeddings, 0),
+  };
 }
 
 /** Deepest nesting of `data` a tensor may have: its rank (checked before any recursive walk). */
@@ -153,6 +179,11 @@ export function checkRawValues(
       checkValues(name, values, [0, b * s - 1], 'row of the flattened batch');
     }
     if (name === 'top_k') checkValues(name, values, [1, 100], 'top_k');
+    // Each indexes an embedding table; an id past its rows fails inside ONNX Runtime's Gather.
+    if (name === 'token_type_ids' && (limits.segments ?? 0) > 0)
+      checkValues(name, values, [0, limits.segments! - 1], 'token type id (segment)');
+    if (name === 'position_ids' && (limits.positions ?? 0) > 0)
+      checkValues(name, values, [0, limits.positions! - 1], 'position id');
   }
 }
 

@@ -1,10 +1,13 @@
 /**
- * Inputs for validation and latency runs of models TLC did not write: integer `*ids*` inputs get random token
- * ids below the vocabulary size, `*mask*` inputs ones, float inputs standard normal values; symbolic dims take
- * the batch size for the first axis and the sequence length for the others.
+ * Inputs for validation, calibration and latency runs of models TLC did not write: the standard inputs of
+ * Hugging Face exports by their meaning (ort/standard-inputs.ts: `token_type_ids` zeros, `position_ids`
+ * 0..n-1), other integer `*ids*` inputs random token ids below the vocabulary size, `*mask*` inputs ones,
+ * float inputs standard normal values; symbolic dims take the batch size for the first axis and the sequence
+ * length for the others.
  */
 import type { OrtFeeds, OrtSession } from '../../ort/session.js';
 import { ortTensor } from '../../ort/session.js';
+import { standardInput, standardTensor } from '../../ort/standard-inputs.js';
 import { Rng } from '../../util/rng.js';
 
 export interface SampleOptions {
@@ -21,6 +24,11 @@ export function sampleFeeds(session: OrtSession, o: SampleOptions): OrtFeeds {
   const feeds: OrtFeeds = {};
   for (const meta of session.inputMetadata) {
     if (!meta.isTensor) continue;
+    const standard = standardInput(meta, o.batch, o.sequence);
+    if (standard !== undefined) {
+      feeds[meta.name] = standardTensor(standard);
+      continue;
+    }
     const dims = meta.shape.map((d, i) =>
       typeof d === 'number' && d > 0 ? d : i === 0 ? o.batch : o.sequence,
     );

@@ -5,13 +5,21 @@
  */
 
 import { TlcError } from '../../errors/index.js';
+import { missingStandardInputs } from '../../ort/standard-inputs.js';
 import type { LoadedVariant, ModelHandle } from '../../runtime/registry.js';
 import type { TensorSignature, WireTensor } from '../../runtime/worker/protocol.js';
 import { taskSpec } from '../../tasks/index.js';
 import { checkParameters } from '../../tasks/parameters.js';
 import { packageVersion } from '../../util/version.js';
 import { clientOf, labelsOf, publicText, resolveTarget, type ServerContext, textInputs } from '../context.js';
-import { checkRawAnswer, checkRawTensors, checkRawValues, rawWork } from '../raw-admission.js';
+import {
+  checkRawAnswer,
+  checkRawTensors,
+  checkRawValues,
+  embeddingRows,
+  type RawLimits,
+  rawWork,
+} from '../raw-admission.js';
 import { requestIo, sendJson } from '../request-io.js';
 import { bytesValues, fromWire, type InferTensor, toWire, v2Datatype } from '../v2-tensors.js';
 import type { Route } from './route.js';
@@ -37,6 +45,24 @@ function modelReady(context: ServerContext, model: ModelHandle): Record<string, 
   };
 }
 
+/** The raw path's limits per loaded model (keyed by its tlc.json object, which a reload replaces). */
+const rawLimitsOf = new WeakMap<object, Pick<RawLimits, 'segments' | 'positions'>>();
+
+function rawLimits(context: ServerContext, model: ModelHandle): RawLimits {
+  const key = model.tlc ?? model;
+  let rows = rawLimitsOf.get(key);
+  if (rows === undefined) {
+    rows = embeddingRows(model.dir);
+    rawLimitsOf.set(key, rows);
+  }
+  return {
+    maxRows: context.limits.maxInputs,
+    maxLength: model.served?.maxLength ?? 0,
+    vocabSize: model.tlc?.architecture.vocabSize ?? 0,
+    ...rows,
+  };
+}
+
 async function infer(
   context: ServerContext,
   model: ModelHandle,
@@ -56,11 +82,7 @@ async function infer(
   } else {
     const signature = variant.pool.loaded.signatures[0]!;
     const inputs = signature.inputs.map((i) => i.name);
-    const limits = {
-      maxRows: context.limits.maxInputs,
-      maxLength: model.served?.maxLength ?? 0,
-      vocabSize: model.tlc?.architecture.vocabSize ?? 0,
-    };
+    const limits = rawLimits(context, model);
     checkRawTensors(body.inputs, signature.inputs, limits);
     const feeds: Record<string, WireTensor> = {};
     for (const t of body.inputs) {
@@ -71,6 +93,8 @@ async function infer(
         );
       feeds[t.name] = toWire(t);
     }
+    // token_type_ids and position_ids may be left out, as Hugging Face's callers leave them: zeros and 0..n-1.
+    Object.assign(feeds, missingStandardInputs(signature.inputs, feeds));
     const missing = inputs.filter((n) => feeds[n] === undefined);
     if (missing.length > 0) throw new TlcError('INPUT_INVALID', `missing input(s) ${missing.join(', ')}`);
     checkRawValues(feeds, limits);

@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import type { TlcModelJson, VariantEntry } from '../../model-folder/tlc-json.js';
 import { encodeModel, loadModel } from '../../onnx/io.js';
-import { createSessionOn, type OrtFeeds, ortTensor, runSession } from '../../ort/session.js';
+import { createSessionOn, ortTensor, runSession } from '../../ort/session.js';
+import { withStandardInputs } from '../../ort/standard-inputs.js';
 import { Rng } from '../../util/rng.js';
 import { FIRST_WORD_ID, randomIds } from '../probe-inputs.js';
 import type { Probe, ProbeOptions } from '../spec.js';
@@ -31,12 +32,12 @@ export async function fillMaskProbe(
       const rng = Rng.seeded(batch * 1000 + sequence);
       const ids = BigInt64Array.from(randomIds(rng, batch * sequence, FIRST_WORD_ID, vocab), BigInt);
       const rows = BigInt64Array.from({ length: batch }, (_, b) => BigInt(b * sequence + (sequence >> 1)));
-      const feeds: OrtFeeds = {
+      const feeds = withStandardInputs(session, {
         input_ids: ortTensor('int64', ids, [batch, sequence]),
         attention_mask: ortTensor('int64', new BigInt64Array(batch * sequence).fill(1n), [batch, sequence]),
         [FILL_MASK_INPUTS.rows]: ortTensor('int64', rows, [batch]),
         [FILL_MASK_INPUTS.topK]: ortTensor('int64', BigInt64Array.of(5n), [1]),
-      };
+      });
       return async () => {
         await runSession(session, feeds);
       };

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { messageOf, TlcError } from '../../errors/index.js';
 import { createSession, runSession } from '../../ort/session.js';
+import { withStandardInputs } from '../../ort/standard-inputs.js';
 import { encodeWithMerges } from '../../tokenizer/encode.js';
 import { specialIdsOf } from '../../tokenizer/special-ids.js';
 import { readTokenizerModel } from '../../tokenizer/tokenizer-files.js';
@@ -51,7 +52,10 @@ export async function evaluateFillMask(
     for (const batch of batches) {
       const out = await runSession(
         session,
-        { input_ids: batch.inputs.input_ids!, attention_mask: batch.inputs.attention_mask! },
+        withStandardInputs(session, {
+          input_ids: batch.inputs.input_ids!,
+          attention_mask: batch.inputs.attention_mask!,
+        }),
         ['logits'],
       );
       const logits = out.logits!.data as Float32Array;

@@ -4,6 +4,7 @@
  */
 import { encodeModel, loadModel } from '../../onnx/io.js';
 import { type OrtSession, ortTensor, runSession } from '../../ort/session.js';
+import { withStandardInputs } from '../../ort/standard-inputs.js';
 import type { WorkerSpec } from '../spec.js';
 import { wholeBuffers } from '../transfer.js';
 import { FILL_MASK_INPUTS, FILL_MASK_OUTPUTS, fillMaskServingGraph } from './fill-mask-graph.js';
@@ -30,12 +31,17 @@ export const fillMaskWorker: WorkerSpec<FillMaskRequest, FillMaskResult> = {
 
   async run(sessions: readonly OrtSession[], request: FillMaskRequest): Promise<FillMaskResult> {
     const [b, s] = request.dims;
-    const out = await runSession(sessions[0]!, {
-      input_ids: ortTensor('int64', request.ids, [b, s]),
-      attention_mask: ortTensor('int64', request.mask, [b, s]),
-      [FILL_MASK_INPUTS.rows]: ortTensor('int64', request.rows, [request.rows.length]),
-      [FILL_MASK_INPUTS.topK]: ortTensor('int64', BigInt64Array.of(BigInt(request.topK)), [1]),
-    });
+    const session = sessions[0]!;
+    // A foreign export may declare token_type_ids or position_ids: one segment and 0..n-1, as HF pipelines feed.
+    const out = await runSession(
+      session,
+      withStandardInputs(session, {
+        input_ids: ortTensor('int64', request.ids, [b, s]),
+        attention_mask: ortTensor('int64', request.mask, [b, s]),
+        [FILL_MASK_INPUTS.rows]: ortTensor('int64', request.rows, [request.rows.length]),
+        [FILL_MASK_INPUTS.topK]: ortTensor('int64', BigInt64Array.of(BigInt(request.topK)), [1]),
+      }),
+    );
     const scores = out[FILL_MASK_OUTPUTS.scores]!;
     return {
       scores: scores.data as Float32Array,
