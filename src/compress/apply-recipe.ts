@@ -37,14 +37,26 @@ export interface AppliedRecipe {
   readonly sparsity?: number;
   /** … and per group of tensors (attention, ffn, …). */
   readonly sparsityByGroup?: MagnitudePruneReport['groups'];
+  /**
+   * The pruning steps (heads, ffn, prune) that changed nothing in this file, each with its pass's reasons: a
+   * variant whose pruning step changed nothing in any of its files is not that recipe (see `unchangedVariant`).
+   */
+  readonly unchanged: readonly UnchangedStep[];
 }
 
-type Step = (model: Model, step: RecipeStep, recipe: Recipe, ctx: RecipeContext) => AppliedRecipe;
+export interface UnchangedStep {
+  readonly step: StepName;
+  readonly reasons: readonly string[];
+}
+
+/** One step's result (the whole recipe's `unchanged` is worked out from the changes afterwards). */
+type StepResult = Omit<AppliedRecipe, 'unchanged'>;
+type Step = (model: Model, step: RecipeStep, recipe: Recipe, ctx: RecipeContext) => StepResult;
 
 const withGraph = (
   model: Model,
   result: { graph: Model['graph']; changes: readonly PassChange[] },
-): AppliedRecipe => ({
+): StepResult => ({
   model: result.graph === model.graph ? model : { ...model, graph: result.graph },
   changes: result.changes,
 });
@@ -95,11 +107,61 @@ function structuredAmounts(recipe: Recipe): { heads?: number; ffn?: number } {
   return { ...(heads !== undefined && { heads }), ...(ffn !== undefined && { ffn }) };
 }
 
+/** What each pruning step's applied changes look like (structuredPrune's details start with these words). */
+const EFFECT: Partial<Record<StepName, (c: PassChange) => boolean>> = {
+  heads: (c) => c.pass === 'structured-prune' && c.detail.startsWith('heads '),
+  ffn: (c) => c.pass === 'structured-prune' && c.detail.startsWith('neurons '),
+  prune: (c) => c.pass === 'magnitude-prune',
+};
+
+/** The reasons a step's pass gave for leaving things alone (structured ones are filed under heads or ffn). */
+function reasonsFor(step: StepName, changes: readonly PassChange[]): string[] {
+  const pass = step === 'prune' ? 'magnitude-prune' : 'structured-prune';
+  return changes
+    .filter((c) => c.kind === 'declined' && c.pass === pass)
+    .filter((c) => {
+      if (step === 'prune') return true;
+      const ffnReason = /FFN|neurons|feed-forward/.test(c.detail);
+      return step === 'ffn' ? ffnReason : !ffnReason;
+    })
+    .map((c) => `${c.target}: ${c.detail}`);
+}
+
+function unchangedSteps(recipe: Recipe, changes: readonly PassChange[]): UnchangedStep[] {
+  const out: UnchangedStep[] = [];
+  for (const { name } of recipe.steps) {
+    const effect = EFFECT[name];
+    if (effect === undefined || changes.some((c) => c.kind === 'applied' && effect(c))) continue;
+    out.push({ step: name, reasons: reasonsFor(name, changes) });
+  }
+  return out;
+}
+
+/**
+ * Why a variant is not its recipe: a pruning step that changed nothing in any of the variant's files (e.g.
+ * `heads:0.25` on a model whose attention was not recognised). Its files would be the baseline (or only the
+ * other steps) under the recipe's name, so the caller reports the variant declined with this reason instead of
+ * writing and keeping it. undefined when every pruning step changed something somewhere.
+ */
+export function unchangedVariant(files: readonly AppliedRecipe[]): string | undefined {
+  if (files.length === 0) return undefined;
+  const steps = files[0]!.unchanged.map((u) => u.step);
+  const none = steps.filter((step) => files.every((f) => f.unchanged.some((u) => u.step === step)));
+  if (none.length === 0) return undefined;
+  const parts = none.map((step) => {
+    const reasons = [...new Set(files.flatMap((f) => f.unchanged.find((u) => u.step === step)!.reasons))];
+    const shown = reasons.slice(0, 5).join('; ');
+    const more = reasons.length > 5 ? `; … ${reasons.length - 5} more` : '';
+    return `${step} changed nothing${reasons.length > 0 ? ` (${shown}${more})` : ''}`;
+  });
+  return `declined: ${parts.join('; ')}`;
+}
+
 export function applyRecipe(model: Model, recipe: Recipe, ctx: RecipeContext = {}): AppliedRecipe {
   let current = model;
   let sparsity: Pick<AppliedRecipe, 'sparsity' | 'sparsityByGroup'> = {};
   const changes: PassChange[] = [];
-  const run = (r: AppliedRecipe) => {
+  const run = (r: StepResult) => {
     current = r.model;
     changes.push(...r.changes);
     if (r.sparsity !== undefined)
@@ -112,5 +174,5 @@ export function applyRecipe(model: Model, recipe: Recipe, ctx: RecipeContext = {
     const opset = current.opsetImports.get('') ?? current.opsetImports.get('ai.onnx') ?? 17;
     run(withGraph(current, encodeSparseWeights(current.graph, { opset })));
   }
-  return { model: current, changes, ...sparsity };
+  return { model: current, changes, ...sparsity, unchanged: unchangedSteps(recipe, changes) };
 }
