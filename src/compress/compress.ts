@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { TlcError } from '../errors/index.js';
 import { writeFolderAtomically } from '../export/folder.js';
 import { isServedTask, type TlcModelJson } from '../model-folder/tlc-json.js';
-import { loadModel, saveModel } from '../onnx/io.js';
+import { saveModel } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
 import {
   createSession,
@@ -26,7 +26,7 @@ import type { TaskSpec } from '../tasks/spec.js';
 import { cpuFacts } from '../util/cpu.js';
 import { type AppliedRecipe, applyRecipe } from './apply-recipe.js';
 import { probeVariants, saturationWarning, withKind } from './fidelity.js';
-import { checkOutside, prepareSource, type SourceOptions } from './prepare-source.js';
+import { checkOutside, prepareSource, type SourceOptions, servableBaseline } from './prepare-source.js';
 import { type CalibrationKind, calibrate } from './quantize/calibrate.js';
 import type { Int8WeightCoding } from './quantize/int8-coding.js';
 import { type Recipe, variantFileName } from './recipe.js';
@@ -252,6 +252,8 @@ async function compressInto(source: string, out: string, options: CompressOption
   const tlc = await prepareSource(source, out, { ...options, force: true });
   const { spec, notServed } = taskOf(tlc, source, options, log);
   const base = tlc.variants.find((v) => v.recipe.length === 0) ?? tlc.variants[0]!;
+  // Refused here, before any variant work, when the server could not serve the result (servable.ts).
+  const baseModels = await servableBaseline(source, out, base.files, spec !== undefined, log);
   const sample = sampler(tlc, spec);
   const sessionOptions = { threads, device };
   const reports: VariantReport[] = [];
@@ -272,7 +274,6 @@ async function compressInto(source: string, out: string, options: CompressOption
         })
       : {};
   const baseScores = await score(base.files);
-  const baseModels = base.files.map((f) => loadModel(join(out, f)));
   reports.push(baselineReport(out, base.files, baseModels, baseScores));
   for (const s of baseSessions) await s.release();
 

@@ -10,6 +10,10 @@ import { findLayout } from '../model-folder/layout.js';
 import { readTlcJson } from '../model-folder/read.js';
 import type { TlcModelJson } from '../model-folder/tlc-json.js';
 import { loadModel, saveModel } from '../onnx/io.js';
+import type { Model } from '../onnx/ir.js';
+import { Tokenizer } from '../tokenizer/tokenizer.js';
+import { widenFloat16 } from './quantize/widen-float16.js';
+import { checkServable } from './servable.js';
 
 /** How the source is brought in. */
 export interface SourceOptions {
@@ -76,4 +80,40 @@ export async function prepareSource(
   saveModel(model, join(out, 'onnx', 'model.onnx'));
   copyCompanions(out, options);
   return readForeignModel(out, model).tlc;
+}
+
+/**
+ * The prepared folder's fp32 graphs, checked before any work (servable.ts: MODEL_NOT_SERVABLE names the fix) and
+ * returned loaded. A half-precision source is widened to float32 here and written back, so that the recipes
+ * quantize real float32 weights and the fp32 variant is what its name says.
+ */
+export async function servableBaseline(
+  source: string,
+  out: string,
+  files: readonly string[],
+  served: boolean,
+  log: (message: string) => void,
+): Promise<Model[]> {
+  const models = files.map((f) => loadModel(join(out, f)));
+  const tokenizerPath = join(out, 'tokenizer.json');
+  const tokenizerVocab = existsSync(tokenizerPath)
+    ? (await Tokenizer.fromFile(tokenizerPath)).vocabSize
+    : undefined;
+  checkServable({
+    dir: out,
+    source,
+    bareOnnx: !statSync(source).isDirectory() && source.endsWith('.onnx'),
+    served,
+    files,
+    models,
+    ...(tokenizerVocab !== undefined && { tokenizerVocab }),
+  });
+  return models.map((model, i) => {
+    const { graph, changes } = widenFloat16(model.graph);
+    if (changes.length === 0) return model;
+    const widened = { ...model, graph };
+    saveModel(widened, join(out, files[i]!));
+    log(`${files[i]}: ${changes[0]!.detail} (the fp32 baseline and the recipes start from float32)`);
+    return widened;
+  });
 }

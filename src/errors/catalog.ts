@@ -81,6 +81,11 @@ export const ERROR_CATALOG = {
   REQUEST_TIMEOUT: { status: 504, summary: 'The request was not answered within its time limit.' },
   SHUTTING_DOWN: { status: 503, summary: 'The server is draining before it stops.' },
   INTERNAL: { status: 500, summary: 'An unexpected failure inside the server.' },
+  MODEL_NOT_SERVABLE: {
+    status: 422,
+    summary:
+      'The model could not be served as it is: no tokenizer, a seq2seq without a cached decoder, static shapes, or a config.json / tokenizer.json larger than the graph.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

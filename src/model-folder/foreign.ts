@@ -13,6 +13,7 @@ import type { Graph, Model, Tensor } from '../onnx/ir.js';
 import { embeddingFacts } from '../onnx/tied-weights.js';
 import { walkGraphs } from '../onnx/traverse.js';
 import { type DetectedTask, detectTask } from './detect-task.js';
+import { type GraphFacts, graphFacts } from './graph-facts.js';
 import { type HfFacts, readHfFacts } from './hf-facts.js';
 import { findLayout, type GraphLayout, layoutFiles } from './layout.js';
 import { TLC_MODEL_FORMAT, type TlcModelJson } from './tlc-json.js';
@@ -103,6 +104,8 @@ export interface ForeignModel {
   readonly layout: GraphLayout;
   readonly detected: DetectedTask;
   readonly facts?: HfFacts;
+  /** What the first graph's tables say (graph-facts.ts); tlc.json's vocabulary is the table's rows. */
+  readonly graphFacts: GraphFacts;
   readonly parameters: ParameterCount;
 }
 
@@ -124,8 +127,10 @@ export function readForeignModel(dir: string, first?: Model): ForeignModel {
   const detected = detectTask(facts, layout, graph);
   const parameters = countParameters(models.map((m) => m.graph));
   const rows = tableRows(graph);
-  const vocabSize = facts?.vocabSize ?? rows[0] ?? 0;
-  const positionRows = rows.slice(1).find((r) => r >= 16 && r < vocabSize) ?? 0;
+  const read = graphFacts(graph);
+  // The graph is the truth: an id past the table's rows fails in ONNX Runtime whatever config.json says.
+  const vocabSize = read.vocabRows ?? facts?.vocabSize ?? rows[0] ?? 0;
+  const positionRows = read.positionRows ?? rows.slice(1).find((r) => r >= 16 && r < vocabSize) ?? 0;
   const seq2seq = layout.kind === 'seq2seq';
   const allFiles = layoutFiles(layout);
   const tlc: TlcModelJson = {
@@ -156,5 +161,5 @@ export function readForeignModel(dir: string, first?: Model): ForeignModel {
       },
     ],
   };
-  return { tlc, layout, detected, ...(facts !== undefined && { facts }), parameters };
+  return { tlc, layout, detected, ...(facts !== undefined && { facts }), graphFacts: read, parameters };
 }

@@ -121,6 +121,11 @@ describe('compressing foreign models', () => {
 describe('interrupted compression', () => {
   it('leaves no servable-looking folder; the next run removes the stale staging folder', async () => {
     const out = join(root, 'killed-out');
+    // A bare .onnx is served only with its tokenizer (compress/servable.ts refuses it otherwise).
+    const side = join(root, 'killed-side');
+    mkdirSync(side);
+    writeBertTokenizer(side);
+    const tokenizer = join(side, 'tokenizer.json');
     const args = ['--import', 'tsx', join(import.meta.dirname, '..', '..', 'src/cli/export-and-compress.ts')];
     const child = spawn(process.execPath, [
       ...args,
@@ -134,6 +139,8 @@ describe('interrupted compression', () => {
       '30',
       '--threads',
       '1',
+      '--tokenizer',
+      tokenizer,
     ]);
     const staged = () => readdirSync(root).filter((e) => e.startsWith('.killed-out.'));
     // Kill it once it is writing (its staging folder exists), long before the 30 s of timing end.
@@ -143,7 +150,7 @@ describe('interrupted compression', () => {
     await new Promise((r) => child.on('exit', r));
     assert.equal(existsSync(out), false, 'no half-written --out');
     assert.equal(staged().length, 1, 'the killed run left its staging folder');
-    await compress(TORCH_BERT, out, options);
+    await compress(TORCH_BERT, out, { ...options, tokenizer });
     assert.deepEqual(staged(), []);
     assert.ok(existsSync(join(out, 'tlc.json')));
   });

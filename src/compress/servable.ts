@@ -1,0 +1,163 @@
+/**
+ * export-and-compress's pre-flight: what the server could not serve is refused before any variant is built,
+ * with the fix named, instead of a folder that compresses for minutes and then fails to load (or loads and
+ * answers 500). One table of checks over the prepared fp32 folder; each returns the refusals it finds. The
+ * server's own refusals (runtime/registry.ts, tasks/translation/translation-model.ts) say the same things at load.
+ */
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { TlcError } from '../errors/index.js';
+import { factMismatches, graphFacts } from '../model-folder/graph-facts.js';
+import { readHfConfig } from '../model-folder/hf-facts.js';
+import type { Dim, Graph, Model } from '../onnx/ir.js';
+
+/** What the checks look at: the prepared folder and its fp32 graphs, loaded. */
+export interface ServableContext {
+  /** The prepared folder (the stage of --out). */
+  readonly dir: string;
+  /** The source as the user named it (messages name it). */
+  readonly source: string;
+  /** A bare .onnx source (its tokenizer comes from --tokenizer). */
+  readonly bareOnnx: boolean;
+  /** Whether TLC serves the model's task: serving checks apply only then. */
+  readonly served: boolean;
+  /** The fp32 variant's files, relative to `dir`, and their graphs. */
+  readonly files: readonly string[];
+  readonly models: readonly Model[];
+  /** tokenizer.json's vocabulary size, when the folder has one. */
+  readonly tokenizerVocab?: number;
+}
+
+export interface Refusal {
+  /** Which check refused. */
+  readonly check: string;
+  readonly message: string;
+  /** What to do about it. */
+  readonly fix: string;
+}
+
+type Check = (ctx: ServableContext) => readonly Refusal[];
+
+function tokenizerPresent(ctx: ServableContext): Refusal[] {
+  if (!ctx.served || existsSync(join(ctx.dir, 'tokenizer.json'))) return [];
+  return [
+    {
+      check: 'tokenizer',
+      message: `${ctx.source} has no tokenizer.json, and the server tokenizes every request with it`,
+      fix: ctx.bareOnnx
+        ? 'pass --tokenizer path/to/tokenizer.json (its tokenizer_config.json beside it is taken too)'
+        : "put the model's tokenizer.json in the folder, or pass --tokenizer path/to/tokenizer.json",
+    },
+  ];
+}
+
+const USE_CACHE = 'use_cache_branch';
+
+/** A seq2seq model's decoders: generation needs a key/value cache (decoder-sessions.ts). */
+function cachedDecoder(ctx: ServableContext): Refusal[] {
+  if (!ctx.served || !ctx.files.some((f) => basename(f).startsWith('encoder_model'))) return [];
+  const named = (prefix: string) => ctx.files.findIndex((f) => basename(f).startsWith(prefix));
+  const merged = named('decoder_model_merged');
+  const withPast = named('decoder_with_past_model');
+  if (withPast >= 0) return [];
+  if (merged >= 0 && ctx.models[merged]!.graph.inputs.some((v) => v.name === USE_CACHE)) return [];
+  const has = ctx.files.filter((f) => basename(f).startsWith('decoder')).join(', ') || 'no decoder';
+  return [
+    {
+      check: 'cached-decoder',
+      message: `${ctx.source}: a translation model needs a decoder with a key/value cache — decoder_model.onnx with decoder_with_past_model.onnx, or decoder_model_merged.onnx with a ${USE_CACHE} input — and it has ${has}${merged >= 0 ? ` (without ${USE_CACHE})` : ''}`,
+      fix: 'export the decoder with its cache: optimum-cli export onnx --task text2text-generation-with-past (or tlc export for a TLC run)',
+    },
+  ];
+}
+
+/** Inputs whose axis 1 is the sequence (ids and masks); other inputs' sequence axis is named below. */
+const SEQUENCE_AXIS: Readonly<Record<string, number>> = {
+  input_ids: 1,
+  attention_mask: 1,
+  token_type_ids: 1,
+  position_ids: 1,
+  decoder_input_ids: 1,
+  decoder_attention_mask: 1,
+  encoder_attention_mask: 1,
+  encoder_hidden_states: 1,
+};
+
+/** The axes the server varies: every batched input's axis 0, and the sequence axis of ids, masks and caches. */
+function variedAxes(name: string, rank: number): { axis: number; what: string }[] {
+  if (rank < 2) return [];
+  const axes = [{ axis: 0, what: 'batch' }];
+  const sequence = name.startsWith('past_key_values') ? 2 : SEQUENCE_AXIS[name];
+  if (sequence !== undefined && sequence < rank) axes.push({ axis: sequence, what: 'sequence' });
+  return axes;
+}
+
+function fixedAxes(graph: Graph): string[] {
+  const out: string[] = [];
+  for (const input of graph.inputs) {
+    const type = input.type;
+    if (type?.kind !== 'tensor' || type.shape === undefined) continue;
+    const shape: readonly Dim[] = type.shape;
+    for (const { axis, what } of variedAxes(input.name, shape.length)) {
+      const d = shape[axis];
+      if (typeof d === 'number') out.push(`${input.name} axis ${axis} (${what}) is fixed at ${d}`);
+    }
+  }
+  return out;
+}
+
+/** Inputs whose batch or sequence axis is a number: the server batches requests of any length. */
+function dynamicAxes(ctx: ServableContext): Refusal[] {
+  return ctx.files.flatMap((file, i) => {
+    const fixed = fixedAxes(ctx.models[i]!.graph);
+    if (fixed.length === 0) return [];
+    return [
+      {
+        check: 'dynamic-axes',
+        message: `${file} has static shapes: ${fixed.join('; ')}; the server runs batches of any size and length`,
+        fix: 're-export with dynamic batch and sequence axes (torch.onnx.export dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, …}; optimum-cli export onnx makes them dynamic)',
+      },
+    ];
+  });
+}
+
+/** config.json and tokenizer.json against the first graph's tables (graph-facts.ts). */
+function graphTruth(ctx: ServableContext): Refusal[] {
+  const file = ctx.files[0];
+  const model = ctx.models[0];
+  if (file === undefined || model === undefined) return [];
+  const config = readHfConfig(join(ctx.dir, 'config.json'));
+  const messages = factMismatches(graphFacts(model.graph), {
+    graphFile: file,
+    ...(config !== undefined && { config }),
+    ...(ctx.tokenizerVocab !== undefined && { tokenizerVocab: ctx.tokenizerVocab }),
+  });
+  return messages.map((message) => ({
+    check: 'graph-truth',
+    message: `${ctx.source}: ${message}`,
+    fix: 'the graph is what runs: make config.json and tokenizer.json match it',
+  }));
+}
+
+/** The checks, in the order their refusals are reported. */
+export const SERVABLE_CHECKS: readonly (readonly [string, Check])[] = [
+  ['tokenizer', tokenizerPresent],
+  ['cached-decoder', cachedDecoder],
+  ['dynamic-axes', dynamicAxes],
+  ['graph-truth', graphTruth],
+];
+
+export function servableRefusals(ctx: ServableContext): Refusal[] {
+  return SERVABLE_CHECKS.flatMap(([, check]) => check(ctx));
+}
+
+/** Throws MODEL_NOT_SERVABLE naming every refusal and its fix; returns when the folder would serve. */
+export function checkServable(ctx: ServableContext): void {
+  const refusals = servableRefusals(ctx);
+  if (refusals.length === 0) return;
+  const lines = refusals.map((r) => `${r.message}; fix: ${r.fix}`);
+  throw new TlcError(
+    'MODEL_NOT_SERVABLE',
+    refusals.length === 1 ? lines[0]! : `the server could not serve it:\n  - ${lines.join('\n  - ')}`,
+  );
+}
