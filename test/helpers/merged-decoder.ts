@@ -2,7 +2,8 @@
  * Optimum's merged decoder built from TLC's two decoder graphs, as `optimum-cli export onnx` lays it out: one
  * graph whose inputs are both graphs' inputs plus `use_cache_branch` (bool [1]), and one If node — then: the
  * with-past graph, whose cross-attention cache is passed through (present.{i}.encoder.* = past); else: the
- * first-step graph. Each branch's own values are prefixed so that no name shadows the outer scope.
+ * first-step graph. Each branch's own values are prefixed so that no name shadows the outer scope; the weights
+ * both graphs hold alike are stored once in the main graph, as Optimum's merge does.
  */
 import { join } from 'node:path';
 import { makeConfig } from '../../src/models/config.js';
@@ -12,6 +13,7 @@ import { DataType } from '../../src/onnx/dtype.js';
 import { allDefinedNames } from '../../src/onnx/graph-index.js';
 import { saveModel } from '../../src/onnx/io.js';
 import type { Graph, Model, Node, ValueInfo } from '../../src/onnx/ir.js';
+import { hoistSharedConstants } from '../../src/onnx/passes/hoist-shared-constants.js';
 import { renameValues } from '../../src/onnx/passes/rename.js';
 import { Rng } from '../../src/util/rng.js';
 import { perturbedSeq2Seq } from './seq2seq-weights.js';
@@ -61,18 +63,17 @@ export function mergeDecoders(decoder: Model, withPast: Model): Model {
       else_branch: { type: 'GRAPH', value: elseBranch },
     },
   };
-  return {
-    ...decoder,
-    graph: {
-      name: 'decoder_model_merged',
-      nodes: [ifNode],
-      inputs,
-      outputs,
-      valueInfo: [],
-      initializers: new Map(),
-      sparseInitializers: [],
-    },
+  const graph: Graph = {
+    name: 'decoder_model_merged',
+    nodes: [ifNode],
+    inputs,
+    outputs,
+    valueInfo: [],
+    initializers: new Map(),
+    sparseInitializers: [],
   };
+  // Optimum stores the weights both decoders share once, in the main graph, read by both branches.
+  return { ...decoder, graph: hoistSharedConstants(graph).graph };
 }
 
 /** The small seq2seq model the merged-decoder tests use: 2 + 2 layers × 16, vocabulary 60, 24 positions. */
