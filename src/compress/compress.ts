@@ -37,6 +37,7 @@ import {
   writeReports,
   writeTlcJson,
 } from './report.js';
+import { namingFinalPath } from './staged-errors.js';
 import { DriftAccumulator } from './validate/drift.js';
 import { graphWork, measureVariantLatency, type OpenWork } from './validate/latency.js';
 import { sampleFeeds } from './validate/sample-inputs.js';
@@ -238,7 +239,11 @@ export async function compress(
   checkOutside(source, out);
   let report: CompressReport | undefined;
   await writeFolderAtomically(out, options.force ?? false, async (stage) => {
-    report = await compressInto(source, stage, options);
+    try {
+      report = await compressInto(source, stage, options);
+    } catch (error) {
+      throw namingFinalPath(error, stage, out);
+    }
   });
   return { ...report!, dir: out };
 }
