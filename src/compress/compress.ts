@@ -200,6 +200,21 @@ function sampler(tlc: TlcModelJson, spec: TaskSpec | undefined) {
     });
 }
 
+/** Scores a variant's files on --eval-data through its task (nothing without eval data or a served task). */
+function scorer(out: string, tlc: TlcModelJson, spec: TaskSpec | undefined, options: CompressOptions) {
+  const evalFile = options.evalData;
+  const sequence = options.sequence ?? 128;
+  const evalLength = Math.min(sequence, tlc.architecture.maxLength || sequence);
+  return async (files: readonly string[]): Promise<VariantScores> =>
+    evalFile && spec
+      ? spec.scoring.score(out, files, evalFile, {
+          threads: options.threads ?? 2,
+          sequenceLength: evalLength,
+          ...(options.evalTokens !== undefined && { maxTokens: options.evalTokens }),
+        })
+      : {};
+}
+
 /** The fp32 model's row of the report: the reference every variant is compared with. */
 function baselineReport(
   out: string,
@@ -268,16 +283,7 @@ async function compressInto(source: string, out: string, options: CompressOption
   );
   const feeds = baseSessions.map((s) => sample(s, batch, sequence));
   const baseOutputs = await Promise.all(baseSessions.map((s, i) => outputsOf(s, feeds[i]!)));
-  const evalFile = options.evalData;
-  const evalLength = Math.min(sequence, tlc.architecture.maxLength || sequence);
-  const score = async (files: readonly string[]): Promise<VariantScores> =>
-    evalFile && spec
-      ? spec.scoring.score(out, files, evalFile, {
-          threads,
-          sequenceLength: evalLength,
-          ...(options.evalTokens !== undefined && { maxTokens: options.evalTokens }),
-        })
-      : {};
+  const score = scorer(out, tlc, spec, options);
   const baseScores = await score(base.files);
   reports.push(baselineReport(out, base.files, baseModels, baseScores));
   for (const s of baseSessions) await s.release();

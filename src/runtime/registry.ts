@@ -21,6 +21,7 @@ import type { BatcherFactory, ServedModel, VariantRunner, WorkerCall } from '../
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { type BatcherOptions, DynamicBatcher } from './batcher.js';
 import { checkVariant, type VariantFidelity } from './fidelity.js';
+import { checkFolderFacts } from './graph-truth.js';
 import { LatencyWindow } from './latency-window.js';
 import { type Answer, notReady, WorkerPool, within } from './worker/pool.js';
 import type { InferRequest } from './worker/protocol.js';
@@ -307,7 +308,8 @@ export class ModelRegistry {
     handle.tlc = tlc;
     const spec = taskSpec(servedTask(tlc, handle.name), handle.dir);
     const tokenizer = await Tokenizer.fromFile(join(handle.dir, 'tokenizer.json'));
-    checkTokenizerFits(tokenizer, tlc, handle.dir);
+    // Ids, positions and widths past the graph's tables would fail every request inside ONNX Runtime.
+    checkFolderFacts(handle.dir, tlc, tokenizer);
     handle.tokenizer = tokenizer;
     const served = spec.serving.open(handle.dir, tokenizer, tlc.architecture.maxLength || 512);
     handle.served = served;
@@ -386,14 +388,4 @@ export class ModelRegistry {
     }
     handle.variants.set(entry.name, variant);
   }
-}
-
-/** A tokenizer whose ids run past the model's embedding would make every request fail inside ONNX Runtime. */
-function checkTokenizerFits(tokenizer: Tokenizer, tlc: TlcModelJson, dir: string): void {
-  const embedded = tlc.architecture.vocabSize;
-  if (embedded > 0 && tokenizer.vocabSize > embedded)
-    throw new TlcError(
-      'MODEL_INVALID',
-      `${dir}: tokenizer.json has ${tokenizer.vocabSize} tokens but the model embeds ${embedded}; use the tokenizer the model was trained with`,
-    );
 }

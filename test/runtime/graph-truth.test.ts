@@ -1,0 +1,123 @@
+/**
+ * The graph is the truth: the word-embedding, position and hidden sizes read from a graph's tables (also
+ * without decoding its weights), and a config.json or tokenizer.json that promises more refused at compress
+ * time and at load, naming the file and both numbers.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { compress } from '../../src/compress/compress.js';
+import { parseRecipe } from '../../src/compress/recipe.js';
+import { factMismatches, graphFacts } from '../../src/model-folder/graph-facts.js';
+import { loadModel } from '../../src/onnx/io.js';
+import { skimGraph } from '../../src/onnx/skim.js';
+import { ModelRegistry } from '../../src/runtime/registry.js';
+import { BERT_CONFIG, TORCH_BERT, writeForeignFolder } from '../helpers/foreign.js';
+import { TINY_SEQ2SEQ, writeSeq2SeqGraphs } from '../helpers/merged-decoder.js';
+
+const root = mkdtempSync(join(tmpdir(), 'tlc-graph-truth-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+describe('graph facts', () => {
+  it("reads the torch BERT export's tables, the same with and without decoding weights", () => {
+    const facts = graphFacts(loadModel(TORCH_BERT).graph);
+    assert.deepEqual(facts, { vocabRows: 1000, hidden: 64, positionRows: 128 });
+    assert.deepEqual(graphFacts(skimGraph(TORCH_BERT)), facts);
+  });
+
+  it('finds the table inside a merged decoder (If branches) and in an encoder', () => {
+    const dir = join(root, 'graphs');
+    mkdirSync(dir);
+    writeSeq2SeqGraphs(dir, 'merged');
+    for (const file of ['encoder_model.onnx', 'decoder_model_merged.onnx']) {
+      const facts = graphFacts(loadModel(join(dir, file)).graph);
+      assert.equal(facts.vocabRows, TINY_SEQ2SEQ.vocabSize, file);
+      assert.equal(facts.hidden, TINY_SEQ2SEQ.dModel, file);
+      assert.deepEqual(graphFacts(skimGraph(join(dir, file))), facts, file);
+    }
+  });
+
+  it('names the file, the field and both numbers; a smaller tokenizer or config is fine', () => {
+    const facts = { vocabRows: 8000, hidden: 64, positionRows: 512 };
+    const sources = { graphFile: 'onnx/model.onnx' };
+    assert.deepEqual(
+      factMismatches(facts, {
+        ...sources,
+        config: { vocab_size: 30522, max_position_embeddings: 1024, hidden_size: 128 },
+        tokenizerVocab: 30522,
+      }),
+      [
+        'config.json vocab_size is 30522 but the word-embedding table of onnx/model.onnx has 8000 rows; set vocab_size to 8000 (or use the config.json exported with this model)',
+        'config.json max_position_embeddings is 1024 but the position table of onnx/model.onnx has 512 rows; set max_position_embeddings to 512',
+        'config.json hidden_size is 128 but the word-embedding table of onnx/model.onnx is 64 wide; use the config.json exported with this model',
+        'tokenizer.json has 30522 tokens but the word-embedding table of onnx/model.onnx has 8000 rows; use the tokenizer the model was trained with',
+      ],
+    );
+    const fine = { vocab_size: 8000, max_position_embeddings: 512, hidden_size: 64 };
+    assert.deepEqual(factMismatches(facts, { ...sources, config: fine, tokenizerVocab: 7999 }), []);
+    // ALBERT's factorised embedding is embedding_size wide, not hidden_size.
+    assert.deepEqual(
+      factMismatches(facts, { ...sources, config: { ...fine, hidden_size: 768, embedding_size: 64 } }),
+      [],
+    );
+  });
+});
+
+describe('a config.json with a wrong vocab_size', () => {
+  const wrong = { ...BERT_CONFIG, vocab_size: 30522 };
+  const registry = (dir: string) =>
+    new ModelRegistry(dir, {
+      device: 'cpu',
+      threads: 1,
+      workersPerVariant: 1,
+      batching: { maxBatchSize: 4, maxDelayMs: 1, maxQueue: 16, timeoutMs: 10_000, concurrency: 1 },
+      drainMs: 0,
+    });
+
+  it('is refused at compress time, naming both numbers', async () => {
+    const dir = writeForeignFolder(join(root, 'compress-src'), TORCH_BERT, {
+      config: wrong,
+      tokenizer: 1000,
+    });
+    await assert.rejects(
+      compress(dir, join(root, 'compress-out'), { recipes: [parseRecipe('int8')], latency: false }),
+      (e: Error) =>
+        /MODEL_NOT_SERVABLE|vocab_size/.test(`${(e as { code?: string }).code} ${e.message}`) &&
+        /config\.json vocab_size is 30522 but the word-embedding table of model\.onnx has 1000 rows/.test(
+          e.message,
+        ),
+    );
+  });
+
+  it('is refused at load, in a foreign folder and in a compressed one whose config.json was changed', async () => {
+    const models = join(root, 'models');
+    mkdirSync(models);
+    writeForeignFolder(join(models, 'foreign'), TORCH_BERT, { config: wrong, tokenizer: 1000 });
+    const good = writeForeignFolder(join(root, 'good'), TORCH_BERT, { config: BERT_CONFIG, tokenizer: 1000 });
+    const compressed = join(models, 'compressed');
+    await compress(good, compressed, { recipes: [], latency: false, threads: 1, batch: 2, sequence: 8 });
+    writeFileSync(join(compressed, 'config.json'), JSON.stringify(wrong));
+    const r = registry(models);
+    try {
+      for (const [name, graph] of [
+        ['foreign', 'model.onnx'],
+        ['compressed', 'model.onnx'],
+      ] as const) {
+        const handle = await r.load(name);
+        assert.equal(handle.status, 'failed', name);
+        assert.match(
+          handle.error!,
+          new RegExp(
+            `config\\.json vocab_size is 30522 but the word-embedding table of .*${graph} has 1000 rows`,
+          ),
+          name,
+        );
+        assert.equal(handle.variants.size, 0, `${name}: no worker started`);
+      }
+    } finally {
+      await r.close();
+    }
+  });
+});
