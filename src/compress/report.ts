@@ -6,6 +6,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { TlcModelJson, VariantEntry } from '../model-folder/tlc-json.js';
+import { modelFilesBytes } from '../onnx/file-bytes.js';
 import type { Device } from '../ort/session.js';
 import { type CpuFacts, cpuLabel } from '../util/cpu.js';
 import type { AppliedRecipe } from './apply-recipe.js';
@@ -138,12 +139,18 @@ export function writeReports(
     threads: o.threads,
     inputs: o.inputs,
     ...(o.timing && { timing: o.timing }),
-    variants: reports,
+    // Sized again from disk with external data: the fp32 weights of a foreign folder may sit in
+    // model.onnx_data beside a graph-only model.onnx.
+    variants: reports.map((r) => (r.kept ? { ...r, bytes: modelFilesBytes(out, r.files) } : r)),
   };
   // The stage folder is renamed into place afterwards: report.json names no path (the file lives in it).
   const { dir: _where, ...stored } = report;
   writeJsonAtomically(join(out, 'report.json'), stored);
-  writeTlcJson(out, tlc, variantEntries(reports, o.timing && { ...o.timing, threads: o.threads }, o.cpu));
+  writeTlcJson(
+    out,
+    tlc,
+    variantEntries(report.variants, o.timing && { ...o.timing, threads: o.threads }, o.cpu),
+  );
   return report;
 }
 
