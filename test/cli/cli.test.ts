@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadModel } from '../../src/onnx/io.js';
+import { writeBertTokenizer } from '../helpers/foreign.js';
 import { assertSameOutputs, i64, runModelFile } from '../helpers/ort.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -119,11 +120,15 @@ describe('tlc CLI', () => {
 
   it('export-and-compress writes an int8 variant and prints the report table', () => {
     const out = join(dir, 'compressed');
+    // A bare .onnx is refused without the tokenizer the server would need (compress/servable.ts).
+    writeBertTokenizer(dir);
     const r = cli(
       'export-and-compress',
       FIXTURE,
       '--out',
       out,
+      '--tokenizer',
+      join(dir, 'tokenizer.json'),
       '--recipe',
       'int8',
       '--batch',
