@@ -8,7 +8,8 @@ import { cleanup } from '../onnx/passes/cleanup.js';
 import type { PassChange } from '../onnx/passes/pass.js';
 import { type MagnitudePruneReport, magnitudePrune } from './prune/magnitude.js';
 import { encodeSparseWeights } from './prune/sparse-encode.js';
-import { structuredPrune } from './prune/structured/prune.js';
+import { type StructuredPruneOptions, structuredPrune } from './prune/structured/prune.js';
+import { sharedStructuredScores } from './prune/structured/shared-choice.js';
 import { dynamicInt8 } from './quantize/dynamic-int8.js';
 import { toFloat16 } from './quantize/float16.js';
 import type { Int8WeightCoding } from './quantize/int8-coding.js';
@@ -28,6 +29,14 @@ export interface RecipeContext {
   /** Magnitude pruning's tensor selection (initializer-name globs): include replaces the default scope. */
   readonly pruneInclude?: readonly string[];
   readonly pruneExclude?: readonly string[];
+}
+
+/**
+ * What one file of a model takes from the others (see `crossFileChoices`): head and neuron importance
+ * overrides, so that it drops the units another file dropped. Not part of RecipeContext, which holds options.
+ */
+export interface CrossFileChoice {
+  readonly structuredScores?: StructuredPruneOptions['scores'];
 }
 
 export interface AppliedRecipe {
@@ -51,7 +60,13 @@ export interface UnchangedStep {
 
 /** One step's result (the whole recipe's `unchanged` is worked out from the changes afterwards). */
 type StepResult = Omit<AppliedRecipe, 'unchanged'>;
-type Step = (model: Model, step: RecipeStep, recipe: Recipe, ctx: RecipeContext) => StepResult;
+type Step = (
+  model: Model,
+  step: RecipeStep,
+  recipe: Recipe,
+  ctx: RecipeContext,
+  shared: CrossFileChoice,
+) => StepResult;
 
 const withGraph = (
   model: Model,
@@ -63,11 +78,9 @@ const withGraph = (
 
 const STEPS: Readonly<Record<StepName, Step>> = {
   // heads and ffn are applied together by the 'heads' entry (or the 'ffn' one when there is no heads step).
-  heads: (model, _step, recipe) => withGraph(model, structuredPrune(model.graph, structuredAmounts(recipe))),
-  ffn: (model, _step, recipe) =>
-    recipe.steps.some((s) => s.name === 'heads')
-      ? { model, changes: [] }
-      : withGraph(model, structuredPrune(model.graph, structuredAmounts(recipe))),
+  heads: (model, _step, recipe, _ctx, shared) => structured(model, recipe, shared),
+  ffn: (model, _step, recipe, _ctx, shared) =>
+    recipe.steps.some((s) => s.name === 'heads') ? { model, changes: [] } : structured(model, recipe, shared),
   prune: (model, step, _recipe, ctx) => {
     const result = magnitudePrune(model.graph, {
       sparsity: step.amount!,
@@ -105,6 +118,30 @@ function structuredAmounts(recipe: Recipe): { heads?: number; ffn?: number } {
   const heads = recipe.steps.find((s) => s.name === 'heads')?.amount;
   const ffn = recipe.steps.find((s) => s.name === 'ffn')?.amount;
   return { ...(heads !== undefined && { heads }), ...(ffn !== undefined && { ffn }) };
+}
+
+function structured(model: Model, recipe: Recipe, shared: CrossFileChoice): StepResult {
+  const scores = shared.structuredScores;
+  return withGraph(
+    model,
+    structuredPrune(model.graph, { ...structuredAmounts(recipe), ...(scores !== undefined && { scores }) }),
+  );
+}
+
+/**
+ * What makes one recipe's structured choice global across a model's files: a seq2seq model's
+ * decoder_with_past_model drops the heads and neurons decoder_model drops (the past keys/values of the one feed
+ * the other). Pass entry i to applyRecipe for file i; empty for files that choose alone.
+ */
+export function crossFileChoices(
+  files: readonly string[],
+  models: readonly Model[],
+  recipe: Recipe,
+): CrossFileChoice[] {
+  const amounts = structuredAmounts(recipe);
+  return sharedStructuredScores(files, models, amounts).map((scores) =>
+    scores === undefined ? {} : { structuredScores: scores },
+  );
 }
 
 /** What each pruning step's applied changes look like (structuredPrune's details start with these words). */
@@ -157,7 +194,12 @@ export function unchangedVariant(files: readonly AppliedRecipe[]): string | unde
   return `declined: ${parts.join('; ')}`;
 }
 
-export function applyRecipe(model: Model, recipe: Recipe, ctx: RecipeContext = {}): AppliedRecipe {
+export function applyRecipe(
+  model: Model,
+  recipe: Recipe,
+  ctx: RecipeContext = {},
+  shared: CrossFileChoice = {},
+): AppliedRecipe {
   let current = model;
   let sparsity: Pick<AppliedRecipe, 'sparsity' | 'sparsityByGroup'> = {};
   const changes: PassChange[] = [];
@@ -167,7 +209,7 @@ export function applyRecipe(model: Model, recipe: Recipe, ctx: RecipeContext = {
     if (r.sparsity !== undefined)
       sparsity = { sparsity: r.sparsity, sparsityByGroup: r.sparsityByGroup ?? {} };
   };
-  for (const step of recipe.steps) run(STEPS[step.name](current, step, recipe, ctx));
+  for (const step of recipe.steps) run(STEPS[step.name](current, step, recipe, ctx, shared));
   // Structured pruning can leave the old shape arithmetic behind; drop what no output reads.
   run(withGraph(current, cleanup(current.graph, { dedupe: false })));
   if (recipe.steps.some((s) => s.name === 'prune')) {

@@ -28,4 +28,5 @@ export {
   type StructuredPruneResult,
   structuredPrune,
 } from './structured/prune.js';
+export { sharedStructuredScores } from './structured/shared-choice.js';
 export { magnitudeMasks, type PruneScope } from './threshold.js';

@@ -36,12 +36,28 @@ export interface HeadConstant {
   readonly axis: number;
 }
 
+/**
+ * Another place that states the head count, rewritten with the heads: an entry of a Reshape's target shape
+ * ([B, H, T, S] unfolds of heads folded into the batch), or the constant H of Mul(B, H) that computes the folded
+ * batch B·H of a `[B·H, T, d]` reshape (transformers' bmm attention).
+ */
+export type HeadSite =
+  | { readonly kind: 'entry'; readonly spec: ShapeSpec; readonly at: number }
+  | { readonly kind: 'factor'; readonly node: Node; readonly index: number; readonly tensor: Tensor };
+
 export interface AttentionBlock {
   readonly scores: Node;
   /** Per-head constants on the scores path, sliced with the heads. */
   readonly headConstants: readonly HeadConstant[];
   readonly context: Node;
-  readonly paths: readonly [HeadPath, HeadPath, HeadPath];
+  /** The q, k and v paths that come from a projection (k and v may come from the past, a graph input). */
+  readonly paths: readonly HeadPath[];
+  /** The head size of the values (rows per head of the output projection). */
+  readonly valueDim: number;
+  /** Head counts stated outside the q/k/v split reshapes (empty for 4-D attention). */
+  readonly sites: readonly HeadSite[];
+  /** Graph inputs and outputs with the heads at axis 1 (past_key_values.*, present.*): declared anew. */
+  readonly boundaries: readonly string[];
   readonly merge: ShapeSpec;
   readonly out: { readonly matmul: Node; readonly weight: Tensor };
   readonly heads: number;
@@ -91,6 +107,8 @@ export function headSplit(
   level: Level,
   value: string,
   want: readonly number[],
+  /** The transposed heads may also be a graph output (a decoder's present keys/values). */
+  allowOutput = false,
 ): { transpose: Node; reshape: Node; shape: ShapeSpec } | string | undefined {
   const t = level.producer(value)?.node;
   if (!isOp(t, 'Transpose')) return undefined;
@@ -101,8 +119,12 @@ export function headSplit(
   if (typeof shape === 'string') return shape;
   if (level.soleConsumer(r.outputs[0]!) !== t)
     return `${describe(r)}: ${level.describeConsumers(r.outputs[0]!)}`;
-  if (level.soleConsumer(t.outputs[0]!) === undefined)
-    return `${describe(t)}: ${level.describeConsumers(t.outputs[0]!)}`;
+  const readers = allowOutput
+    ? level.consumers(t.outputs[0]!).length
+    : level.soleConsumer(t.outputs[0]!)
+      ? 1
+      : 0;
+  if (readers !== 1) return `${describe(t)}: ${level.describeConsumers(t.outputs[0]!)}`;
   return { transpose: t, reshape: r, shape };
 }
 
@@ -217,7 +239,9 @@ export function headShapedInput(level: Level, value: string, heads: number): str
     const type = input?.type;
     if (type?.kind === 'tensor' && type.shape?.length === 4 && type.shape[1] === heads) return v;
     const p = level.producer(v);
-    if (p !== undefined) stack.push(...p.node.inputs);
+    // A Shape reads dimensions, not per-head values: a decoder's causal mask reads the past length from
+    // Shape(past_key_values.*), whose declared shape has the heads at axis 1.
+    if (p !== undefined && !opIs(p.node, 'Shape')) stack.push(...p.node.inputs);
   }
   return undefined;
 }
@@ -249,14 +273,20 @@ export function headBias(
   return { node: p, index, tensor, axis: -3 };
 }
 
-export function scoresChain(
-  level: Level,
-  scores: Node,
-  heads: number,
-): { context: Node; values: string[]; nodes: Node[]; headConstants: HeadConstant[] } | string {
+export interface ScoresChain {
+  readonly context: Node;
+  readonly values: string[];
+  readonly nodes: Node[];
+  readonly headConstants: HeadConstant[];
+  /** Reshapes on the path (only where heads are folded into the batch: [B·H,T,S] ↔ [B,H,T,S]). */
+  readonly reshapes: Node[];
+}
+
+export function scoresChain(level: Level, scores: Node, heads: number, folded = false): ScoresChain | string {
   const values: string[] = [];
   const nodes: Node[] = [];
   const headConstants: HeadConstant[] = [];
+  const reshapes: Node[] = [];
   let v = scores.outputs[0]!;
   let sawSoftmax = false;
   for (;;) {
@@ -266,7 +296,13 @@ export function scoresChain(
     if (opIs(next, 'MatMul')) {
       if (next.inputs[0] !== v) return `scores reach ${describe(next)} as its second input`;
       if (!sawSoftmax) return `no Softmax between ${describe(scores)} and ${describe(next)}`;
-      return { context: next, values, nodes, headConstants };
+      return { context: next, values, nodes, headConstants, reshapes };
+    }
+    if (folded && opIs(next, 'Reshape') && next.inputs[0] === v) {
+      reshapes.push(next);
+      nodes.push(next);
+      v = next.outputs[0]!;
+      continue;
     }
     if (opIs(next, 'Softmax')) {
       const axis = getInt(next, 'axis', -1);

@@ -27,7 +27,7 @@ import { describe, isOp, type Level } from './level.js';
 import { canSet, dependsOn, shapeSpec } from './shape-spec.js';
 
 /** context [B,H,T,dv] → Transpose [0,2,1,3] → Reshape [·,·,H·dv] → MatMul W_o, or why not. */
-function matchMerge(level: Level, context: Node, merged: number) {
+export function matchMerge(level: Level, context: Node, merged: number) {
   const ctxOut = context.outputs[0]!;
   const t = level.soleConsumer(ctxOut);
   if (!isOp(t, 'Transpose') || !samePerm(t, [0, 2, 1, 3]))
@@ -171,6 +171,9 @@ export function matchAttention(level: Level, scores: Node): Match<AttentionBlock
       headConstants: chain.headConstants,
       context,
       paths: [q, k, v],
+      valueDim: v.headDim,
+      sites: [],
+      boundaries: [],
       merge: mergeShape,
       out: { matmul: outMm, weight: outW },
       heads: q.heads,

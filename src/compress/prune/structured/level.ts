@@ -4,7 +4,7 @@
  * collects before they are applied at once.
  */
 import { GraphIndex, nodeReads } from '../../../onnx/graph-index.js';
-import type { Attribute, Graph, Node, Tensor } from '../../../onnx/ir.js';
+import type { Attribute, Graph, Node, Tensor, ValueInfo } from '../../../onnx/ir.js';
 import type { NameAllocator } from '../../../onnx/names.js';
 import { tensorToNumbers } from '../../../onnx/tensor-values.js';
 
@@ -19,7 +19,14 @@ export class Level {
   }
 
   constant(name: string): Tensor | undefined {
-    return name === '' ? undefined : this.index.constantValue(name);
+    if (name === '') return undefined;
+    const value = this.index.constantValue(name);
+    if (value !== undefined) return value;
+    // PyTorch's exporter shares equal initializers (zero biases of every layer) through Identity nodes.
+    const p = this.index.producer(name)?.node;
+    if (p === undefined || p.opType !== 'Identity' || p.domain !== '') return undefined;
+    const source = this.constant(p.inputs[0] ?? '');
+    return source === undefined ? undefined : { ...source, name };
   }
 
   /** Integer values of a constant (int32/int64), or undefined. */
@@ -69,6 +76,7 @@ export class LevelEdit {
   private readonly attributes = new Map<Node, Record<string, Attribute>>();
   private readonly orphans = new Set<string>();
   private readonly stale = new Set<string>();
+  private readonly dims = new Map<string, Map<number, number>>();
 
   constructor(
     private readonly level: Level,
@@ -76,7 +84,12 @@ export class LevelEdit {
   ) {}
 
   get empty(): boolean {
-    return this.replaced.size === 0 && this.added.length === 0 && this.attributes.size === 0;
+    return (
+      this.replaced.size === 0 &&
+      this.added.length === 0 &&
+      this.attributes.size === 0 &&
+      this.dims.size === 0
+    );
   }
 
   /**
@@ -112,6 +125,22 @@ export class LevelEdit {
     this.attributes.set(node, { ...(this.attributes.get(node) ?? {}), [name]: value });
   }
 
+  /** A new size for axis `axis` of a graph input or output's declared shape (past/present keys' heads). */
+  setDeclaredDim(name: string, axis: number, value: number): void {
+    const map = this.dims.get(name) ?? new Map<number, number>();
+    map.set(axis, value);
+    this.dims.set(name, map);
+  }
+
+  private declared(values: readonly ValueInfo[]): ValueInfo[] {
+    return values.map((v) => {
+      const change = this.dims.get(v.name);
+      if (change === undefined || v.type?.kind !== 'tensor' || v.type.shape === undefined) return v;
+      const shape = v.type.shape.map((d, i) => change.get(i) ?? d);
+      return { ...v, type: { ...v.type, shape } };
+    });
+  }
+
   /** Values whose shape changes: their value_info entries go. */
   invalidate(values: Iterable<string>): void {
     for (const v of values) if (v !== '') this.stale.add(v);
@@ -143,6 +172,8 @@ export class LevelEdit {
     return {
       ...g,
       nodes,
+      inputs: this.declared(g.inputs),
+      outputs: this.declared(g.outputs),
       initializers,
       valueInfo: g.valueInfo.filter((v) => !this.stale.has(v.name) && !this.orphans.has(v.name)),
     };

@@ -17,8 +17,9 @@ import { qualified } from '../initializer-uses.js';
 import { matchAttention } from './attention.js';
 import type { AttentionBlock } from './attention-parts.js';
 import { type FfnBlock, matchFfn } from './ffn.js';
+import { matchFoldedAttention } from './folded.js';
 import { describe, isOp, Level, LevelEdit } from './level.js';
-import { int64s, setShapeEntry } from './shape-spec.js';
+import { int64s, scalarLike, setShapeEntry } from './shape-spec.js';
 import { columnSquares, keepHighest, rowSquares, selectAxis, selectLast, selectRows } from './slicing.js';
 
 const PASS = 'structured-prune';
@@ -98,7 +99,7 @@ function headImportance(block: AttentionBlock): number[] {
     const cols = columnSquares(p.projection.weight, p.projection.offset, p.projection.width);
     for (let i = 0; i < cols.length; i++) sums[Math.floor(i / p.headDim)]! += cols[i]!;
   }
-  const dv = block.paths[2].headDim;
+  const dv = block.valueDim;
   const rows = rowSquares(block.out.weight);
   for (let i = 0; i < rows.length; i++) sums[Math.floor(i / dv)]! += rows[i]!;
   return Array.from(sums, Math.sqrt);
@@ -131,7 +132,12 @@ function rewriteAttention(edit: LevelEdit, block: AttentionBlock, kept: readonly
     }
   }
   for (const p of block.paths) if (p.shape.values[2] !== -1) setShapeEntry(edit, p.shape, 2, k);
-  const dv = block.paths[2].headDim;
+  for (const site of block.sites) {
+    if (site.kind === 'entry') setShapeEntry(edit, site.spec, site.at, k);
+    else edit.setConstant(site.node, site.index, scalarLike(site.tensor, k));
+  }
+  for (const name of block.boundaries) edit.setDeclaredDim(name, 1, k);
+  const dv = block.valueDim;
   if (block.merge.values[2] !== -1) setShapeEntry(edit, block.merge, 2, k * dv);
   const rows: number[] = [];
   for (const h of kept) for (let j = 0; j < dv; j++) rows.push(h * dv + j);
@@ -182,7 +188,7 @@ interface LevelRun {
 function pruneAttention(run: PruneRun, { level, edit, claimed, matmuls, path }: LevelRun): number {
   let seen = 0;
   for (const node of matmuls) {
-    const m = matchAttention(level, node);
+    const m = matchAttention(level, node) ?? matchFoldedAttention(level, node);
     if (m === undefined) continue;
     if (!m.ok) {
       if (run.headFraction > 0)

@@ -34,6 +34,12 @@ export function int64s(values: readonly number[], name = 'shape'): Tensor {
   return makeTensor(name, DataType.INT64, [values.length], BigInt64Array.from(values, BigInt));
 }
 
+/** A tensor of `t`'s type and dims (a scalar or [1]) holding `value`. */
+export function scalarLike(t: Tensor, value: number): Tensor {
+  const data = t.dataType === DataType.INT64 ? BigInt64Array.of(BigInt(value)) : Int32Array.of(value);
+  return makeTensor(t.name, t.dataType, t.dims, data);
+}
+
 /** The shape `reshape` targets, when it has rank `rank`; a reason otherwise. */
 export function shapeSpec(level: Level, reshape: Node, rank: number): ShapeSpec | string {
   const source = reshape.inputs[1] ?? '';
