@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { messageOf, TlcError } from '../errors/index.js';
 import { type BpeModel, ROBERTA_ROLES, SPECIAL_ROLES, type SpecialRole } from './model.js';
+import { rolesFromTokenizerJson } from './special-roles.js';
 import { type TokenizerConfigOptions, toTokenizerConfig, toTokenizerJson } from './tokenizer-json.js';
 
 export interface EncodeOptions {
@@ -77,12 +78,15 @@ export class Tokenizer {
   private constructor(
     private readonly hf: HfTokenizer,
     config: JsonObject,
+    tokenizerJson: JsonObject,
   ) {
     this.vocabSize = hf.get_vocab(true).size;
     const ids: Partial<Record<SpecialRole, number>> = {};
+    const added = rolesFromTokenizerJson(tokenizerJson);
     for (const role of SPECIAL_ROLES) {
+      // tokenizer_config.json decides; without it, tokenizer.json's special added tokens; else RoBERTa's.
       const named = ROLE_KEYS[role].map((key) => configToken(config, key)).find((t) => t !== undefined);
-      const id = hf.token_to_id(named ?? ROBERTA_ROLES[role]);
+      const id = hf.token_to_id(named ?? added[role] ?? ROBERTA_ROLES[role]);
       if (id !== undefined) ids[role] = id;
     }
     this.specialIds = Object.freeze({
@@ -110,7 +114,7 @@ export class Tokenizer {
         cause: error,
       });
     }
-    return new Tokenizer(hf, config);
+    return new Tokenizer(hf, config, tokenizerJson);
   }
 
   /** For a freshly trained model, through the same files it would be saved as. */
