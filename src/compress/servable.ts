@@ -9,7 +9,8 @@ import { basename, join } from 'node:path';
 import { TlcError } from '../errors/index.js';
 import { factMismatches, graphFacts } from '../model-folder/graph-facts.js';
 import { readHfConfig } from '../model-folder/hf-facts.js';
-import type { Dim, Graph, Model } from '../onnx/ir.js';
+import type { Model } from '../onnx/ir.js';
+import { fixedAxes } from './dynamic-axes.js';
 
 /** What the checks look at: the prepared folder and its fp32 graphs, loaded. */
 export interface ServableContext {
@@ -71,45 +72,12 @@ function cachedDecoder(ctx: ServableContext): Refusal[] {
   ];
 }
 
-/** Inputs whose axis 1 is the sequence (ids and masks); other inputs' sequence axis is named below. */
-const SEQUENCE_AXIS: Readonly<Record<string, number>> = {
-  input_ids: 1,
-  attention_mask: 1,
-  token_type_ids: 1,
-  position_ids: 1,
-  decoder_input_ids: 1,
-  decoder_attention_mask: 1,
-  encoder_attention_mask: 1,
-  encoder_hidden_states: 1,
-};
-
-/** The axes the server varies: every batched input's axis 0, and the sequence axis of ids, masks and caches. */
-function variedAxes(name: string, rank: number): { axis: number; what: string }[] {
-  if (rank < 2) return [];
-  const axes = [{ axis: 0, what: 'batch' }];
-  const sequence = name.startsWith('past_key_values') ? 2 : SEQUENCE_AXIS[name];
-  if (sequence !== undefined && sequence < rank) axes.push({ axis: sequence, what: 'sequence' });
-  return axes;
-}
-
-function fixedAxes(graph: Graph): string[] {
-  const out: string[] = [];
-  for (const input of graph.inputs) {
-    const type = input.type;
-    if (type?.kind !== 'tensor' || type.shape === undefined) continue;
-    const shape: readonly Dim[] = type.shape;
-    for (const { axis, what } of variedAxes(input.name, shape.length)) {
-      const d = shape[axis];
-      if (typeof d === 'number') out.push(`${input.name} axis ${axis} (${what}) is fixed at ${d}`);
-    }
-  }
-  return out;
-}
-
 /** Inputs whose batch or sequence axis is a number: the server batches requests of any length. */
 function dynamicAxes(ctx: ServableContext): Refusal[] {
   return ctx.files.flatMap((file, i) => {
-    const fixed = fixedAxes(ctx.models[i]!.graph);
+    const fixed = fixedAxes(ctx.models[i]!.graph).map(
+      (f) => `${f.input} axis ${f.axis} (${f.what}) is fixed at ${f.size}`,
+    );
     if (fixed.length === 0) return [];
     return [
       {

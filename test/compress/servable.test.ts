@@ -9,12 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { compress } from '../../src/compress/compress.js';
+import { checkSymbolicAxes, fixedAxes, symbolicAxes } from '../../src/compress/dynamic-axes.js';
 import { toFloat16 } from '../../src/compress/quantize/float16.js';
 import { halfInitializers } from '../../src/compress/quantize/widen-float16.js';
 import { parseRecipe } from '../../src/compress/recipe.js';
 import { TlcError } from '../../src/errors/index.js';
+import { DataType } from '../../src/onnx/dtype.js';
 import { loadModel, saveModel } from '../../src/onnx/io.js';
 import type { Model } from '../../src/onnx/ir.js';
+import { int64Tensor } from '../../src/onnx/tensor.js';
 import { createSession, ortTensor, runSession } from '../../src/ort/session.js';
 import { BERT_CONFIG, TORCH_BERT, writeBertTokenizer, writeForeignFolder } from '../helpers/foreign.js';
 import { writeSeq2SeqGraphs } from '../helpers/merged-decoder.js';
@@ -163,5 +166,57 @@ describe('a float16 source', () => {
           await session.release();
         }
       }
+  });
+});
+
+describe('symbolic axes', () => {
+  it('makes fixed batch and sequence axes symbolic where the graph computes its shapes', async () => {
+    const fixed = withStaticShapes(loadModel(TORCH_BERT));
+    assert.deepEqual(
+      fixedAxes(fixed.graph).map((f) => `${f.input}:${f.axis}:${f.what}:${f.size}`),
+      [
+        'input_ids:0:batch:1',
+        'input_ids:1:sequence:16',
+        'attention_mask:0:batch:1',
+        'attention_mask:1:sequence:16',
+      ],
+    );
+    const { graph, changes } = symbolicAxes(fixed.graph);
+    assert.equal(changes.length, 4);
+    assert.deepEqual(fixedAxes(graph), []);
+    const shape = graph.outputs[0]!.type?.kind === 'tensor' ? graph.outputs[0]!.type.shape : undefined;
+    assert.deepEqual(shape, ['batch', 'sequence', 1000]);
+    const path = join(root, 'symbolic.onnx');
+    saveModel({ ...fixed, graph }, path);
+    assert.equal(await checkSymbolicAxes(path, 1000), undefined);
+  });
+
+  it('says why when the graph bakes the exported shape into a Reshape', async () => {
+    const tensor = (shape: number[]) => ({ kind: 'tensor' as const, elemType: DataType.INT64, shape });
+    const baked: Model = {
+      irVersion: 8,
+      opsetImports: new Map([['', 17]]),
+      graph: {
+        name: 'baked',
+        nodes: [
+          {
+            name: 'reshape',
+            opType: 'Reshape',
+            domain: '',
+            inputs: ['input_ids', 'shape'],
+            outputs: ['out'],
+            attributes: {},
+          },
+        ],
+        inputs: [{ name: 'input_ids', type: tensor([1, 4]) }],
+        outputs: [{ name: 'out', type: tensor([1, 4]) }],
+        valueInfo: [],
+        initializers: new Map([['shape', int64Tensor('shape', [2], [1, 4])]]),
+        sparseInitializers: [],
+      },
+    };
+    const path = join(root, 'baked.onnx');
+    saveModel({ ...baked, graph: symbolicAxes(baked.graph).graph }, path);
+    assert.match((await checkSymbolicAxes(path, 10))!, /Reshape|shape|size/i);
   });
 });
