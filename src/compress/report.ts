@@ -5,6 +5,7 @@
  */
 import { renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { graphFiles } from '../model-folder/layout.js';
 import type { TlcModelJson, VariantEntry } from '../model-folder/tlc-json.js';
 import { modelFilesBytes } from '../onnx/file-bytes.js';
 import type { Device } from '../ort/session.js';
@@ -68,6 +69,11 @@ export interface CompressReport {
    */
   readonly timing?: { readonly what: 'served' | 'graph'; readonly batch: number; readonly sequence: number };
   readonly variants: readonly VariantReport[];
+  /**
+   * Graphs copied along from the source that no variant lists (transformers.js's onnx/model_quantized.onnx):
+   * tlc.json does not name them, so the server does not serve them, and TLC did not build or measure them.
+   */
+  readonly unlistedGraphs?: readonly string[];
 }
 
 /** tlc.json's entry of each kept variant, with its scores and (once timed) its latency. */
@@ -142,6 +148,7 @@ export function writeReports(
     // Sized again from disk with external data: the fp32 weights of a foreign folder may sit in
     // model.onnx_data beside a graph-only model.onnx.
     variants: reports.map((r) => (r.kept ? { ...r, bytes: modelFilesBytes(out, r.files) } : r)),
+    ...unlisted(out, reports),
   };
   // The stage folder is renamed into place afterwards: report.json names no path (the file lives in it).
   const { dir: _where, ...stored } = report;
@@ -152,6 +159,13 @@ export function writeReports(
     variantEntries(report.variants, o.timing && { ...o.timing, threads: o.threads }, o.cpu),
   );
   return report;
+}
+
+/** The .onnx files in `out` that no kept variant lists. */
+function unlisted(out: string, reports: readonly VariantReport[]): Pick<CompressReport, 'unlistedGraphs'> {
+  const listed = new Set(reports.filter((r) => r.kept).flatMap((r) => r.files));
+  const graphs = graphFiles(out).filter((f) => !listed.has(f));
+  return graphs.length > 0 ? { unlistedGraphs: graphs } : {};
 }
 
 /** tlc.json's `metrics` of a variant: the scores it was given, if any. */

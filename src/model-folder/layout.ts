@@ -51,6 +51,22 @@ function layoutIn(dir: string, place: string): GraphLayout | undefined {
   return undefined;
 }
 
+/** Every .onnx file where a layout may sit (root and onnx/), relative to `dir`, sorted. */
+export function graphFiles(dir: string): string[] {
+  return [...PLACES]
+    .flatMap((place) => {
+      const where = join(dir, place);
+      try {
+        return readdirSync(where)
+          .filter((f) => f.endsWith('.onnx') && isFile(join(where, f)))
+          .map((f) => (place === '' ? f : `${place}/${f}`));
+      } catch {
+        return [];
+      }
+    })
+    .sort();
+}
+
 /** The graphs of a model folder without tlc.json, or why there are none. */
 export function findLayout(dir: string): LayoutResult {
   if (!existsSync(dir)) return { ok: false, reason: 'no such folder' };
@@ -58,18 +74,7 @@ export function findLayout(dir: string): LayoutResult {
     const layout = layoutIn(dir, place);
     if (layout !== undefined) return { ok: true, layout };
   }
-  const onnx = [...PLACES]
-    .flatMap((place) => {
-      const where = join(dir, place);
-      try {
-        return readdirSync(where)
-          .filter((f) => f.endsWith('.onnx'))
-          .map((f) => (place === '' ? f : `${place}/${f}`));
-      } catch {
-        return [];
-      }
-    })
-    .sort();
+  const onnx = graphFiles(dir);
   return {
     ok: false,
     reason:

@@ -195,6 +195,20 @@ export async function runCompress(
   });
 }
 
+/**
+ * Graphs that came with the source but are no variant (transformers.js's onnx/model_quantized.onnx): said, so a
+ * user does not take them for served ones.
+ */
+function unlistedNote(graphs: readonly string[] | undefined): string {
+  if (graphs === undefined) return '';
+  const [it, is] = graphs.length === 1 ? ['it', 'is'] : ['them', 'are'];
+  return (
+    `note: ${graphs.join(', ')} came with the source and ${is} not a variant: tlc.json does not list ${it}, so ` +
+    `\`tlc serve\` will not serve ${it}, and TLC did not build or check ${it} (no drift, latency or probe); ` +
+    'for a checked int8 variant add --recipe int8\n'
+  );
+}
+
 export function renderReport(report: CompressReport): string {
   const base = report.variants[0]!;
   // Translation reports show BLEU and chrF where fill-mask reports show accuracy.
@@ -245,8 +259,9 @@ export function renderReport(report: CompressReport): string {
     t === undefined
       ? ''
       : `; timed: ${t.what === 'served' ? 'served path' : 'exported graph'}, ${t.batch} × ${t.sequence}`;
+  const unlisted = unlistedNote(report.unlistedGraphs);
   const sizeNote = report.variants.some((v) => v.kind === 'size')
     ? 'size variant: not faster than fp32 on this CPU; kept for its size\n'
     : '';
-  return `${report.dir} (${report.task}; ${report.device}, ${report.threads} threads, inputs ${report.inputs.batch} × ${report.inputs.sequence}${timed})\nCPU: ${cpuLabel(report.cpu)}\n${table(header, rows)}\n${note}${sizeNote}`;
+  return `${report.dir} (${report.task}; ${report.device}, ${report.threads} threads, inputs ${report.inputs.batch} × ${report.inputs.sequence}${timed})\nCPU: ${cpuLabel(report.cpu)}\n${table(header, rows)}\n${note}${unlisted}${sizeNote}`;
 }
