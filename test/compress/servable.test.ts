@@ -19,6 +19,7 @@ import { loadModel, saveModel } from '../../src/onnx/io.js';
 import type { Model } from '../../src/onnx/ir.js';
 import { int64Tensor } from '../../src/onnx/tensor.js';
 import { createSession, ortTensor, runSession } from '../../src/ort/session.js';
+import { ModelRegistry } from '../../src/runtime/registry.js';
 import { BERT_CONFIG, TORCH_BERT, writeBertTokenizer, writeForeignFolder } from '../helpers/foreign.js';
 import { writeSeq2SeqGraphs } from '../helpers/merged-decoder.js';
 
@@ -85,6 +86,16 @@ describe('export-and-compress refuses what the server could not serve', () => {
     assert.match(message, /decoder with a key\/value cache/);
     assert.match(message, /it has decoder_model\.onnx/);
     assert.match(message, /text2text-generation-with-past/);
+    // A merged decoder without its use_cache_branch input (an export without the cache) is refused the same way.
+    const merged = join(root, 'merged');
+    mkdirSync(merged);
+    writeSeq2SeqGraphs(merged, 'merged');
+    writeBertTokenizer(merged, 60);
+    const path = join(merged, 'decoder_model_merged.onnx');
+    const model = loadModel(path);
+    const inputs = model.graph.inputs.filter((v) => v.name !== 'use_cache_branch');
+    saveModel({ ...model, graph: { ...model.graph, inputs } }, path);
+    assert.match(await refused(merged, 'merged'), /decoder_model_merged\.onnx \(without use_cache_branch\)/);
   });
 
   it('static shapes, naming the input and the axis', async () => {
@@ -131,7 +142,7 @@ describe('a float16 source', () => {
     const dir = writeForeignFolder(join(root, 'fp16'), TORCH_BERT, { config: BERT_CONFIG, tokenizer: 1000 });
     saveModel(half, join(dir, 'model.onnx'));
     const halfBytes = statSync(join(dir, 'model.onnx')).size;
-    const out = join(root, 'fp16-out');
+    const out = join(root, 'models', 'fp16-out');
     const logs: string[] = [];
     const report = await compress(dir, out, { ...options, log: (m) => logs.push(m) });
     assert.ok(
@@ -166,6 +177,22 @@ describe('a float16 source', () => {
           await session.release();
         }
       }
+    // And they serve: every variant loads and answers its warm-up request (the served top-k is float32).
+    const registry = new ModelRegistry(join(root, 'models'), {
+      device: 'cpu',
+      threads: 1,
+      workersPerVariant: 1,
+      batching: { maxBatchSize: 4, maxDelayMs: 1, maxQueue: 16, timeoutMs: 10_000, concurrency: 1 },
+      drainMs: 0,
+    });
+    try {
+      const handle = await registry.load('fp16-out');
+      assert.equal(handle.status, 'ready', handle.error);
+      assert.deepEqual([...handle.variants.keys()], ['fp32', 'int8', 'q4']);
+      assert.deepEqual([...handle.variantErrors], []);
+    } finally {
+      await registry.close();
+    }
   });
 });
 
