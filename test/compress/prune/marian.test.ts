@@ -12,34 +12,14 @@ import { applyRecipe, crossFileChoices } from '../../../src/compress/apply-recip
 import { type StructuredPruneReport, structuredPrune } from '../../../src/compress/prune/index.js';
 import { sharedStructuredScores } from '../../../src/compress/prune/structured/shared-choice.js';
 import { parseRecipe } from '../../../src/compress/recipe.js';
-import type { Graph, Model } from '../../../src/onnx/index.js';
+import type { Model } from '../../../src/onnx/index.js';
 import { greedyMarian, loadMarian, type MarianModels, marianExpected } from '../../helpers/marian-tiny.js';
 import { assertClose } from '../../helpers/ort.js';
-import { editWeight, init, withGraph, zeroColumns, zeroRows } from './helpers.js';
+import { withGraph } from './helpers.js';
+import { zeroRemovedHeads } from './zero-heads.js';
 
 const FILES = ['onnx/encoder_model.onnx', 'onnx/decoder_model.onnx', 'onnx/decoder_with_past_model.onnx'];
 const KEYS = ['encoder', 'decoder', 'decoderWithPast'] as const;
-
-/** The reference: every removed head's Q/K/V columns and output-projection rows set to zero. */
-function zeroRemovedHeads(graph: Graph, report: StructuredPruneReport): Graph {
-  let g = graph;
-  for (const block of report.blocks) {
-    if (block.kind !== 'attention') continue;
-    const out = block.weights[block.weights.length - 1]!;
-    const dh = init(g, out).dims[0]! / block.units;
-    for (const h of block.removed) {
-      for (const w of block.weights.slice(0, -1)) {
-        g = editWeight(g, w, (data, dims) => {
-          // a k/v-less block (cross-attention over the past) lists q alone; fused ones are not in this model
-          for (let part = 0; part < dims[1]! / (block.units * dh); part++)
-            zeroColumns(data, dims, part * block.units * dh + h * dh, dh);
-        });
-      }
-      g = editWeight(g, out, (data, dims) => zeroRows(data, dims, h * dh, dh));
-    }
-  }
-  return g;
-}
 
 function prunedAndReference(heads: number): {
   pruned: MarianModels;

@@ -246,6 +246,26 @@ export function headShapedInput(level: Level, value: string, heads: number): str
   return undefined;
 }
 
+/** A constant of rank ≥ 2 with an axis of `heads` (and more entries) that `value` is computed from. */
+function headAxisConstant(level: Level, value: string, heads: number): Tensor | undefined {
+  const seen = new Set<string>();
+  const stack = [value];
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    if (v === '' || seen.has(v)) continue;
+    seen.add(v);
+    const c = level.constant(v);
+    if (c !== undefined) {
+      const n = c.dims.reduce((a, b) => a * b, 1);
+      if (c.dims.length >= 2 && n > heads && c.dims.includes(heads)) return c;
+      continue;
+    }
+    const p = level.producer(v);
+    if (p !== undefined && !opIs(p.node, 'Shape')) stack.push(...p.node.inputs);
+  }
+  return undefined;
+}
+
 /**
  * `value` = Mul(x, c) (either order) with c a constant [H, 1, 1] (or [1, H, 1, 1]) read by that Mul alone, and
  * the product read by `reader` alone: a per-head bias such as ALiBi's −m_h·|i − j|. undefined when `value`
@@ -273,6 +293,16 @@ export function headBias(
   return { node: p, index, tensor, axis: -3 };
 }
 
+/**
+ * The one reader of a scores-path value besides Shape nodes: DistilBERT expands its mask to the scores'
+ * shape (`mask.expand_as(scores)`, Shape(scores) in the export), which follows the heads by itself.
+ */
+function pathReader(level: Level, v: string): Node | undefined {
+  if (level.index.isGraphOutput(v)) return undefined;
+  const readers = level.consumers(v).filter((c) => !opIs(c, 'Shape'));
+  return readers.length === 1 ? readers[0] : undefined;
+}
+
 export interface ScoresChain {
   readonly context: Node;
   readonly values: string[];
@@ -291,7 +321,7 @@ export function scoresChain(level: Level, scores: Node, heads: number, folded = 
   let sawSoftmax = false;
   for (;;) {
     values.push(v);
-    const next = level.soleConsumer(v);
+    const next = pathReader(level, v);
     if (next === undefined) return `scores path: ${level.describeConsumers(v)}`;
     if (opIs(next, 'MatMul')) {
       if (next.inputs[0] !== v) return `scores reach ${describe(next)} as its second input`;
@@ -326,10 +356,16 @@ export function scoresChain(level: Level, scores: Node, heads: number, folded = 
           nodes.push(bias.node);
           values.push(other);
         }
+        const table = bias === undefined ? headAxisConstant(level, other, heads) : undefined;
+        if (table !== undefined) {
+          return `${describe(next)} adds "${other}", computed from constant "${table.name}" [${table.dims}] with an axis of ${heads} (a per-head position bias, as T5's relative_attention_bias, which later layers reuse): its heads are not sliced`;
+        }
       }
       const input = headShapedInput(level, other, heads);
       if (input !== undefined)
         return `${describe(next)} reads graph input "${input}", declared with ${heads} heads`;
+    } else if (opIs(next, 'Cast')) {
+      // T5 computes the softmax in float32 (`scores.float()`), a Cast to the same type in a float32 export
     } else if (opIs(next, 'Where')) {
       if (next.inputs[0] === v) return `${describe(next)} uses the scores as its condition`;
       for (const other of next.inputs) {

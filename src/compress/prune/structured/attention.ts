@@ -24,6 +24,7 @@ import {
   soleWeight,
 } from './attention-parts.js';
 import { describe, isOp, type Level } from './level.js';
+import { throughScale } from './scaled.js';
 import { canSet, dependsOn, shapeSpec } from './shape-spec.js';
 
 /** context [B,H,T,dv] → Transpose [0,2,1,3] → Reshape [·,·,H·dv] → MatMul W_o, or why not. */
@@ -110,8 +111,10 @@ function splitsOwned(paths: readonly HeadPath[]): string | undefined {
 
 export function matchAttention(level: Level, scores: Node): Match<AttentionBlock> | undefined {
   if (!isOp(scores, 'MatMul')) return undefined;
-  const qh = headSplit(level, scores.inputs[0]!, [0, 2, 1, 3]);
-  const kt = headSplit(level, scores.inputs[1]!, [0, 2, 3, 1]);
+  const qs = throughScale(level, scores.inputs[0]!);
+  const ks = throughScale(level, scores.inputs[1]!);
+  const qh = headSplit(level, qs.value, [0, 2, 1, 3]);
+  const kt = headSplit(level, ks.value, [0, 2, 3, 1]);
   if (qh === undefined || kt === undefined) return undefined;
   if (typeof qh === 'string') return fail(`q: ${qh}`);
   if (typeof kt === 'string') return fail(`k: ${kt}`);
@@ -164,6 +167,8 @@ export function matchAttention(level: Level, scores: Node): Match<AttentionBlock
     chain,
     [context, t, r, outMm],
   );
+  nodes.push(...qs.nodes, ...ks.nodes);
+  values.push(...qs.values, ...ks.values);
   return {
     ok: true,
     block: {

@@ -28,6 +28,7 @@ import {
   scoresChain,
 } from './attention-parts.js';
 import { describe, isOp, type Level } from './level.js';
+import { throughScale } from './scaled.js';
 import { type ShapeSpec, shapeSpec } from './shape-spec.js';
 
 /** A Reshape folding heads into the batch: its 4-D input and the Mul(B, H) factor site. */
@@ -154,11 +155,14 @@ interface Parts {
   readonly v: Source;
   readonly folds: readonly Fold[];
   readonly heads: number;
+  /** Scalings between the q fold and the scores MatMul. */
+  readonly scales: readonly Node[];
 }
 
 /** q, k, v of the folded scores MatMul; undefined when its inputs are not folded heads. */
 function matchInputs(level: Level, scores: Node): Parts | string | undefined {
-  const qFold = foldOf(level, scores.inputs[0]!);
+  const qs = throughScale(level, scores.inputs[0]!);
+  const qFold = foldOf(level, qs.value);
   const kt = level.producer(scores.inputs[1]!)?.node;
   if (qFold === undefined || !isOp(kt, 'Transpose') || !samePerm(kt, [0, 2, 1])) return undefined;
   const kFold = foldOf(level, kt.inputs[0]!);
@@ -169,12 +173,15 @@ function matchInputs(level: Level, scores: Node): Parts | string | undefined {
   const qh = headSplit(level, qFold.input, [0, 2, 1, 3]);
   if (qh === undefined) return `q: "${qFold.input}" is not a head split`;
   if (typeof qh === 'string') return `q: ${qh}`;
-  const q = headPath(level, 'q', qh);
-  if (typeof q === 'string') return q;
+  const path = headPath(level, 'q', qh);
+  if (typeof path === 'string') return path;
+  // a scaling after the fold belongs to the block too (its value has the folded heads)
+  const q = { ...path, values: [...path.values, ...qs.values] };
   const source = sourceOf(level, 'k', kFold);
   if (typeof source === 'string') return source;
   const k = { ...source, nodes: [...source.nodes, kt], values: [...source.values, kt.outputs[0]!] };
-  return { q, k, v: { boundaries: [], nodes: [], values: [] }, folds: [qFold, kFold], heads: q.heads };
+  const v = { boundaries: [], nodes: [], values: [] };
+  return { q, k, v, folds: [qFold, kFold], heads: q.heads, scales: qs.nodes };
 }
 
 function headCountsAgree(parts: Parts, sites: readonly { heads: number }[]): string | undefined {
@@ -254,6 +261,7 @@ function assemble(
     ]),
     ...parts.k.nodes,
     ...parts.v.nodes,
+    ...parts.scales,
     ...m.folds.map((f) => f.reshape),
     m.scores,
     ...m.chain.nodes,
