@@ -226,44 +226,41 @@ const opIs = (node: Node, opType: string): boolean => node.opType === opType && 
 
 const CHAIN_BINARY = new Set(['Add', 'Sub', 'Mul', 'Div']);
 
-/** Scores → … → Softmax → context MatMul: elementwise ops whose other operands carry no head axis. */
-/** A graph input of rank 4 with `heads` at axis 1 (a per-head mask or bias) that `value` is computed from. */
-export function headShapedInput(level: Level, value: string, heads: number): string | undefined {
+/**
+ * The first value `value` is computed from (itself included) for which `found` says yes, walking producers in
+ * this level. A Shape reads dimensions, not per-head values, so the walk does not go through one: a decoder's
+ * causal mask reads the past length from Shape(past_key_values.*), whose declared shape has the heads at axis 1.
+ */
+function sourceWhere<T>(level: Level, value: string, found: (v: string) => T | undefined): T | undefined {
   const seen = new Set<string>();
   const stack = [value];
   while (stack.length > 0) {
     const v = stack.pop()!;
     if (v === '' || seen.has(v)) continue;
     seen.add(v);
-    const input = level.index.graphInputs.get(v);
-    const type = input?.type;
-    if (type?.kind === 'tensor' && type.shape?.length === 4 && type.shape[1] === heads) return v;
+    const hit = found(v);
+    if (hit !== undefined) return hit;
     const p = level.producer(v);
-    // A Shape reads dimensions, not per-head values: a decoder's causal mask reads the past length from
-    // Shape(past_key_values.*), whose declared shape has the heads at axis 1.
     if (p !== undefined && !opIs(p.node, 'Shape')) stack.push(...p.node.inputs);
   }
   return undefined;
 }
 
+/** A graph input of rank 4 with `heads` at axis 1 (a per-head mask or bias) that `value` is computed from. */
+export function headShapedInput(level: Level, value: string, heads: number): string | undefined {
+  return sourceWhere(level, value, (v) => {
+    const type = level.index.graphInputs.get(v)?.type;
+    return type?.kind === 'tensor' && type.shape?.length === 4 && type.shape[1] === heads ? v : undefined;
+  });
+}
+
 /** A constant of rank ≥ 2 with an axis of `heads` (and more entries) that `value` is computed from. */
 function headAxisConstant(level: Level, value: string, heads: number): Tensor | undefined {
-  const seen = new Set<string>();
-  const stack = [value];
-  while (stack.length > 0) {
-    const v = stack.pop()!;
-    if (v === '' || seen.has(v)) continue;
-    seen.add(v);
+  return sourceWhere(level, value, (v) => {
     const c = level.constant(v);
-    if (c !== undefined) {
-      const n = c.dims.reduce((a, b) => a * b, 1);
-      if (c.dims.length >= 2 && n > heads && c.dims.includes(heads)) return c;
-      continue;
-    }
-    const p = level.producer(v);
-    if (p !== undefined && !opIs(p.node, 'Shape')) stack.push(...p.node.inputs);
-  }
-  return undefined;
+    const n = c?.dims.reduce((a, b) => a * b, 1) ?? 0;
+    return c !== undefined && c.dims.length >= 2 && n > heads && c.dims.includes(heads) ? c : undefined;
+  });
 }
 
 /**
