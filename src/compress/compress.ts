@@ -263,17 +263,32 @@ export async function compress(
   return { ...report!, dir: out };
 }
 
+/**
+ * The source as an fp32 model folder in `out`, its task, and its fp32 graphs loaded — refused here, before any
+ * variant work, when the server could not serve the result (servable.ts).
+ */
+async function preparedBaseline(
+  source: string,
+  out: string,
+  options: CompressOptions,
+  log: (message: string) => void,
+) {
+  const prepared = await prepareSource(source, out, { ...options, force: true });
+  const tlc = prepared.tlc;
+  const { spec, notServed } = taskOf(tlc, source, options, log);
+  const base = tlc.variants.find((v) => v.recipe.length === 0) ?? tlc.variants[0]!;
+  const served = spec !== undefined;
+  const baseModels = await servableBaseline(source, out, { ...prepared, files: base.files, served }, log);
+  return { tlc, spec, notServed, base, baseModels };
+}
+
 async function compressInto(source: string, out: string, options: CompressOptions): Promise<CompressReport> {
   const log = options.log ?? (() => {});
   const threads = options.threads ?? 2;
   const batch = options.batch ?? 8;
   const sequence = options.sequence ?? 128;
   const device = options.device ?? 'cpu';
-  const tlc = await prepareSource(source, out, { ...options, force: true });
-  const { spec, notServed } = taskOf(tlc, source, options, log);
-  const base = tlc.variants.find((v) => v.recipe.length === 0) ?? tlc.variants[0]!;
-  // Refused here, before any variant work, when the server could not serve the result (servable.ts).
-  const baseModels = await servableBaseline(source, out, base.files, spec !== undefined, log);
+  const { tlc, spec, notServed, base, baseModels } = await preparedBaseline(source, out, options, log);
   const sample = sampler(tlc, spec);
   const sessionOptions = { threads, device };
   const reports: VariantReport[] = [];

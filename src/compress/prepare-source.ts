@@ -51,11 +51,17 @@ export function checkOutside(source: string, out: string): void {
     throw new TlcError('CLI_USAGE', `--out ${out} is inside the source folder ${source}; write it elsewhere`);
 }
 
+/** The prepared folder's tlc.json, and the graphs already read while preparing it (by file). */
+export interface PreparedSource {
+  readonly tlc: TlcModelJson;
+  readonly loaded: ReadonlyMap<string, Model>;
+}
+
 export async function prepareSource(
   source: string,
   out: string,
   options: SourceOptions,
-): Promise<TlcModelJson> {
+): Promise<PreparedSource> {
   if (!existsSync(source)) throw new TlcError('ONNX_READ_FAILED', `${source}: no such file or folder`);
   if (existsSync(out) && !options.force)
     throw new TlcError('EXPORT_FAILED', `${out} already exists; choose another --out or pass --force`);
@@ -63,7 +69,7 @@ export async function prepareSource(
   const isDir = statSync(source).isDirectory();
   checkOutside(source, out);
   if ((isDir && existsSync(join(source, 'run.json'))) || source.endsWith('.safetensors'))
-    return (await exportRun(source, out)).tlc;
+    return { tlc: (await exportRun(source, out)).tlc, loaded: new Map() };
   if (isDir) {
     const tlc = readTlcJson(source);
     if (tlc === undefined) {
@@ -73,13 +79,16 @@ export async function prepareSource(
     }
     cpSync(source, out, { recursive: true });
     copyCompanions(out, options);
-    return tlc ?? readForeignModel(out).tlc;
+    if (tlc !== undefined) return { tlc, loaded: new Map() };
+    const foreign = readForeignModel(out);
+    return { tlc: foreign.tlc, loaded: foreign.models };
   }
   const model = loadModel(source);
   mkdirSync(join(out, 'onnx'), { recursive: true });
   saveModel(model, join(out, 'onnx', 'model.onnx'));
   copyCompanions(out, options);
-  return readForeignModel(out, model).tlc;
+  const foreign = readForeignModel(out, model);
+  return { tlc: foreign.tlc, loaded: foreign.models };
 }
 
 /**
@@ -90,11 +99,12 @@ export async function prepareSource(
 export async function servableBaseline(
   source: string,
   out: string,
-  files: readonly string[],
-  served: boolean,
+  prepared: PreparedSource & { readonly files: readonly string[]; readonly served: boolean },
   log: (message: string) => void,
 ): Promise<Model[]> {
-  const models = files.map((f) => loadModel(join(out, f)));
+  const files = prepared.files;
+  // Graphs prepareSource read already are not decoded twice (a large model's decode is most of the refusal's time).
+  const models = files.map((f) => prepared.loaded.get(f) ?? loadModel(join(out, f)));
   const tokenizerPath = join(out, 'tokenizer.json');
   const tokenizerVocab = existsSync(tokenizerPath)
     ? (await Tokenizer.fromFile(tokenizerPath)).vocabSize
@@ -103,7 +113,7 @@ export async function servableBaseline(
     dir: out,
     source,
     bareOnnx: !statSync(source).isDirectory() && source.endsWith('.onnx'),
-    served,
+    served: prepared.served,
     files,
     models,
     ...(tokenizerVocab !== undefined && { tokenizerVocab }),

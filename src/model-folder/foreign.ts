@@ -107,6 +107,8 @@ export interface ForeignModel {
   /** What the first graph's tables say (graph-facts.ts); tlc.json's vocabulary is the table's rows. */
   readonly graphFacts: GraphFacts;
   readonly parameters: ParameterCount;
+  /** The graphs read, by file (relative to the folder), for a caller that needs them next. */
+  readonly models: ReadonlyMap<string, Model>;
 }
 
 /** The graphs whose weights are the model's (the with-past decoder repeats the decoder's). */
@@ -161,5 +163,14 @@ export function readForeignModel(dir: string, first?: Model): ForeignModel {
       },
     ],
   };
-  return { tlc, layout, detected, ...(facts !== undefined && { facts }), graphFacts: read, parameters };
+  const loaded = new Map(files.map((f, i) => [f, models[i]!] as const));
+  return {
+    tlc,
+    layout,
+    detected,
+    ...(facts !== undefined && { facts }),
+    graphFacts: read,
+    parameters,
+    models: loaded,
+  };
 }
