@@ -1,8 +1,9 @@
 /** A summary of a model for people: interface, opsets, op histogram, parameters and bytes by type. */
 import { dataTypeName, numel } from './dtype.js';
 import type { Model, TypeInfo, ValueInfo } from './ir.js';
+import { countParameters } from './parameters.js';
 import { tensorByteLength } from './tensor.js';
-import { embeddingFacts, type TiedCopy } from './tied-weights.js';
+import type { TiedCopy } from './tied-weights.js';
 import { walkGraphs } from './traverse.js';
 
 export interface ValueSummary {
@@ -21,7 +22,7 @@ export interface ModelSummary {
   readonly subgraphs: number;
   /** "domain::OpType" (plain OpType for the default domain) → count, all graphs included. */
   readonly ops: Readonly<Record<string, number>>;
-  /** Elements in all initializers (dense) and non-zeros of sparse initializers, tied copies counted once. */
+  /** Parameters as PyTorch counts them (parameters.ts): weights, not scales or shapes; a tied copy once. */
   readonly parameters: number;
   /** Initializers that repeat an embedding table (a constant-folded tied LM head), not counted again. */
   readonly tiedCopies: readonly (TiedCopy & { readonly elements: number })[];
@@ -64,7 +65,6 @@ export function summarize(model: Model): ModelSummary {
   const byType: Record<string, { tensors: number; elements: number; bytes: number }> = {};
   let nodes = 0;
   let graphs = 0;
-  let parameters = 0;
   const count = (type: number, elements: number, bytes: number) => {
     const key = dataTypeName(type).toLowerCase();
     const entry = byType[key] ?? { tensors: 0, elements: 0, bytes: 0 };
@@ -81,11 +81,9 @@ export function summarize(model: Model): ModelSummary {
       ops[key] = (ops[key] ?? 0) + 1;
     }
     for (const t of g.initializers.values()) {
-      parameters += numel(t.dims);
       count(t.dataType, numel(t.dims), tensorByteLength(t));
     }
     for (const s of g.sparseInitializers) {
-      parameters += numel(s.values.dims);
       count(
         s.values.dataType,
         numel(s.values.dims),
@@ -93,11 +91,8 @@ export function summarize(model: Model): ModelSummary {
       );
     }
   });
-  const tiedCopies = embeddingFacts(model.graph).copies.map((c) => ({
-    ...c,
-    elements: numel(model.graph.initializers.get(c.copy)?.dims ?? [0]),
-  }));
-  parameters -= tiedCopies.reduce((sum, c) => sum + c.elements, 0);
+  // Counted as tlc.json and the compression report count them (parameters.ts), not element by element.
+  const { total: parameters, copies: tiedCopies } = countParameters([model.graph]);
   const sortedOps = Object.fromEntries(
     Object.entries(ops).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])),
   );
