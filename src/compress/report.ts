@@ -8,6 +8,8 @@ import { basename, dirname, join } from 'node:path';
 import { graphFiles } from '../model-folder/layout.js';
 import type { TlcModelJson, VariantEntry } from '../model-folder/tlc-json.js';
 import { modelFilesBytes } from '../onnx/file-bytes.js';
+import { loadModel } from '../onnx/io.js';
+import { countParameters } from '../onnx/parameters.js';
 import type { Device } from '../ort/session.js';
 import { type CpuFacts, cpuLabel } from '../util/cpu.js';
 import type { AppliedRecipe } from './apply-recipe.js';
@@ -147,7 +149,9 @@ export function writeReports(
     ...(o.timing && { timing: o.timing }),
     // Sized again from disk with external data: the fp32 weights of a foreign folder may sit in
     // model.onnx_data beside a graph-only model.onnx.
-    variants: reports.map((r) => (r.kept ? { ...r, bytes: modelFilesBytes(out, r.files) } : r)),
+    variants: reports.map((r) =>
+      r.kept ? { ...r, bytes: modelFilesBytes(out, r.files), ...counted(out, r) } : r,
+    ),
     ...unlisted(out, reports),
   };
   // The stage folder is renamed into place afterwards: report.json names no path (the file lives in it).
@@ -159,6 +163,16 @@ export function writeReports(
     variantEntries(report.variants, o.timing && { ...o.timing, threads: o.threads }, o.cpu),
   );
   return report;
+}
+
+/**
+ * A kept variant's parameters as `tlc inspect` and tlc.json count them (onnx/parameters.ts): its weights in
+ * whatever storage, a tied head's copy once — not every element of every initializer, which counted an int8
+ * variant's scales and its head's separately quantized copy of the table (57.0M of a 41.4M model).
+ */
+function counted(out: string, r: VariantReport): Pick<VariantReport, 'parameters' | 'nonZero'> {
+  const c = countParameters(r.files.map((f) => loadModel(join(out, f)).graph));
+  return { parameters: c.total, nonZero: c.total - c.zeros };
 }
 
 /** The .onnx files in `out` that no kept variant lists. */

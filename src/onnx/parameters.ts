@@ -20,6 +20,8 @@ import { type SignView, sameWeight, signView } from './weight-signs.js';
 export interface ParameterCount {
   readonly total: number;
   readonly nonEmbedding: number;
+  /** Parameters that are exactly zero, counted in weights of at least 1024 elements (biases start at zero). */
+  readonly zeros: number;
   /** Initializers that repeat an embedding table (tied heads), not counted. */
   readonly tiedCopies: readonly string[];
   /** … each with the table it repeats, whether transposed, and the elements not counted again. */
@@ -95,6 +97,40 @@ interface Weight {
   /** Read as the data of a Gather: an embedding table. */
   readonly table: boolean;
   readonly view: SignView | undefined;
+  /** Stored as the non-zero values of a pruned weight (the rest of its elements are zeros). */
+  readonly sparse: boolean;
+}
+
+/** Whether element `i` of a float or code tensor is a zero (codes symmetric around 0, as the values of a pruned one). */
+function zeroAt(t: Tensor): (i: number) => boolean {
+  if (t.dataType === DataType.FLOAT16 || t.dataType === DataType.BFLOAT16) {
+    const bits = t.data as Uint16Array;
+    return (i) => (bits[i]! & 0x7fff) === 0;
+  }
+  const data = t.data as ArrayLike<number>;
+  return (i) => data[i] === 0;
+}
+
+/** The exactly-zero elements of a counted weight (0 below 1024 elements, and for storages this cannot read). */
+function zerosOf(w: Weight): number {
+  if (w.elements < 1024 || Array.isArray(w.tensor.data)) return 0;
+  const n = w.tensor.data.length;
+  if (w.sparse) {
+    const zero = zeroAt(w.tensor);
+    let kept = 0;
+    for (let i = 0; i < n; i++) if (!zero(i)) kept += 1;
+    return w.elements - kept;
+  }
+  let zeros = 0;
+  if (w.view !== undefined) {
+    const { rows, cols, sign } = w.view;
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) if (sign(r, c) === 0) zeros += 1;
+    return zeros;
+  }
+  if (!FLOATS.has(w.tensor.dataType) || n !== w.elements) return 0;
+  const zero = zeroAt(w.tensor);
+  for (let i = 0; i < n; i++) if (zero(i)) zeros += 1;
+  return zeros;
 }
 
 /** The weights of one graph level (Identity aliases included), with what each counts. */
@@ -119,7 +155,8 @@ function weightsOf(g: Graph): Weight[] {
     const view = signView(t, nbits ?? list[0], (n) => g.initializers.get(n));
     const dense = t.dims.length === 1 ? denseElements(g, uses, list) : undefined;
     const elements = nbits && view ? view.rows * view.cols : (dense ?? numel(t.dims));
-    weights.push({ name, tensor: t, elements, table: table && t.dims.length === 2, view });
+    const sparse = dense !== undefined;
+    weights.push({ name, tensor: t, elements, table: table && t.dims.length === 2, view, sparse });
   };
   for (const [name, t] of g.initializers) add(name, t, uses.get(name) ?? []);
   // ONNX sparse initializers: ONNX Runtime densifies them at load, so each counts its dense elements.
@@ -131,6 +168,7 @@ function weightsOf(g: Graph): Weight[] {
         elements: numel(s.dims),
         table: false,
         view: undefined,
+        sparse: true,
       });
   // PyTorch's exporter stores parameters that are equal at export (fresh LayerNorm scales) once and names
   // the others with Identity nodes: each is still a parameter of the model.
@@ -172,6 +210,7 @@ export function countParameters(graphs: readonly Graph[]): ParameterCount {
   const earlier = new Set<string>();
   let total = 0;
   let embedding = 0;
+  let zeros = 0;
   const copies: ParameterCount['copies'][number][] = [];
   for (const graph of graphs) {
     const here = new Set<string>();
@@ -189,9 +228,10 @@ export function countParameters(graphs: readonly Graph[]): ParameterCount {
         if (earlier.has(key)) continue;
       }
       total += w.elements;
+      zeros += zerosOf(w);
       if (w.table) embedding += w.elements;
     }
     for (const key of here) earlier.add(key);
   }
-  return { total, nonEmbedding: total - embedding, tiedCopies: copies.map((c) => c.copy), copies };
+  return { total, nonEmbedding: total - embedding, zeros, tiedCopies: copies.map((c) => c.copy), copies };
 }
