@@ -108,20 +108,24 @@ function projected(level: Level, role: 'k' | 'v', value: string, asOutput: boole
 function sourceOf(level: Level, role: 'k' | 'v', fold: Fold): Source | string {
   const x4 = fold.input;
   const readers = level.consumers(x4);
+  if (level.isInput(x4)) {
+    // The past may also be passed through as a present output (a merged decoder's cached branch) or measured.
+    const through = readers.filter((c) => isOp(c, 'Identity') && level.index.isGraphOutput(c.outputs[0]!));
+    const others = readers.filter((c) => c !== fold.reshape && !through.includes(c) && !readsLength(level, c));
+    if (others.length > 0) return `${role}: ${level.describeConsumers(x4)}`;
+    const declared = declaredHeads(level, x4);
+    const boundaries = [x4, ...through.map((c) => c.outputs[0]!)];
+    return { boundaries, nodes: [], values: [], ...(declared !== undefined && { declared }) };
+  }
   if (readers.length !== 1) return `${role}: ${level.describeConsumers(x4)}`;
   const boundaries = level.index.isGraphOutput(x4) ? [x4] : [];
-  if (level.index.graphInputs.has(x4)) {
-    const declared = declaredHeads(level, x4);
-    return { boundaries: [x4], nodes: [], values: [], ...(declared !== undefined && { declared }) };
-  }
   const p = level.producer(x4)?.node;
   if (isOp(p, 'Concat')) {
     const [past, fresh] = p.inputs;
     const axis = getInt(p, 'axis', 0);
     if (p.inputs.length !== 2 || (axis !== 2 && axis !== -2))
       return `${role}: ${describe(p)} is not Concat(past, new) on the sequence axis`;
-    if (!level.index.graphInputs.has(past!))
-      return `${role}: ${describe(p)} does not start with a graph input`;
+    if (!level.isInput(past!)) return `${role}: ${describe(p)} does not start with a graph input`;
     const others = level.consumers(past!).filter((c) => c !== p && !readsLength(level, c));
     if (others.length > 0) return `${role}: ${level.describeConsumers(past!)}`;
     const path = projected(level, role, fresh!, false);

@@ -29,6 +29,21 @@ export class Level {
     return source === undefined ? undefined : { ...source, name };
   }
 
+  /** A value this level reads from an enclosing graph (an If branch reading the main graph's past inputs). */
+  isOuter(name: string): boolean {
+    return (
+      name !== '' &&
+      this.index.producer(name) === undefined &&
+      !this.graph.initializers.has(name) &&
+      !this.index.graphInputs.has(name)
+    );
+  }
+
+  /** A graph input of this level, or a value read from an enclosing graph. */
+  isInput(name: string): boolean {
+    return this.index.graphInputs.has(name) || this.isOuter(name);
+  }
+
   /** Integer values of a constant (int32/int64), or undefined. */
   ints(name: string): number[] | undefined {
     const t = this.constant(name);
@@ -58,6 +73,19 @@ export class Level {
     const c = this.index.consumersOf(value);
     return c.length === 0 ? `"${value}" is not read` : `"${value}" is read by ${c.map(describe).join(', ')}`;
   }
+}
+
+/** `values` with the declared dims in `dims` (name → axis → size) changed. */
+export function redeclare(
+  values: readonly ValueInfo[],
+  dims: ReadonlyMap<string, ReadonlyMap<number, number>>,
+): ValueInfo[] {
+  return values.map((v) => {
+    const change = dims.get(v.name);
+    if (change === undefined || v.type?.kind !== 'tensor' || v.type.shape === undefined) return v;
+    const shape = v.type.shape.map((d, i) => change.get(i) ?? d);
+    return { ...v, type: { ...v.type, shape } };
+  });
 }
 
 export function describe(node: Node): string {
@@ -125,20 +153,23 @@ export class LevelEdit {
     this.attributes.set(node, { ...(this.attributes.get(node) ?? {}), [name]: value });
   }
 
-  /** A new size for axis `axis` of a graph input or output's declared shape (past/present keys' heads). */
+  /**
+   * A new size for axis `axis` of a graph input or output's declared shape (past/present keys' heads). Names
+   * declared in an enclosing graph (an If branch's outer inputs) are left to the caller: `declaredDims`.
+   */
   setDeclaredDim(name: string, axis: number, value: number): void {
     const map = this.dims.get(name) ?? new Map<number, number>();
     map.set(axis, value);
     this.dims.set(name, map);
   }
 
+  /** Every declared-shape change asked for at this level, by value name. */
+  get declaredDims(): ReadonlyMap<string, ReadonlyMap<number, number>> {
+    return this.dims;
+  }
+
   private declared(values: readonly ValueInfo[]): ValueInfo[] {
-    return values.map((v) => {
-      const change = this.dims.get(v.name);
-      if (change === undefined || v.type?.kind !== 'tensor' || v.type.shape === undefined) return v;
-      const shape = v.type.shape.map((d, i) => change.get(i) ?? d);
-      return { ...v, type: { ...v.type, shape } };
-    });
+    return redeclare(values, this.dims);
   }
 
   /** Values whose shape changes: their value_info entries go. */

@@ -9,7 +9,7 @@
 import { TlcError } from '../../../errors/index.js';
 import { attr } from '../../../onnx/attributes.js';
 import { allDefinedNames } from '../../../onnx/graph-index.js';
-import type { Graph, Node } from '../../../onnx/ir.js';
+import type { Graph, Node, Tensor } from '../../../onnx/ir.js';
 import { NameAllocator } from '../../../onnx/names.js';
 import { applied, declined, type PassChange, type PassResult } from '../../../onnx/passes/pass.js';
 import { allNodes, mapGraphTree } from '../../../onnx/traverse.js';
@@ -19,6 +19,8 @@ import type { AttentionBlock } from './attention-parts.js';
 import { type FfnBlock, matchFfn } from './ffn.js';
 import { matchFoldedAttention } from './folded.js';
 import { describe, isOp, Level, LevelEdit } from './level.js';
+import { declareOuterDims, inlineOuterWeights, restoreOuterWeights } from './merged.js';
+import { sharedImportance } from './same-weights.js';
 import { int64s, scalarLike, setShapeEntry } from './shape-spec.js';
 import { columnSquares, keepHighest, rowSquares, selectAxis, selectLast, selectRows } from './slicing.js';
 
@@ -166,6 +168,7 @@ interface PruneRun {
   readonly headFraction: number;
   readonly ffnFraction: number;
   readonly changes: PassChange[];
+  readonly shared?: SharedLookup;
   choose(
     kind: 'attention' | 'ffn',
     path: string,
@@ -205,7 +208,10 @@ function pruneAttention(run: PruneRun, { level, edit, claimed, matmuls, path }: 
     for (const n of block.nodes) claimed.add(n);
     seen++;
     const weights = attentionWeights(block);
-    const importance = override(run.options.scores?.heads, weights, block.heads) ?? headImportance(block);
+    const importance =
+      override(run.options.scores?.heads, weights, block.heads) ??
+      run.shared?.('attention', block.out.weight, block.heads) ??
+      headImportance(block);
     const kept = run.choose('attention', path, weights, importance, run.headFraction);
     if (kept === undefined) continue;
     rewriteAttention(edit, block, kept);
@@ -246,7 +252,10 @@ function pruneFfn(run: PruneRun, { level, edit, claimed, matmuls, path }: LevelR
     for (const n of block.nodes) claimed.add(n);
     seen++;
     const weights = [block.up.weight.name, block.down.weight.name];
-    const importance = override(run.options.scores?.ffn, weights, block.width) ?? neuronImportance(block);
+    const importance =
+      override(run.options.scores?.ffn, weights, block.width) ??
+      run.shared?.('ffn', block.down.weight, block.width) ??
+      neuronImportance(block);
     const kept = run.choose('ffn', path, weights, importance, run.ffnFraction);
     if (kept === undefined) continue;
     rewriteFfn(edit, block, kept);
@@ -261,17 +270,33 @@ function pruneFfn(run: PruneRun, { level, edit, claimed, matmuls, path }: LevelR
   return seen;
 }
 
-export function structuredPrune(graph: Graph, options: StructuredPruneOptions): StructuredPruneResult {
+/** Importance shared between blocks of one graph tree (see `sharedImportance`), by kind and last weight. */
+type SharedLookup = (kind: 'attention' | 'ffn', weight: Tensor, units: number) => number[] | undefined;
+
+interface PassRun {
+  readonly graph: Graph;
+  readonly changes: PassChange[];
+  readonly blocks: StructuredBlockReport[];
+  readonly attentionSeen: number;
+  readonly ffnSeen: number;
+  /** Declared-shape changes asked for at every level (names of outer levels included). */
+  readonly dims: Map<string, ReadonlyMap<number, number>>;
+}
+
+/** One pruning pass over every level of the tree. */
+function runPass(
+  graph: Graph,
+  options: StructuredPruneOptions,
+  names: NameAllocator,
+  shared?: SharedLookup,
+): PassRun {
   const headFraction = fraction(options.heads, 'heads');
   const ffnFraction = fraction(options.ffn, 'ffn');
   const changes: PassChange[] = [];
   const blocks: StructuredBlockReport[] = [];
-  const taken = allDefinedNames(graph);
-  for (const n of allNodes(graph)) taken.add(n.name);
-  const names = new NameAllocator(taken);
+  const dims = new Map<string, ReadonlyMap<number, number>>();
   let attentionSeen = 0;
   let ffnSeen = 0;
-
   const choose = (
     kind: 'attention' | 'ffn',
     path: string,
@@ -281,22 +306,15 @@ export function structuredPrune(graph: Graph, options: StructuredPruneOptions): 
   ): number[] | undefined => {
     const units = importance.length;
     const remove = Math.min(units - 1, Math.round(share * units));
-    const key = qualified(path, weights[weights.length - 1]!);
     const { kept, removed } = keepHighest(importance, remove);
     blocks.push({ kind, graph: path, weights, units, kept: kept.length, removed, importance });
     if (share > 0 && remove === 0) {
-      changes.push(
-        declined(
-          PASS,
-          key,
-          `removing ${share} of ${units} ${kind === 'ffn' ? 'neurons' : 'heads'} rounds to none`,
-        ),
-      );
+      const what = `removing ${share} of ${units} ${kind === 'ffn' ? 'neurons' : 'heads'} rounds to none`;
+      changes.push(declined(PASS, qualified(path, weights[weights.length - 1]!), what));
     }
     return remove === 0 ? undefined : kept;
   };
-  const run: PruneRun = { options, headFraction, ffnFraction, changes, choose };
-
+  const run: PruneRun = { options, headFraction, ffnFraction, changes, choose, ...(shared && { shared }) };
   const result = mapGraphTree(graph, (g, path) => {
     const level = new Level(g, path);
     const edit = new LevelEdit(level, names);
@@ -305,8 +323,29 @@ export function structuredPrune(graph: Graph, options: StructuredPruneOptions): 
     const at: LevelRun = { level, edit, claimed, matmuls, path };
     attentionSeen += pruneAttention(run, at);
     ffnSeen += pruneFfn(run, at);
+    for (const [name, change] of edit.declaredDims) dims.set(name, change);
     return edit.empty ? g : edit.apply();
   });
+  return { graph: result, changes, blocks, attentionSeen, ffnSeen, dims };
+}
+
+export function structuredPrune(graph: Graph, options: StructuredPruneOptions): StructuredPruneResult {
+  const headFraction = fraction(options.heads, 'heads');
+  const ffnFraction = fraction(options.ffn, 'ffn');
+  const taken = allDefinedNames(graph);
+  for (const n of allNodes(graph)) taken.add(n.name);
+  const names = new NameAllocator(taken);
+  // Branches of an If see their outer weights as private copies while they are pruned (merged.ts).
+  const { graph: inlined, inlined: copies } = inlineOuterWeights(graph, names);
+  let pass = runPass(inlined, options, names);
+  // Blocks holding the same weights (the two branches of a merged decoder) make one choice together.
+  const shared = sharedImportance(inlined, pass.blocks);
+  if (shared !== undefined) pass = runPass(inlined, options, names, shared);
+  const { changes, attentionSeen, ffnSeen } = pass;
+  let result = pass.graph;
+  if (result !== inlined) {
+    result = declareOuterDims(copies.size > 0 ? restoreOuterWeights(result, copies) : result, pass.dims);
+  } else result = graph;
   if (headFraction > 0 && attentionSeen === 0 && !changes.some((c) => c.detail.startsWith('attention:'))) {
     changes.push(
       declined(
@@ -319,5 +358,5 @@ export function structuredPrune(graph: Graph, options: StructuredPruneOptions): 
   if (ffnFraction > 0 && ffnSeen === 0 && !changes.some((c) => c.detail.startsWith('feed-forward:'))) {
     changes.push(declined(PASS, graph.name, 'no feed-forward block recognised'));
   }
-  return { graph: result, changes, report: { blocks } };
+  return { graph: result, changes, report: { blocks: pass.blocks } };
 }

@@ -7,10 +7,10 @@
  * other decoder files as importance overrides, matching blocks by the exact bytes of their output projection
  * (attention) or down projection (FFN): the exporter names the transposed weights differently in each file.
  */
-import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import type { Graph, Model, Tensor } from '../../../onnx/ir.js';
+import type { Model } from '../../../onnx/ir.js';
 import { type StructuredPruneOptions, structuredPrune } from './prune.js';
+import { fingerprint, treeInitializers } from './same-weights.js';
 
 type Scores = NonNullable<StructuredPruneOptions['scores']>;
 
@@ -18,31 +18,9 @@ type Scores = NonNullable<StructuredPruneOptions['scores']>;
 const CHOOSER = 'decoder_model.onnx';
 const FOLLOWERS: ReadonlySet<string> = new Set(['decoder_with_past_model.onnx']);
 
-function initializers(graph: Graph, into = new Map<string, Tensor>()): Map<string, Tensor> {
-  for (const [name, t] of graph.initializers) if (!into.has(name)) into.set(name, t);
-  for (const node of graph.nodes) {
-    for (const a of Object.values(node.attributes)) {
-      if (a.type === 'GRAPH') initializers(a.value, into);
-      else if (a.type === 'GRAPHS') for (const g of a.value) initializers(g, into);
-    }
-  }
-  return into;
-}
-
-function fingerprint(t: Tensor): string {
-  const data = t.data;
-  const bytes = ArrayBuffer.isView(data)
-    ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
-    : new TextEncoder().encode(JSON.stringify(data));
-  return createHash('sha256')
-    .update(`${t.dataType}:${t.dims.join('x')}:`)
-    .update(bytes)
-    .digest('hex');
-}
-
 /** Each block's importance keyed by kind and the fingerprint of its last weight. */
 function blockImportance(model: Model, options: StructuredPruneOptions): Map<string, number[]> {
-  const tensors = initializers(model.graph);
+  const tensors = treeInitializers(model.graph);
   const out = new Map<string, number[]>();
   for (const block of structuredPrune(model.graph, options).report.blocks) {
     const t = tensors.get(block.weights[block.weights.length - 1]!);
@@ -57,7 +35,7 @@ function followerScores(
   options: StructuredPruneOptions,
   chosen: Map<string, number[]>,
 ): Scores {
-  const tensors = initializers(model.graph);
+  const tensors = treeInitializers(model.graph);
   const heads: Record<string, readonly number[]> = {};
   const ffn: Record<string, readonly number[]> = {};
   for (const block of structuredPrune(model.graph, options).report.blocks) {
