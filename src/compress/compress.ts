@@ -26,7 +26,8 @@ import type { TaskSpec } from '../tasks/spec.js';
 import { cpuFacts } from '../util/cpu.js';
 import { type AppliedRecipe, applyRecipe } from './apply-recipe.js';
 import { probeVariants, saturationWarning, withKind } from './fidelity.js';
-import { checkOutside, prepareSource, type SourceOptions, servableBaseline } from './prepare-source.js';
+import { preflight } from './preflight.js';
+import { checkOutside, float32Baseline, prepareSource, type SourceOptions } from './prepare-source.js';
 import { type CalibrationKind, calibrate } from './quantize/calibrate.js';
 import type { Int8WeightCoding } from './quantize/int8-coding.js';
 import { type Recipe, variantFileName } from './recipe.js';
@@ -252,6 +253,8 @@ export async function compress(
 ): Promise<CompressReport> {
   if (!existsSync(source)) throw new TlcError('ONNX_READ_FAILED', `${source}: no such file or folder`);
   checkOutside(source, out);
+  // Refused before anything is copied or built when the server could not serve the result (servable.ts).
+  await preflight(source, options);
   let report: CompressReport | undefined;
   await writeFolderAtomically(out, options.force ?? false, async (stage) => {
     try {
@@ -263,10 +266,7 @@ export async function compress(
   return { ...report!, dir: out };
 }
 
-/**
- * The source as an fp32 model folder in `out`, its task, and its fp32 graphs loaded — refused here, before any
- * variant work, when the server could not serve the result (servable.ts).
- */
+/** The source as an fp32 model folder in `out`, its task, and its fp32 graphs loaded (float16 widened). */
 async function preparedBaseline(
   source: string,
   out: string,
@@ -277,8 +277,7 @@ async function preparedBaseline(
   const tlc = prepared.tlc;
   const { spec, notServed } = taskOf(tlc, source, options, log);
   const base = tlc.variants.find((v) => v.recipe.length === 0) ?? tlc.variants[0]!;
-  const served = spec !== undefined;
-  const baseModels = await servableBaseline(source, out, { ...prepared, files: base.files, served }, log);
+  const baseModels = float32Baseline(out, { ...prepared, files: base.files }, log);
   return { tlc, spec, notServed, base, baseModels };
 }
 

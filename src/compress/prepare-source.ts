@@ -11,9 +11,7 @@ import { readTlcJson } from '../model-folder/read.js';
 import type { TlcModelJson } from '../model-folder/tlc-json.js';
 import { loadModel, saveModel } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
-import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { widenFloat16 } from './quantize/widen-float16.js';
-import { checkServable } from './servable.js';
 
 /** How the source is brought in. */
 export interface SourceOptions {
@@ -92,38 +90,24 @@ export async function prepareSource(
 }
 
 /**
- * The prepared folder's fp32 graphs, checked before any work (servable.ts: MODEL_NOT_SERVABLE names the fix) and
- * returned loaded. A half-precision source is widened to float32 here and written back, so that the recipes
- * quantize real float32 weights and the fp32 variant is what its name says.
+ * The prepared folder's fp32 graphs, loaded (preflight.ts has checked them). A half-precision source is widened to
+ * float32 here and written back, so that the recipes quantize real float32 weights and the fp32 variant is what
+ * its name says.
  */
-export async function servableBaseline(
-  source: string,
+export function float32Baseline(
   out: string,
-  prepared: PreparedSource & { readonly files: readonly string[]; readonly served: boolean },
+  prepared: PreparedSource & { readonly files: readonly string[] },
   log: (message: string) => void,
-): Promise<Model[]> {
-  const files = prepared.files;
-  // Graphs prepareSource read already are not decoded twice (a large model's decode is most of the refusal's time).
-  const models = files.map((f) => prepared.loaded.get(f) ?? loadModel(join(out, f)));
-  const tokenizerPath = join(out, 'tokenizer.json');
-  const tokenizerVocab = existsSync(tokenizerPath)
-    ? (await Tokenizer.fromFile(tokenizerPath)).vocabSize
-    : undefined;
-  checkServable({
-    dir: out,
-    source,
-    bareOnnx: !statSync(source).isDirectory() && source.endsWith('.onnx'),
-    served: prepared.served,
-    files,
-    models,
-    ...(tokenizerVocab !== undefined && { tokenizerVocab }),
-  });
+): Model[] {
+  // Graphs prepareSource read already are not decoded twice.
+  const models = prepared.files.map((f) => prepared.loaded.get(f) ?? loadModel(join(out, f)));
   return models.map((model, i) => {
+    const file = prepared.files[i]!;
     const { graph, changes } = widenFloat16(model.graph);
     if (changes.length === 0) return model;
     const widened = { ...model, graph };
-    saveModel(widened, join(out, files[i]!));
-    log(`${files[i]}: ${changes[0]!.detail} (the fp32 baseline and the recipes start from float32)`);
+    saveModel(widened, join(out, file));
+    log(`${file}: ${changes[0]!.detail} (the fp32 baseline and the recipes start from float32)`);
     return widened;
   });
 }

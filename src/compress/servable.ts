@@ -1,31 +1,30 @@
 /**
- * export-and-compress's pre-flight: what the server could not serve is refused before any variant is built,
- * with the fix named, instead of a folder that compresses for minutes and then fails to load (or loads and
- * answers 500). One table of checks over the prepared fp32 folder; each returns the refusals it finds. The
- * server's own refusals (runtime/registry.ts, tasks/translation/translation-model.ts) say the same things at load.
+ * export-and-compress's pre-flight: what the server could not serve is refused before any work — before the
+ * source is even copied — with the fix named, instead of a folder that compresses for minutes and then fails to
+ * load (or loads and answers 500). One table of checks over the source's graphs (their structure, read without
+ * weights: onnx/skim.ts), config.json and tokenizer; each returns the refusals it finds. preflight.ts gathers what
+ * they look at. The server says the same things at load (runtime/graph-truth.ts).
  */
-import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { TlcError } from '../errors/index.js';
 import { factMismatches, graphFacts } from '../model-folder/graph-facts.js';
-import { readHfConfig } from '../model-folder/hf-facts.js';
-import type { Model } from '../onnx/ir.js';
+import type { Graph } from '../onnx/ir.js';
 import { fixedAxes } from './dynamic-axes.js';
 
-/** What the checks look at: the prepared folder and its fp32 graphs, loaded. */
+/** What the checks look at. */
 export interface ServableContext {
-  /** The prepared folder (the stage of --out). */
-  readonly dir: string;
   /** The source as the user named it (messages name it). */
   readonly source: string;
   /** A bare .onnx source (its tokenizer comes from --tokenizer). */
   readonly bareOnnx: boolean;
   /** Whether TLC serves the model's task: serving checks apply only then. */
   readonly served: boolean;
-  /** The fp32 variant's files, relative to `dir`, and their graphs. */
+  /** The fp32 graphs' files as messages name them, and their graphs (structure is enough). */
   readonly files: readonly string[];
-  readonly models: readonly Model[];
-  /** tokenizer.json's vocabulary size, when the folder has one. */
+  readonly graphs: readonly Graph[];
+  /** config.json, parsed, when there is one. */
+  readonly config?: Readonly<Record<string, unknown>>;
+  /** tokenizer.json's vocabulary size; undefined when there is no tokenizer. */
   readonly tokenizerVocab?: number;
 }
 
@@ -40,7 +39,7 @@ export interface Refusal {
 type Check = (ctx: ServableContext) => readonly Refusal[];
 
 function tokenizerPresent(ctx: ServableContext): Refusal[] {
-  if (!ctx.served || existsSync(join(ctx.dir, 'tokenizer.json'))) return [];
+  if (!ctx.served || ctx.tokenizerVocab !== undefined) return [];
   return [
     {
       check: 'tokenizer',
@@ -61,7 +60,7 @@ function cachedDecoder(ctx: ServableContext): Refusal[] {
   const merged = named('decoder_model_merged');
   const withPast = named('decoder_with_past_model');
   if (withPast >= 0) return [];
-  if (merged >= 0 && ctx.models[merged]!.graph.inputs.some((v) => v.name === USE_CACHE)) return [];
+  if (merged >= 0 && ctx.graphs[merged]!.inputs.some((v) => v.name === USE_CACHE)) return [];
   const has = ctx.files.filter((f) => basename(f).startsWith('decoder')).join(', ') || 'no decoder';
   return [
     {
@@ -75,7 +74,7 @@ function cachedDecoder(ctx: ServableContext): Refusal[] {
 /** Inputs whose batch or sequence axis is a number: the server batches requests of any length. */
 function dynamicAxes(ctx: ServableContext): Refusal[] {
   return ctx.files.flatMap((file, i) => {
-    const fixed = fixedAxes(ctx.models[i]!.graph).map(
+    const fixed = fixedAxes(ctx.graphs[i]!).map(
       (f) => `${f.input} axis ${f.axis} (${f.what}) is fixed at ${f.size}`,
     );
     if (fixed.length === 0) return [];
@@ -92,12 +91,11 @@ function dynamicAxes(ctx: ServableContext): Refusal[] {
 /** config.json and tokenizer.json against the first graph's tables (graph-facts.ts). */
 function graphTruth(ctx: ServableContext): Refusal[] {
   const file = ctx.files[0];
-  const model = ctx.models[0];
-  if (file === undefined || model === undefined) return [];
-  const config = readHfConfig(join(ctx.dir, 'config.json'));
-  const messages = factMismatches(graphFacts(model.graph), {
+  const graph = ctx.graphs[0];
+  if (file === undefined || graph === undefined) return [];
+  const messages = factMismatches(graphFacts(graph), {
     graphFile: file,
-    ...(config !== undefined && { config }),
+    ...(ctx.config !== undefined && { config: ctx.config }),
     ...(ctx.tokenizerVocab !== undefined && { tokenizerVocab: ctx.tokenizerVocab }),
   });
   return messages.map((message) => ({

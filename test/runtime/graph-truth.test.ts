@@ -24,7 +24,15 @@ describe('graph facts', () => {
   it("reads the torch BERT export's tables, the same with and without decoding weights", () => {
     const facts = graphFacts(loadModel(TORCH_BERT).graph);
     assert.deepEqual(facts, { vocabRows: 1000, hidden: 64, positionRows: 128 });
-    assert.deepEqual(graphFacts(skimGraph(TORCH_BERT)), facts);
+    const skimmed = skimGraph(TORCH_BERT);
+    assert.deepEqual(graphFacts(skimmed), facts);
+    const loaded = loadModel(TORCH_BERT).graph;
+    const typed = (g: typeof loaded) => [...g.inputs, ...g.outputs].map((v) => [v.name, v.type]);
+    assert.deepEqual(typed(skimmed), typed(loaded));
+    assert.deepEqual(
+      skimmed.nodes.map((n) => [n.opType, n.inputs, n.outputs]),
+      loaded.nodes.map((n) => [n.opType, n.inputs, n.outputs]),
+    );
   });
 
   it('finds the table inside a merged decoder (If branches) and in an encoder', () => {
