@@ -338,8 +338,9 @@ export function structuredPrune(graph: Graph, options: StructuredPruneOptions): 
   // Branches of an If see their outer weights as private copies while they are pruned (merged.ts).
   const { graph: inlined, inlined: copies } = inlineOuterWeights(graph, names);
   let pass = runPass(inlined, options, names);
-  // Blocks holding the same weights (the two branches of a merged decoder) make one choice together.
-  const shared = sharedImportance(inlined, pass.blocks);
+  // Blocks holding the same weights (the two branches of a merged decoder) make one choice together; without
+  // outer weights copied into subgraphs no two blocks share weights, so their bytes are not hashed.
+  const shared = copies.size > 0 ? sharedImportance(inlined, pass.blocks) : undefined;
   if (shared !== undefined) pass = runPass(inlined, options, names, shared);
   const { changes, attentionSeen, ffnSeen } = pass;
   let result = pass.graph;
