@@ -1,9 +1,9 @@
 /**
  * What a graph says about the model, read from its tables: the word-embedding table (the Gather fed by
  * `input_ids` or `decoder_input_ids`) gives the vocabulary (rows) and the hidden size (width), the largest other
- * Gather table of at least 16 rows the positions. These numbers are the truth at run time — an id past the
- * table's rows fails inside ONNX Runtime — so config.json and tokenizer.json are checked against them
- * (`factMismatches`), at compress time and at load, instead of being believed.
+ * Gather table of at least 16 rows and the same width the positions. These numbers are the truth at run time —
+ * an id past the table's rows fails inside ONNX Runtime — so config.json and tokenizer.json are checked against
+ * them (`factMismatches`), at compress time and at load, instead of being believed.
  */
 import type { Graph, Tensor } from '../onnx/ir.js';
 import { walkGraphs } from '../onnx/traverse.js';
@@ -62,8 +62,10 @@ export function graphFacts(graph: Graph): GraphFacts {
   }
   const words = gathers.filter((g) => g.fromIds).map((g) => g.table);
   const word = words.sort((a, b) => b.dims[0]! - a.dims[0]!)[0];
+  // As wide as the word table: T5's relative-attention bias tables ([buckets, heads]) are not positions.
   const positions = gathers
     .filter((g) => !g.fromIds && g.table.dims[0]! >= MIN_POSITION_ROWS && g.table !== word)
+    .filter((g) => word === undefined || g.table.dims[1] === word.dims[1])
     .map((g) => g.table.dims[0]!)
     .sort((a, b) => b - a);
   return {
