@@ -136,6 +136,17 @@ export function addCompressOptions(command: Command, recipes: 'many' | 'one'): C
     .option('--json', 'print the report as JSON');
 }
 
+/**
+ * --prune-exclude globs that kept no weight dense: a mistyped name would otherwise leave the user believing a
+ * block stayed dense. An excluded weight is declined with `excluded by pattern "GLOB"` (prune/patterns.ts).
+ */
+function unusedExcludes(report: CompressReport, globs: readonly string[] | undefined): string[] {
+  const pruned = report.variants.filter((v) => /(^|\+)prune:/.test(v.recipe));
+  if (globs === undefined || pruned.length === 0) return [];
+  const declined = pruned.flatMap((v) => v.declined);
+  return globs.filter((g) => !declined.some((d) => d.includes(`excluded by pattern "${g}"`)));
+}
+
 export async function runCompress(
   source: string,
   recipeTexts: readonly string[],
@@ -165,7 +176,7 @@ export async function runCompress(
       'CLI_USAGE',
       `--prune-include and --prune-exclude select the weights of a prune:S step, and no recipe has one (${recipeTexts.join(', ')}); add one such as --recipe prune:0.5+int8`,
     );
-  return compress(source, flags.out, {
+  const report = await compress(source, flags.out, {
     ...(pruneInclude !== undefined && { pruneInclude }),
     ...(pruneExclude !== undefined && { pruneExclude }),
     calibration,
@@ -193,6 +204,11 @@ export async function runCompress(
     ...(flags.tokenizer !== undefined && { tokenizer: flags.tokenizer }),
     log,
   });
+  for (const glob of unusedExcludes(report, pruneExclude))
+    log(
+      `warning: --prune-exclude '${glob}' matched no weight that prune:S would prune; check the name against the report's declined entries`,
+    );
+  return report;
 }
 
 /**
