@@ -12,7 +12,7 @@ import { applyRecipe, crossFileChoices } from '../../../src/compress/apply-recip
 import { type StructuredPruneReport, structuredPrune } from '../../../src/compress/prune/index.js';
 import { sharedStructuredScores } from '../../../src/compress/prune/structured/shared-choice.js';
 import { parseRecipe } from '../../../src/compress/recipe.js';
-import type { Model } from '../../../src/onnx/index.js';
+import type { Graph, Model } from '../../../src/onnx/index.js';
 import { greedyMarian, loadMarian, type MarianModels, marianExpected } from '../../helpers/marian-tiny.js';
 import { assertClose } from '../../helpers/ort.js';
 import { withGraph } from './helpers.js';
@@ -110,5 +110,37 @@ describe('structured pruning of a Marian-style PyTorch export', () => {
       (v) => v.name === 'past_key_values.0.encoder.key',
     );
     assert.equal(declared?.type?.kind === 'tensor' ? declared.type.shape?.[1] : undefined, 3);
+  });
+});
+
+describe('folded attention it declines', () => {
+  it('declines when the batch × heads product is read outside the block', () => {
+    const { encoder } = loadMarian();
+    const g = encoder.graph;
+    // the first layer's Mul(batch, 4) that the fold reshapes read
+    const mul = g.nodes.find(
+      (n) => n.opType === 'Mul' && n.name.startsWith('/encoder_layers.0/self_attn/Mul_'),
+    )!;
+    const folded = g.nodes.some((n) => n.inputs.includes(mul.outputs[0]!) && n.opType === 'Unsqueeze');
+    assert.ok(folded, `${mul.name} feeds the fold shapes`);
+    const leak: Graph = {
+      ...g,
+      nodes: [
+        ...g.nodes,
+        {
+          name: 'leak',
+          opType: 'Identity',
+          domain: '',
+          inputs: [mul.outputs[0]!],
+          outputs: ['leak'],
+          attributes: {},
+        },
+      ],
+      outputs: [...g.outputs, { name: 'leak' }],
+    };
+    const r = structuredPrune(leak, { heads: 0.25 });
+    const reasons = r.changes.filter((c) => c.kind === 'declined').map((c) => c.detail);
+    assert.equal(reasons.length, 1);
+    assert.match(reasons[0]!, /^attention: Mul ".*" \(batch × heads\) is also read by Identity "leak"/);
   });
 });
