@@ -1,62 +1,18 @@
 /**
  * Batch and sequence axes. The server runs batches of any size and length, so an export whose inputs fix them
- * (`input_ids: [1, 128]`, as torch.onnx.export writes without `dynamic_axes`) cannot be served. `fixedAxes` names
- * them; `symbolicAxes` renames them symbolic — on the inputs, the outputs' matching axes, and no intermediate
+ * (`input_ids: [1, 128]`, as torch.onnx.export writes without `dynamic_axes`) cannot be served
+ * (model-folder/graph-facts.ts names them); `symbolicAxes` renames them symbolic — on the inputs, the outputs' matching axes, and no intermediate
  * value_info — and `checkSymbolicAxes` runs the result at two other shapes, because a graph may also bake the
  * shape into Reshape constants, and then only a re-export helps.
  */
 import { messageOf } from '../errors/index.js';
+import { fixedAxes, type VariedAxis } from '../model-folder/graph-facts.js';
 import type { Dim, Graph, ValueInfo } from '../onnx/ir.js';
 import { applied, type PassResult } from '../onnx/passes/pass.js';
 import { createSession, type OrtSession, runSession } from '../ort/session.js';
 import { sampleFeeds } from './validate/sample-inputs.js';
 
 export const SYMBOLIC_AXES_PASS = 'symbolic-axes';
-
-/** Inputs whose axis 1 is the sequence (ids, masks, the encoder's output); caches have it at axis 2. */
-const SEQUENCE_AXIS: Readonly<Record<string, number>> = {
-  input_ids: 1,
-  attention_mask: 1,
-  token_type_ids: 1,
-  position_ids: 1,
-  decoder_input_ids: 1,
-  decoder_attention_mask: 1,
-  encoder_attention_mask: 1,
-  encoder_hidden_states: 1,
-};
-
-export interface VariedAxis {
-  readonly axis: number;
-  readonly what: 'batch' | 'sequence';
-}
-
-/** The axes the server varies: every batched input's axis 0, and the sequence axis of ids, masks and caches. */
-export function variedAxes(name: string, rank: number): VariedAxis[] {
-  if (rank < 2) return [];
-  const axes: VariedAxis[] = [{ axis: 0, what: 'batch' }];
-  const sequence = name.startsWith('past_key_values') ? 2 : SEQUENCE_AXIS[name];
-  if (sequence !== undefined && sequence < rank) axes.push({ axis: sequence, what: 'sequence' });
-  return axes;
-}
-
-export interface FixedAxis extends VariedAxis {
-  readonly input: string;
-  readonly size: number;
-}
-
-/** Inputs of `graph` whose batch or sequence axis is a number. */
-export function fixedAxes(graph: Graph): FixedAxis[] {
-  const out: FixedAxis[] = [];
-  for (const input of graph.inputs) {
-    const type = input.type;
-    if (type?.kind !== 'tensor' || type.shape === undefined) continue;
-    for (const { axis, what } of variedAxes(input.name, type.shape.length)) {
-      const size = type.shape[axis];
-      if (typeof size === 'number') out.push({ input: input.name, axis, what, size });
-    }
-  }
-  return out;
-}
 
 /** `v` with the listed axes of its shape made symbolic. */
 function renamed(v: ValueInfo, axes: readonly { axis: number; what: string }[]): ValueInfo {

@@ -7,9 +7,8 @@
  */
 import { basename } from 'node:path';
 import { TlcError } from '../errors/index.js';
-import { factMismatches, graphFacts } from '../model-folder/graph-facts.js';
+import { factMismatches, graphFacts, STATIC_SHAPES_FIX, staticShapes } from '../model-folder/graph-facts.js';
 import type { Graph } from '../onnx/ir.js';
-import { fixedAxes } from './dynamic-axes.js';
 
 /** What the checks look at. */
 export interface ServableContext {
@@ -74,17 +73,8 @@ function cachedDecoder(ctx: ServableContext): Refusal[] {
 /** Inputs whose batch or sequence axis is a number: the server batches requests of any length. */
 function dynamicAxes(ctx: ServableContext): Refusal[] {
   return ctx.files.flatMap((file, i) => {
-    const fixed = fixedAxes(ctx.graphs[i]!).map(
-      (f) => `${f.input} axis ${f.axis} (${f.what}) is fixed at ${f.size}`,
-    );
-    if (fixed.length === 0) return [];
-    return [
-      {
-        check: 'dynamic-axes',
-        message: `${file} has static shapes: ${fixed.join('; ')}; the server runs batches of any size and length`,
-        fix: 're-export with dynamic batch and sequence axes (torch.onnx.export dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, …}; optimum-cli export onnx makes them dynamic)',
-      },
-    ];
+    const message = staticShapes(file, ctx.graphs[i]!);
+    return message === undefined ? [] : [{ check: 'dynamic-axes', message, fix: STATIC_SHAPES_FIX }];
   });
 }
 

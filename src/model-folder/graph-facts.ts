@@ -130,3 +130,65 @@ export function factMismatches(facts: GraphFacts, sources: FactSources): string[
     );
   return out;
 }
+
+/** Inputs whose axis 1 is the sequence (ids, masks, the encoder's output); caches have it at axis 2. */
+const SEQUENCE_AXIS: Readonly<Record<string, number>> = {
+  input_ids: 1,
+  attention_mask: 1,
+  token_type_ids: 1,
+  position_ids: 1,
+  decoder_input_ids: 1,
+  decoder_attention_mask: 1,
+  encoder_attention_mask: 1,
+  encoder_hidden_states: 1,
+};
+
+/** Inputs a cached decoder step may fix at one position. */
+const ONE_STEP = new Set(['input_ids', 'decoder_input_ids', 'position_ids']);
+
+export interface VariedAxis {
+  readonly axis: number;
+  readonly what: 'batch' | 'sequence';
+}
+
+/** The axes the server varies: every batched input's axis 0, and the sequence axis of ids, masks and caches. */
+export function variedAxes(name: string, rank: number): VariedAxis[] {
+  if (rank < 2) return [];
+  const axes: VariedAxis[] = [{ axis: 0, what: 'batch' }];
+  const sequence = name.startsWith('past_key_values') ? 2 : SEQUENCE_AXIS[name];
+  if (sequence !== undefined && sequence < rank) axes.push({ axis: sequence, what: 'sequence' });
+  return axes;
+}
+
+export interface FixedAxis extends VariedAxis {
+  readonly input: string;
+  readonly size: number;
+}
+
+/** Inputs of `graph` whose batch or sequence axis is a number. */
+export function fixedAxes(graph: Graph): FixedAxis[] {
+  const out: FixedAxis[] = [];
+  const cached = graph.inputs.some((v) => v.name.startsWith('past_key_values'));
+  for (const input of graph.inputs) {
+    const type = input.type;
+    if (type?.kind !== 'tensor' || type.shape === undefined) continue;
+    for (const { axis, what } of variedAxes(input.name, type.shape.length)) {
+      const size = type.shape[axis];
+      if (typeof size !== 'number') continue;
+      // A cached decoder step reads one new token: PyTorch exports decoder_with_past's ids as [batch, 1].
+      if (cached && what === 'sequence' && size === 1 && ONE_STEP.has(input.name)) continue;
+      out.push({ input: input.name, axis, what, size });
+    }
+  }
+  return out;
+}
+
+/** Why the server could not run `graph` (`file` as messages name it): its fixed batch and sequence axes. */
+export function staticShapes(file: string, graph: Graph): string | undefined {
+  const fixed = fixedAxes(graph).map((f) => `${f.input} axis ${f.axis} (${f.what}) is fixed at ${f.size}`);
+  if (fixed.length === 0) return undefined;
+  return `${file} has static shapes: ${fixed.join('; ')}; the server runs batches of any size and length`;
+}
+
+export const STATIC_SHAPES_FIX =
+  're-export with dynamic batch and sequence axes (torch.onnx.export dynamic_axes={"input_ids": {0: "batch", 1: "sequence"}, …}; optimum-cli export onnx makes them dynamic)';

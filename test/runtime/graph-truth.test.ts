@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { compress } from '../../src/compress/compress.js';
 import { parseRecipe } from '../../src/compress/recipe.js';
-import { factMismatches, graphFacts } from '../../src/model-folder/graph-facts.js';
-import { loadModel } from '../../src/onnx/io.js';
+import { factMismatches, fixedAxes, graphFacts } from '../../src/model-folder/graph-facts.js';
+import { loadModel, saveModel } from '../../src/onnx/io.js';
 import { skimGraph } from '../../src/onnx/skim.js';
 import { ModelRegistry } from '../../src/runtime/registry.js';
 import { BERT_CONFIG, TORCH_BERT, writeForeignFolder } from '../helpers/foreign.js';
+import { MARIAN_DIR } from '../helpers/marian-tiny.js';
 import { TINY_SEQ2SEQ, writeSeq2SeqGraphs } from '../helpers/merged-decoder.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tlc-graph-truth-'));
@@ -47,6 +48,14 @@ describe('graph facts', () => {
     }
   });
 
+  it("takes PyTorch's Marian export as it is: a cached decoder step's ids are [batch, 1]", () => {
+    for (const file of ['encoder_model.onnx', 'decoder_model.onnx', 'decoder_with_past_model.onnx']) {
+      const graph = skimGraph(join(MARIAN_DIR, file));
+      assert.deepEqual(fixedAxes(graph), [], file);
+      assert.deepEqual(graphFacts(graph), graphFacts(loadModel(join(MARIAN_DIR, file)).graph), file);
+    }
+  });
+
   it('names the file, the field and both numbers; a smaller tokenizer or config is fine', () => {
     const facts = { vocabRows: 8000, hidden: 64, positionRows: 512 };
     const sources = { graphFile: 'onnx/model.onnx' };
@@ -73,7 +82,7 @@ describe('graph facts', () => {
   });
 });
 
-describe('a config.json with a wrong vocab_size', () => {
+describe('a config.json with a wrong vocab_size, and static shapes', () => {
   const wrong = { ...BERT_CONFIG, vocab_size: 30522 };
   const registry = (dir: string) =>
     new ModelRegistry(dir, {
@@ -103,12 +112,29 @@ describe('a config.json with a wrong vocab_size', () => {
     const models = join(root, 'models');
     mkdirSync(models);
     writeForeignFolder(join(models, 'foreign'), TORCH_BERT, { config: wrong, tokenizer: 1000 });
+    // Static shapes load in ONNX Runtime and then fail every request ("invalid dimensions"): refused at load.
+    const fixed = writeForeignFolder(join(models, 'static'), TORCH_BERT, {
+      config: BERT_CONFIG,
+      tokenizer: 1000,
+    });
+    const model = loadModel(TORCH_BERT);
+    const inputs = model.graph.inputs.map((v) =>
+      v.type?.kind === 'tensor' ? { ...v, type: { ...v.type, shape: [1, 16] } } : v,
+    );
+    saveModel({ ...model, graph: { ...model.graph, inputs } }, join(fixed, 'model.onnx'));
     const good = writeForeignFolder(join(root, 'good'), TORCH_BERT, { config: BERT_CONFIG, tokenizer: 1000 });
     const compressed = join(models, 'compressed');
     await compress(good, compressed, { recipes: [], latency: false, threads: 1, batch: 2, sequence: 8 });
     writeFileSync(join(compressed, 'config.json'), JSON.stringify(wrong));
     const r = registry(models);
     try {
+      const staticHandle = await r.load('static');
+      assert.equal(staticHandle.status, 'failed');
+      assert.match(
+        staticHandle.error!,
+        /model\.onnx has static shapes: input_ids axis 0 \(batch\) is fixed at 1/,
+      );
+      assert.match(staticHandle.error!, /fix: re-export with dynamic batch and sequence axes/);
       for (const [name, graph] of [
         ['foreign', 'model.onnx'],
         ['compressed', 'model.onnx'],
