@@ -9,6 +9,7 @@ import { readForeignModel } from '../model-folder/foreign.js';
 import { findLayout } from '../model-folder/layout.js';
 import { readTlcJson } from '../model-folder/read.js';
 import type { TlcModelJson } from '../model-folder/tlc-json.js';
+import { externalDataFiles } from '../onnx/file-bytes.js';
 import { loadModel, saveModel } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
 import { widenFloat16 } from './quantize/widen-float16.js';
@@ -106,7 +107,12 @@ export function float32Baseline(
     const { graph, changes } = widenFloat16(model.graph);
     if (changes.length === 0) return model;
     const widened = { ...model, graph };
-    saveModel(widened, join(out, file));
+    const path = join(out, file);
+    const before = externalDataFiles(path);
+    saveModel(widened, path);
+    // Widened under 2 GiB, the graph is written inline: its old external data would ship unused.
+    const after = new Set(externalDataFiles(path));
+    for (const data of before) if (!after.has(data)) rmSync(join(dirname(path), data), { force: true });
     log(`${file}: ${changes[0]!.detail} (the fp32 baseline and the recipes start from float32)`);
     return widened;
   });

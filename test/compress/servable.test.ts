@@ -197,6 +197,24 @@ describe('a float16 source', () => {
   });
 });
 
+describe('a float16 source with external data', () => {
+  it('is widened and written inline when it fits, leaving no unused data file', async () => {
+    const fp32 = loadModel(TORCH_BERT);
+    const half: Model = { ...fp32, graph: toFloat16(fp32.graph, { keepIoTypes: false }).graph };
+    const dir = writeForeignFolder(join(root, 'fp16-ext'), TORCH_BERT, {
+      config: BERT_CONFIG,
+      tokenizer: 1000,
+    });
+    saveModel(half, join(dir, 'model.onnx'), { externalData: true });
+    assert.ok(existsSync(join(dir, 'model.onnx_data')));
+    const out = join(root, 'fp16-ext-out');
+    const report = await compress(dir, out, { ...options, recipes: [] });
+    assert.deepEqual(report.variants[0]!.files, ['model.onnx']);
+    assert.equal(existsSync(join(out, 'model.onnx_data')), false);
+    assert.deepEqual(halfInitializers(loadModel(join(out, 'model.onnx')).graph), []);
+  });
+});
+
 describe('symbolic axes', () => {
   it('makes fixed batch and sequence axes symbolic where the graph computes its shapes', async () => {
     const fixed = withStaticShapes(loadModel(TORCH_BERT));
