@@ -64,7 +64,9 @@ export interface CompressOptions extends SourceOptions {
   readonly latency?: boolean;
   /** The inputs they are timed on (default: --batch × --sequence). */
   readonly latencyShape?: { readonly batch: number; readonly sequence: number };
-  /** Seconds of timed rounds at most, after the first five (default 10). */
+  /** Rounds of interleaved timing (default 15; validate/latency.ts). */
+  readonly latencyRounds?: number;
+  /** More rounds until this many seconds have passed, up to 60 rounds (default 0: the rounds only). */
   readonly latencySeconds?: number;
   /** How int8 GEMM weights are coded (default 'pair-bounded'; 'full' only for CPUs with VNNI, AMX or ARM dot). */
   readonly int8Weights?: Int8WeightCoding;
@@ -337,7 +339,11 @@ async function compressInto(source: string, out: string, options: CompressOption
                 ...sessionOptions,
                 feedsFor: (s) => sample(s, timing.batch, timing.sequence),
               }),
-          { ...(options.latencySeconds !== undefined && { seconds: options.latencySeconds }), log },
+          {
+            ...(options.latencyRounds !== undefined && { rounds: options.latencyRounds }),
+            ...(options.latencySeconds !== undefined && { seconds: options.latencySeconds }),
+            log,
+          },
         );
   const checked = await probeVariants(out, tlc, base.files, withKind(timed), sessionOptions, log);
   return writeReports(out, tlc, checked, {
