@@ -5,32 +5,22 @@
  * models, BLEU and chrF of translation models); variants that lose more than allowed are dropped. Every file is
  * written atomically.
  */
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TlcError } from '../errors/index.js';
 import { writeFolderAtomically } from '../export/folder.js';
 import { isServedTask, type TlcModelJson } from '../model-folder/tlc-json.js';
-import { saveModel } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
-import {
-  createSession,
-  type Device,
-  type OrtFeeds,
-  type OrtSession,
-  type OrtTensor,
-  runSession,
-} from '../ort/session.js';
+import { createSession, type Device, type OrtFeeds, type OrtSession } from '../ort/session.js';
 import { taskSpec } from '../tasks/index.js';
-import { type HeadlineMetric, pointsLost, type VariantScores } from '../tasks/scores.js';
+import type { VariantScores } from '../tasks/scores.js';
 import type { TaskSpec } from '../tasks/spec.js';
 import { cpuFacts } from '../util/cpu.js';
-import { type AppliedRecipe, applyRecipe } from './apply-recipe.js';
-import { probeVariants, saturationWarning, withKind } from './fidelity.js';
+import { compressVariant, outputsOf, type VariantContext } from './compress-variant.js';
+import { probeVariants, withKind } from './fidelity.js';
+import type { CompressOptions } from './options.js';
 import { preflight } from './preflight.js';
-import { checkOutside, float32Baseline, prepareSource, type SourceOptions } from './prepare-source.js';
-import { type CalibrationKind, calibrate } from './quantize/calibrate.js';
-import type { Int8WeightCoding } from './quantize/int8-coding.js';
-import { type Recipe, variantFileName } from './recipe.js';
+import { checkOutside, float32Baseline, prepareSource } from './prepare-source.js';
 import {
   type CompressReport,
   type VariantReport,
@@ -39,143 +29,12 @@ import {
   writeTlcJson,
 } from './report.js';
 import { namingFinalPath } from './staged-errors.js';
-import { DriftAccumulator } from './validate/drift.js';
 import { graphWork, measureVariantLatency, type OpenWork } from './validate/latency.js';
 import { sampleFeeds } from './validate/sample-inputs.js';
 import { modelStats } from './validate/stats.js';
 
+export type { CompressOptions } from './options.js';
 export type { CompressReport, VariantReport } from './report.js';
-
-export interface CompressOptions extends SourceOptions {
-  readonly recipes: readonly Recipe[];
-  /** Data to score variants on: a text file (MLM accuracy, fill-mask) or a TSV of pairs (BLEU, translation). */
-  readonly evalData?: string;
-  /** Fill-mask: tokens of --eval-data scored per variant (default 16384). */
-  readonly evalTokens?: number;
-  /**
-   * Drop variants that fall more than this many points below fp32: accuracy points (0–100 scale) for
-   * fill-mask, BLEU points for translation.
-   */
-  readonly maxAccuracyDrop?: number;
-  /** Magnitude pruning's selection: initializer-name globs (include replaces the blocks-only default). */
-  readonly pruneInclude?: readonly string[];
-  readonly pruneExclude?: readonly string[];
-  /** Time the variants (default true): interleaved with fp32 in rounds, after all are built. */
-  readonly latency?: boolean;
-  /** The inputs they are timed on (default: --batch × --sequence). */
-  readonly latencyShape?: { readonly batch: number; readonly sequence: number };
-  /** Rounds of interleaved timing (default 15; validate/latency.ts). */
-  readonly latencyRounds?: number;
-  /** More rounds until this many seconds have passed, up to 60 rounds (default 0: the rounds only). */
-  readonly latencySeconds?: number;
-  /** How int8 GEMM weights are coded (default 'pair-bounded'; 'full' only for CPUs with VNNI, AMX or ARM dot). */
-  readonly int8Weights?: Int8WeightCoding;
-  /** How static-int8 turns calibration activations into ranges (default minmax). */
-  readonly calibration?: CalibrationKind;
-  readonly device?: Device;
-  readonly threads?: number;
-  readonly batch?: number;
-  readonly sequence?: number;
-  readonly log?: (message: string) => void;
-}
-
-async function outputsOf(session: OrtSession, feeds: OrtFeeds) {
-  const out = await runSession(session, feeds);
-  return out[session.outputNames[0]!]!;
-}
-
-/** What compressing one recipe needs from the baseline run. */
-interface VariantContext {
-  readonly out: string;
-  readonly baseFiles: readonly string[];
-  readonly baseModels: readonly Model[];
-  readonly feeds: readonly OrtFeeds[];
-  readonly baseOutputs: readonly OrtTensor[];
-  readonly sessionOptions: { readonly threads: number; readonly device: Device };
-  readonly options: CompressOptions;
-  readonly metric: HeadlineMetric;
-  readonly baseScores: VariantScores;
-  readonly score: (files: readonly string[]) => Promise<VariantScores>;
-  readonly log: (message: string) => void;
-}
-
-/**
- * One recipe applied to every file of the baseline: written beside it, checked against the baseline's outputs
- * (drift) and timed, scored; dropped again when it loses more than --max-accuracy-drop.
- */
-async function compressVariant(recipe: Recipe, ctx: VariantContext): Promise<VariantReport> {
-  ctx.log(`${recipe.text}: compressing ${ctx.baseFiles.length} file(s)`);
-  const files: string[] = [];
-  let applied = 0;
-  const declined: string[] = [];
-  const drift = new DriftAccumulator();
-  let parameters = 0;
-  let zeros = 0;
-  let sparsity = 0;
-  let sparsityByGroup: AppliedRecipe['sparsityByGroup'];
-  for (const [i, file] of ctx.baseFiles.entries()) {
-    const ranges = recipe.steps.some((s) => s.name === 'static-int8')
-      ? await calibrate(ctx.baseModels[i]!, [ctx.feeds[i]!], {
-          method: { kind: ctx.options.calibration ?? 'minmax' },
-        })
-      : undefined;
-    const result = applyRecipe(ctx.baseModels[i]!, recipe, {
-      ...(ranges !== undefined && { ranges }),
-      ...(ctx.options.pruneInclude !== undefined && { pruneInclude: ctx.options.pruneInclude }),
-      ...(ctx.options.pruneExclude !== undefined && { pruneExclude: ctx.options.pruneExclude }),
-      ...(ctx.options.int8Weights !== undefined && { int8Weights: ctx.options.int8Weights }),
-    });
-    applied += result.changes.filter((c) => c.kind === 'applied').length;
-    declined.push(
-      ...result.changes.filter((c) => c.kind === 'declined').map((c) => `${c.pass} ${c.target}: ${c.detail}`),
-    );
-    const name = variantFileName(file, recipe);
-    const warning = saturationWarning(name, result.model);
-    if (warning !== undefined) ctx.log(warning);
-    saveModel(result.model, join(ctx.out, name));
-    files.push(name);
-    const stats = modelStats(result.model);
-    parameters += stats.parameters;
-    zeros += stats.zeros;
-    sparsity = Math.max(sparsity, result.sparsity ?? 0);
-    if (result.sparsityByGroup !== undefined) sparsityByGroup = result.sparsityByGroup;
-    const session = await createSession(join(ctx.out, name), { ...ctx.sessionOptions, source: name });
-    try {
-      drift.add(ctx.baseOutputs[i]!, await outputsOf(session, ctx.feeds[i]!));
-    } finally {
-      await session.release();
-    }
-  }
-  const scores = await ctx.score(files);
-  const drop = pointsLost(ctx.metric, ctx.baseScores, scores);
-  const kept =
-    ctx.options.maxAccuracyDrop === undefined ||
-    drop === undefined ||
-    drop.points <= ctx.options.maxAccuracyDrop;
-  const report: VariantReport = {
-    name: recipe.suffix,
-    recipe: recipe.text,
-    files,
-    bytes: files.reduce((s, f) => s + statSync(join(ctx.out, f)).size, 0),
-    parameters,
-    nonZero: parameters - zeros,
-    sparsity,
-    ...(sparsityByGroup !== undefined && { sparsityByGroup }),
-    applied,
-    declined,
-    drift: drift.result(),
-    ...scores,
-    kept,
-    ...(!kept && {
-      reason: `${drop!.metric} fell ${drop!.points.toFixed(2)} points (limit ${ctx.options.maxAccuracyDrop})`,
-    }),
-  };
-  if (!kept) for (const f of files) rmSync(join(ctx.out, f), { force: true });
-  ctx.log(
-    `${recipe.text}: ${(report.bytes / 2 ** 20).toFixed(1)} MiB, cosine ${report.drift.meanCosine.toFixed(5)}, top-1 ${report.drift.top1Agreement.toFixed(3)}${kept ? '' : ` — dropped: ${report.reason}`}`,
-  );
-  return report;
-}
 
 /**
  * The task row that scores variants; a task TLC does not serve (a causal LM) is still compressed and checked

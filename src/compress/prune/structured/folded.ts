@@ -111,7 +111,9 @@ function sourceOf(level: Level, role: 'k' | 'v', fold: Fold): Source | string {
   if (level.isInput(x4)) {
     // The past may also be passed through as a present output (a merged decoder's cached branch) or measured.
     const through = readers.filter((c) => isOp(c, 'Identity') && level.index.isGraphOutput(c.outputs[0]!));
-    const others = readers.filter((c) => c !== fold.reshape && !through.includes(c) && !readsLength(level, c));
+    const others = readers.filter(
+      (c) => c !== fold.reshape && !through.includes(c) && !readsLength(level, c),
+    );
     if (others.length > 0) return `${role}: ${level.describeConsumers(x4)}`;
     const declared = declaredHeads(level, x4);
     const boundaries = [x4, ...through.map((c) => c.outputs[0]!)];

@@ -1,0 +1,158 @@
+/** The recipe applied to the baseline's i-th file: calibrated if it needs it, written, its drift added. */
+async function compressFile(
+  recipe: Recipe,
+  ctx: VariantContext,
+  i: number,
+  shared: CrossFileChoice,
+  drift: DriftAccumulator,
+): Promise<{ readonly name: string; readonly result: AppliedRecipe }> {
+  const ranges = recipe.steps.some((s) => s.name === 'static-int8')
+    ? await calibrate(ctx.baseModels[i]!, [ctx.feeds[i]!], {
+        method: { kind: ctx.options.calibration ?? 'minmax' },
+      })
+    : undefined;
+  const options = ctx.options;
+  const result = applyRecipe(
+    ctx.baseModels[i]!,
+    recipe,
+    {
+      ...(ranges !== undefined && { ranges }),
+      ...(options.pruneInclude !== undefined && { pruneInclude: options.pruneInclude }),
+      ...(options.pruneExclude !== undefined && { pruneExclude: options.pruneExclude }),
+      ...(options.int8Weights !== undefined && { int8Weights: options.int8Weights }),
+    },
+    shared,
+  );
+  const name = variantFileName(ctx.baseFiles[i]!, recipe);
+  const warning = saturationWarning(name, result.model);
+  if (warning !== undefined) ctx.log(warning);
+  saveModel(result.model, join(ctx.out, name));
+  const session = await createSession(join(ctx.out, name), { ...ctx.sessionOptions, source: name });
+  try {
+    drift.add(ctx.baseOutputs[i]!, await outputsOf(session, ctx.feeds[i]!));
+  } finally {
+    await session.release();
+  }
+  return { name, result };
+}
+
+/**
+ * One recipe applied to every file of the baseline (compress.ts runs one per --recipe): written beside it,
+ * checked against the baseline's outputs (drift), scored, and dropped again when it loses more than
+ * --max-accuracy-drop. Heads and FFN units are chosen once for a seq2seq model's decoder files (decoder_model
+ * and decoder_with_past_model hold the same weights: apply-recipe.ts's crossFileChoices), and a variant whose
+ * pruning step changed nothing in any file is not written under the recipe's name: it is reported declined,
+ * with the passes' reasons (unchangedVariant).
+ */
+import { rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { saveModel } from '../onnx/io.js';
+import type { Model } from '../onnx/ir.js';
+import {
+  createSession,
+  type Device,
+  type OrtFeeds,
+  type OrtSession,
+  type OrtTensor,
+  runSession,
+} from '../ort/session.js';
+import { type HeadlineMetric, pointsLost, type VariantScores } from '../tasks/scores.js';
+import {
+  type AppliedRecipe,
+  applyRecipe,
+  type CrossFileChoice,
+  crossFileChoices,
+  unchangedVariant,
+} from './apply-recipe.js';
+import { saturationWarning } from './fidelity.js';
+import type { CompressOptions } from './options.js';
+import { calibrate } from './quantize/calibrate.js';
+import { type Recipe, variantFileName } from './recipe.js';
+import type { VariantReport } from './report.js';
+import { DriftAccumulator } from './validate/drift.js';
+import { modelStats } from './validate/stats.js';
+
+export async function outputsOf(session: OrtSession, feeds: OrtFeeds) {
+  const out = await runSession(session, feeds);
+  return out[session.outputNames[0]!]!;
+}
+
+/** What compressing one recipe needs from the baseline run. */
+export interface VariantContext {
+  readonly out: string;
+  readonly baseFiles: readonly string[];
+  readonly baseModels: readonly Model[];
+  readonly feeds: readonly OrtFeeds[];
+  readonly baseOutputs: readonly OrtTensor[];
+  readonly sessionOptions: { readonly threads: number; readonly device: Device };
+  readonly options: CompressOptions;
+  readonly metric: HeadlineMetric;
+  readonly baseScores: VariantScores;
+  readonly score: (files: readonly string[]) => Promise<VariantScores>;
+  readonly log: (message: string) => void;
+}
+
+/**
+ * One recipe applied to every file of the baseline: written beside it, checked against the baseline's outputs
+ * (drift) and timed, scored; dropped again when it loses more than --max-accuracy-drop.
+ */
+export async function compressVariant(recipe: Recipe, ctx: VariantContext): Promise<VariantReport> {
+  ctx.log(`${recipe.text}: compressing ${ctx.baseFiles.length} file(s)`);
+  const files: string[] = [];
+  let applied = 0;
+  const declined: string[] = [];
+  const drift = new DriftAccumulator();
+  let parameters = 0;
+  let zeros = 0;
+  let sparsity = 0;
+  let sparsityByGroup: AppliedRecipe['sparsityByGroup'];
+  const shared = crossFileChoices(ctx.baseFiles, ctx.baseModels, recipe);
+  const results: AppliedRecipe[] = [];
+  for (const i of ctx.baseFiles.keys()) {
+    const { name, result } = await compressFile(recipe, ctx, i, shared[i]!, drift);
+    files.push(name);
+    results.push(result);
+    applied += result.changes.filter((c) => c.kind === 'applied').length;
+    declined.push(
+      ...result.changes.filter((c) => c.kind === 'declined').map((c) => `${c.pass} ${c.target}: ${c.detail}`),
+    );
+    const stats = modelStats(result.model);
+    parameters += stats.parameters;
+    zeros += stats.zeros;
+    sparsity = Math.max(sparsity, result.sparsity ?? 0);
+    if (result.sparsityByGroup !== undefined) sparsityByGroup = result.sparsityByGroup;
+  }
+  const scores = await ctx.score(files);
+  const drop = pointsLost(ctx.metric, ctx.baseScores, scores);
+  const notRecipe = unchangedVariant(results);
+  const kept =
+    notRecipe === undefined &&
+    (ctx.options.maxAccuracyDrop === undefined ||
+      drop === undefined ||
+      drop.points <= ctx.options.maxAccuracyDrop);
+  const report: VariantReport = {
+    name: recipe.suffix,
+    recipe: recipe.text,
+    files,
+    bytes: files.reduce((s, f) => s + statSync(join(ctx.out, f)).size, 0),
+    parameters,
+    nonZero: parameters - zeros,
+    sparsity,
+    ...(sparsityByGroup !== undefined && { sparsityByGroup }),
+    applied,
+    declined,
+    drift: drift.result(),
+    ...scores,
+    kept,
+    ...(!kept && {
+      reason:
+        notRecipe ??
+        `${drop!.metric} fell ${drop!.points.toFixed(2)} points (limit ${ctx.options.maxAccuracyDrop})`,
+    }),
+  };
+  if (!kept) for (const f of files) rmSync(join(ctx.out, f), { force: true });
+  ctx.log(
+    `${recipe.text}: ${(report.bytes / 2 ** 20).toFixed(1)} MiB, cosine ${report.drift.meanCosine.toFixed(5)}, top-1 ${report.drift.top1Agreement.toFixed(3)}${kept ? '' : ` — dropped: ${report.reason}`}`,
+  );
+  return report;
+}
