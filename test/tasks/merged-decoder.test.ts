@@ -4,7 +4,7 @@
  * that layout is read as a translation model whose variant lists the encoder and the merged decoder.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,7 +12,7 @@ import { readForeignModel } from '../../src/model-folder/foreign.js';
 import { createSession } from '../../src/ort/session.js';
 import { type OpenedTranslation, openTranslation } from '../../src/tasks/translation/decoder-sessions.js';
 import { translateIds } from '../../src/tasks/translation/translate.js';
-import { variantFiles } from '../../src/tasks/translation/translation-model.js';
+import { readTranslationModel, variantFiles } from '../../src/tasks/translation/translation-model.js';
 import { writeSeq2SeqGraphs } from '../helpers/merged-decoder.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tlc-merged-'));
@@ -84,7 +84,29 @@ describe('merged decoder (Optimum layout)', () => {
     });
     assert.throws(
       () => variantFiles(['onnx/encoder_model.onnx', 'onnx/decoder_model.onnx'], 'x'),
-      /decoder_with_past_model/,
+      /decoder_with_past_model.*optimum-cli export onnx --task text2text-generation-with-past/,
+    );
+  });
+
+  it('generates from decoder_start_token_id where a T5-family config has no bos_token_id', () => {
+    const folder = join(dir, 't5-ids');
+    mkdirSync(folder);
+    for (const f of ['encoder_model.onnx', 'decoder_model_merged.onnx'])
+      copyFileSync(join(onnx, f), join(folder, f));
+    const config = {
+      model_type: 't5',
+      n_positions: 24,
+      decoder_start_token_id: 0,
+      eos_token_id: 2,
+      pad_token_id: 1,
+    };
+    writeFileSync(join(folder, 'config.json'), JSON.stringify(config));
+    const m = readTranslationModel(folder);
+    assert.deepEqual([m.decoderStart, m.eos, m.pad, m.bos], [0, 2, 1, 0]);
+    writeFileSync(join(folder, 'config.json'), JSON.stringify({ ...config, decoder_start_token_id: 99 }));
+    assert.throws(
+      () => readTranslationModel(folder),
+      /decoder_start_token_id.* 99 is outside the model's 60/,
     );
   });
 

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { messageOf, TlcError } from '../../errors/index.js';
+import { generationIds } from '../../model-folder/generation-ids.js';
 import { modelFolderTlc } from '../../model-folder/read.js';
 
 export interface TranslationFiles {
@@ -60,30 +61,23 @@ export function variantFiles(files: readonly string[], where: string): Translati
     return { encoder: encoder[0]!, decoders: [decoder[0]!, withPast[0]!] };
   if (merged.length === 1 && decoder.length === 0 && withPast.length === 0)
     return { encoder: encoder[0]!, decoders: [merged[0]!] };
-  return bad('decoder_model*.onnx with decoder_with_past_model*.onnx, or one decoder_model_merged*.onnx');
+  return bad(
+    'decoder_model*.onnx with decoder_with_past_model*.onnx, or one decoder_model_merged*.onnx (export the ' +
+      'decoder with its cache: optimum-cli export onnx --task text2text-generation-with-past)',
+  );
 }
 
 /** Reads `folder`'s generation settings and the files of `variant` (default: fp32, else the first). */
 export function readTranslationModel(folder: string, variant?: string): TranslationModelInfo {
   const tlc = modelFolderTlc(folder);
   const config = readJson(join(folder, 'config.json')) ?? {};
-  const generation = readJson(join(folder, 'generation_config.json')) ?? {};
   if (tlc.task !== 'translation')
     throw new TlcError('MODEL_INVALID', `${folder}: a ${tlc.task} model, not a translation model`);
-  const id = (key: string, fallback?: string): number => {
-    const value =
-      generation[key] ?? config[key] ?? (fallback === undefined ? undefined : generation[fallback]);
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
-      throw new TlcError('MODEL_INVALID', `${folder}: generation_config.json (or config.json) has no ${key}`);
-    const vocab = tlc.architecture.vocabSize;
-    if (vocab > 0 && value >= vocab)
-      throw new TlcError(
-        'MODEL_INVALID',
-        `${folder}: ${key} ${value} is outside the model's ${vocab} token ids`,
-      );
-    return value;
-  };
-  const maxLength = tlc.architecture.maxLength || config.max_position_embeddings;
+  // As Hugging Face's GenerationConfig reads them; a T5-family config has no bos_token_id and starts the
+  // decoder from decoder_start_token_id.
+  const ids = generationIds(folder, tlc.architecture.vocabSize);
+  // T5-family configs name it n_positions.
+  const maxLength = tlc.architecture.maxLength || (config.max_position_embeddings ?? config.n_positions);
   if (typeof maxLength !== 'number' || !Number.isInteger(maxLength) || maxLength < 1)
     throw new TlcError('MODEL_INVALID', `${folder}: no maximum length in tlc.json or config.json`);
   const entry =
@@ -99,10 +93,10 @@ export function readTranslationModel(folder: string, variant?: string): Translat
   for (const f of graphList(files))
     if (!existsSync(join(folder, f))) throw new TlcError('MODEL_INVALID', `${folder}: ${f} is missing`);
   return {
-    bos: id('bos_token_id'),
-    eos: id('eos_token_id'),
-    pad: id('pad_token_id'),
-    decoderStart: id('decoder_start_token_id', 'bos_token_id'),
+    bos: ids.bos,
+    eos: ids.eos,
+    pad: ids.pad,
+    decoderStart: ids.decoderStart,
     maxLength,
     variant: entry.name,
     files: { encoder: join(folder, files.encoder), decoders: files.decoders.map((f) => join(folder, f)) },
