@@ -4,12 +4,12 @@
  * architecture and length from config.json (else measured in the graph), and parameters counted once — a
  * tied LM head that the exporter folded into its own initializer is the embedding again, not new parameters.
  */
-import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { TlcError } from '../errors/index.js';
-import { DataType, numel } from '../onnx/dtype.js';
+import { modelFilesBytes } from '../onnx/file-bytes.js';
 import { loadModel } from '../onnx/io.js';
-import type { Graph, Model, Tensor } from '../onnx/ir.js';
+import type { Graph, Model } from '../onnx/ir.js';
+import { countParameters, type ParameterCount } from '../onnx/parameters.js';
 import { embeddingFacts } from '../onnx/tied-weights.js';
 import { walkGraphs } from '../onnx/traverse.js';
 import { type DetectedTask, detectTask } from './detect-task.js';
@@ -18,65 +18,8 @@ import { type HfFacts, readHfFacts } from './hf-facts.js';
 import { findLayout, type GraphLayout, layoutFiles } from './layout.js';
 import { TLC_MODEL_FORMAT, type TlcModelJson } from './tlc-json.js';
 
-export interface ParameterCount {
-  readonly total: number;
-  readonly nonEmbedding: number;
-  /** Initializers that duplicate an embedding table (tied heads), not counted. */
-  readonly tiedCopies: readonly string[];
-}
-
-/** A tensor's identity for counting shared weights across graphs once: its shape and a sample of values. */
-function fingerprint(t: Tensor): string {
-  const data = t.data as ArrayLike<number | bigint>;
-  const n = data.length;
-  const step = Math.max(1, Math.floor(n / 16));
-  const sample: string[] = [];
-  for (let i = 0; i < n; i += step) sample.push(String(data[i]));
-  return `${t.dataType}:${t.dims.join('x')}:${sample.join(',')}`;
-}
-
-const isParameter = (t: Tensor) =>
-  (t.dataType === DataType.FLOAT || t.dataType === DataType.FLOAT16 || t.dataType === DataType.BFLOAT16) &&
-  numel(t.dims) > 1;
-
-/**
- * Float parameters of `graphs`, tied copies not counted, and a matrix that an earlier graph already holds (the
- * embedding an encoder and a decoder share) counted once. Vectors are never matched across graphs: freshly
- * initialised LayerNorm scales are all equal.
- */
-export function countParameters(graphs: readonly Graph[]): ParameterCount {
-  const earlier = new Set<string>();
-  let total = 0;
-  let embedding = 0;
-  const tiedCopies: string[] = [];
-  for (const graph of graphs) {
-    const { tables, copies } = embeddingFacts(graph);
-    const copyNames = new Set(copies.map((c) => c.copy));
-    tiedCopies.push(...copyNames);
-    const tableNames = new Set(tables);
-    const here = new Set<string>();
-    walkGraphs(graph, (g) => {
-      // PyTorch's exporter stores parameters that are equal at export (fresh LayerNorm scales) once and names
-      // the others with Identity nodes: each is still a parameter of the model.
-      const aliases = g.nodes.flatMap((node): [string, Tensor][] => {
-        const t = node.opType === 'Identity' ? g.initializers.get(node.inputs[0] ?? '') : undefined;
-        return t === undefined ? [] : [[node.outputs[0] ?? '', t]];
-      });
-      for (const [name, t] of [...g.initializers, ...aliases]) {
-        if (!isParameter(t) || copyNames.has(name)) continue;
-        if (t.dims.length >= 2) {
-          const key = fingerprint(t);
-          here.add(key);
-          if (earlier.has(key)) continue;
-        }
-        total += numel(t.dims);
-        if (tableNames.has(name)) embedding += numel(t.dims);
-      }
-    });
-    for (const key of here) earlier.add(key);
-  }
-  return { total, nonEmbedding: total - embedding, tiedCopies };
-}
+export type { ParameterCount } from '../onnx/parameters.js';
+export { countParameters };
 
 /** Rows of the Gather tables: the largest is the vocabulary, the next one of ≥ 16 rows the position table. */
 function tableRows(graph: Graph): number[] {
@@ -159,7 +102,7 @@ export function readForeignModel(dir: string, first?: Model): ForeignModel {
         name: 'fp32',
         files: allFiles,
         recipe: [],
-        bytes: allFiles.reduce((s, f) => s + statSync(join(dir, f)).size, 0),
+        bytes: modelFilesBytes(dir, allFiles),
       },
     ],
   };
