@@ -6,10 +6,11 @@
 import type { Model } from '../onnx/ir.js';
 import { cleanup } from '../onnx/passes/cleanup.js';
 import type { PassChange } from '../onnx/passes/pass.js';
-import { type MagnitudePruneReport, magnitudePrune } from './prune/magnitude.js';
+import { type MagnitudePruneReport, magnitudePrune, modelThreshold } from './prune/magnitude.js';
 import { encodeSparseWeights } from './prune/sparse-encode.js';
 import { type StructuredPruneOptions, structuredPrune } from './prune/structured/prune.js';
 import { sharedStructuredScores } from './prune/structured/shared-choice.js';
+import type { SharedThreshold } from './prune/threshold.js';
 import { dynamicInt8 } from './quantize/dynamic-int8.js';
 import { toFloat16 } from './quantize/float16.js';
 import type { Int8WeightCoding } from './quantize/int8-coding.js';
@@ -37,6 +38,28 @@ export interface RecipeContext {
  */
 export interface CrossFileChoice {
   readonly structuredScores?: StructuredPruneOptions['scores'];
+  /**
+   * Magnitude pruning's global threshold over every file's weights (each distinct weight once), and the
+   * selection it was chosen under: the prune step uses it only when its own selection is the same.
+   */
+  readonly pruneThreshold?: { readonly threshold: SharedThreshold; readonly selection: PruneSelection };
+}
+
+/** The RecipeContext fields that decide which weights magnitude pruning ranks. */
+export interface PruneSelection {
+  readonly pruneInclude?: readonly string[];
+  readonly pruneExclude?: readonly string[];
+  readonly pruneEmbeddings?: boolean;
+}
+
+function sameSelection(a: PruneSelection, b: PruneSelection): boolean {
+  const same = (x: readonly string[] = [], y: readonly string[] = []) =>
+    x.length === y.length && x.every((v, i) => v === y[i]);
+  return (
+    same(a.pruneInclude, b.pruneInclude) &&
+    same(a.pruneExclude, b.pruneExclude) &&
+    (a.pruneEmbeddings ?? false) === (b.pruneEmbeddings ?? false)
+  );
 }
 
 export interface AppliedRecipe {
@@ -81,9 +104,13 @@ const STEPS: Readonly<Record<StepName, Step>> = {
   heads: (model, _step, recipe, _ctx, shared) => structured(model, recipe, shared),
   ffn: (model, _step, recipe, _ctx, shared) =>
     recipe.steps.some((s) => s.name === 'heads') ? { model, changes: [] } : structured(model, recipe, shared),
-  prune: (model, step, _recipe, ctx) => {
+  prune: (model, step, _recipe, ctx, shared) => {
+    const chosen = shared.pruneThreshold;
+    const threshold =
+      chosen !== undefined && sameSelection(chosen.selection, ctx) ? chosen.threshold : undefined;
     const result = magnitudePrune(model.graph, {
       sparsity: step.amount!,
+      ...(threshold !== undefined && { threshold }),
       scope: 'global',
       ...(ctx.pruneInclude !== undefined && { include: ctx.pruneInclude }),
       ...(ctx.pruneExclude !== undefined && { exclude: ctx.pruneExclude }),
@@ -128,20 +155,47 @@ function structured(model: Model, recipe: Recipe, shared: CrossFileChoice): Step
   );
 }
 
+/** One magnitude threshold over all files' weights (undefined without a prune step or with one file). */
+function modelPruneThreshold(
+  models: readonly Model[],
+  recipe: Recipe,
+  selection: PruneSelection,
+): CrossFileChoice['pruneThreshold'] {
+  const sparsity = recipe.steps.find((s) => s.name === 'prune')?.amount;
+  if (sparsity === undefined || models.length < 2) return undefined;
+  const { pruneInclude: include, pruneExclude: exclude, pruneEmbeddings } = selection;
+  const threshold = modelThreshold(
+    models.map((m) => m.graph),
+    {
+      sparsity,
+      ...(include !== undefined && { include }),
+      ...(exclude !== undefined && { exclude }),
+      ...(pruneEmbeddings !== undefined && { includeEmbeddings: pruneEmbeddings }),
+    },
+  );
+  return { threshold, selection };
+}
+
 /**
- * What makes one recipe's structured choice global across a model's files: a seq2seq model's
- * decoder_with_past_model drops the heads and neurons decoder_model drops (the past keys/values of the one feed
- * the other). Pass entry i to applyRecipe for file i; empty for files that choose alone.
+ * What makes one recipe's choices global across a model's files: a seq2seq model's decoder_with_past_model
+ * drops the heads and neurons decoder_model drops (the past keys/values of the one feed the other), and
+ * magnitude pruning uses one threshold over all files' weights, so the matrices the decoder files share (under
+ * different exporter names) get one mask. Pass entry i to applyRecipe for file i; empty for files that choose
+ * alone. `selection` (RecipeContext's prune fields) decides which weights the threshold ranks; a prune step
+ * under another selection chooses its own.
  */
 export function crossFileChoices(
   files: readonly string[],
   models: readonly Model[],
   recipe: Recipe,
+  selection: PruneSelection = {},
 ): CrossFileChoice[] {
   const amounts = structuredAmounts(recipe);
-  return sharedStructuredScores(files, models, amounts).map((scores) =>
-    scores === undefined ? {} : { structuredScores: scores },
-  );
+  const pruneThreshold = modelPruneThreshold(models, recipe, selection);
+  return sharedStructuredScores(files, models, amounts).map((scores) => ({
+    ...(scores !== undefined && { structuredScores: scores }),
+    ...(pruneThreshold !== undefined && { pruneThreshold }),
+  }));
 }
 
 /** What each pruning step's applied changes look like (structuredPrune's details start with these words). */

@@ -10,7 +10,9 @@
  * otherwise take the global threshold's share from the blocks. `include` patterns replace the default (any
  * 2-D float weight they name, embeddings with `includeEmbeddings`); `exclude` patterns always apply.
  * Initializers in If/Loop subgraphs are pruned with the rest, and so are outer-scope initializers that
- * subgraphs read.
+ * subgraphs read. The global threshold counts each distinct weight once (by content), so copies of a weight
+ * get one mask; `threshold` takes one chosen over several files (`modelThreshold`: a seq2seq's decoder files
+ * hold the same matrices under different names, and must prune them alike).
  *
  * Zeros alone make nothing faster or smaller in ONNX Runtime (no CPU kernel exploits unstructured sparsity,
  * see docs/design.md); `encodeSparseWeights` makes the file shrink, `structuredPrune` makes kernels faster.
@@ -23,7 +25,14 @@ import { tensorToFloat32 } from '../../onnx/tensor-values.js';
 import { mapGraphTree, walkGraphTree } from '../../onnx/traverse.js';
 import { type InitializerUse, initializerKey, initializerUses, qualified } from './initializer-uses.js';
 import { type NameFilter, nameFilter } from './patterns.js';
-import { magnitudeMasks, type PruneScope } from './threshold.js';
+import { fingerprint } from './structured/same-weights.js';
+import {
+  distinctThreshold,
+  magnitudeMasks,
+  type PruneScope,
+  type SharedThreshold,
+  thresholdMask,
+} from './threshold.js';
 import { type WeightGroup, weightGroups } from './weight-groups.js';
 
 const PASS = 'magnitude-prune';
@@ -35,6 +44,11 @@ export interface MagnitudePruneOptions extends NameFilter {
   readonly scope?: PruneScope;
   /** Also prune embedding tables (initializers read by Gather as data). Default false. */
   readonly includeEmbeddings?: boolean;
+  /**
+   * A global threshold chosen over more than this graph (`modelThreshold`); replaces `sparsity`'s own choice
+   * (scope 'global' only). Weights it does not know by content are not pruned.
+   */
+  readonly threshold?: SharedThreshold;
 }
 
 export type WeightRole = 'weight' | 'embedding';
@@ -123,7 +137,7 @@ export function selectPrunableWeights(
       const target = qualified(path, name);
       const refuse = (why: string) => changes.push(declined(pass, target, why));
       if (role === 'embedding' && !options.includeEmbeddings) {
-        refuse('embedding table (read by Gather); set includeEmbeddings to prune it');
+        refuse('embedding table (read by Gather); pass --prune-embeddings (includeEmbeddings) to prune it');
         continue;
       }
       if (!explicit && !inScope(group) && !(role === 'embedding' && options.includeEmbeddings)) {
@@ -187,6 +201,48 @@ export function validateSparsity(sparsity: number, what = 'sparsity'): void {
   }
 }
 
+/** The masks of the selected tensors: per tensor, or under one threshold that counts each distinct weight once. */
+function globalMasks(
+  candidates: readonly Candidate[],
+  values: readonly Float32Array[],
+  options: MagnitudePruneOptions,
+  scope: PruneScope,
+): Uint8Array[] {
+  if (scope === 'per-tensor') return magnitudeMasks(values, options.sparsity, scope);
+  const keys = candidates.map((c) => fingerprint(c.tensor));
+  const threshold =
+    options.threshold ??
+    distinctThreshold(
+      keys.map((key, t) => ({ key, values: values[t]! })),
+      options.sparsity,
+    );
+  return values.map((v, t) => {
+    const ties = threshold.ties.get(keys[t]!);
+    return ties === undefined ? new Uint8Array(v.length).fill(1) : thresholdMask(v, threshold.value, ties);
+  });
+}
+
+/**
+ * One global threshold over the prunable weights of several graphs (a model's files), each distinct weight
+ * counted once: pass it as `threshold` when pruning each graph, and identical weights get identical masks.
+ */
+export function modelThreshold(
+  graphs: readonly Graph[],
+  options: NameFilter & { readonly sparsity: number; readonly includeEmbeddings?: boolean },
+): SharedThreshold {
+  validateSparsity(options.sparsity);
+  // Converted once per distinct weight: the decoder files' copies cost nothing more.
+  const distinct = new Map<string, Float32Array>();
+  for (const g of graphs) {
+    for (const c of selectPrunableWeights(g, options, PASS, [])) {
+      const key = fingerprint(c.tensor);
+      if (!distinct.has(key)) distinct.set(key, tensorToFloat32(c.tensor));
+    }
+  }
+  const tensors = [...distinct].map(([key, values]) => ({ key, values }));
+  return distinctThreshold(tensors, options.sparsity);
+}
+
 export function magnitudePrune(graph: Graph, options: MagnitudePruneOptions): MagnitudePruneResult {
   validateSparsity(options.sparsity);
   const scope = options.scope ?? 'global';
@@ -196,7 +252,7 @@ export function magnitudePrune(graph: Graph, options: MagnitudePruneOptions): Ma
   const changes: PassChange[] = [];
   const candidates = selectPrunableWeights(graph, options, PASS, changes);
   const values = candidates.map((c) => tensorToFloat32(c.tensor));
-  const masks = magnitudeMasks(values, options.sparsity, scope);
+  const masks = globalMasks(candidates, values, options, scope);
   const replaced = new Map<string, Tensor>();
   const tensors: PrunedTensor[] = [];
   let totalZeros = 0;

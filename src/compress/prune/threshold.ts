@@ -39,50 +39,69 @@ export function kthSmallest(a: Float32Array, k: number): number {
   return a[k]!;
 }
 
-function magnitudes(values: ArrayLike<number>, into: Float32Array, offset: number): void {
-  for (let i = 0; i < values.length; i++) {
-    const m = Math.abs(values[i]!);
-    into[offset + i] = Number.isNaN(m) ? Number.POSITIVE_INFINITY : m;
+/** |x| as compared against a threshold: in float32, with NaN as the largest magnitude (never pruned first). */
+function magnitudeOf(x: number): number {
+  const m = Math.fround(Math.abs(x));
+  return Number.isNaN(m) ? Number.POSITIVE_INFINITY : m;
+}
+
+/**
+ * A magnitude threshold chosen over several tensors: every element with |w| below `value` is pruned, and of
+ * the elements at exactly `value`, the first `ties[t]` of tensor t (in element order). Carrying the tie counts
+ * keeps the pruned count exact and the masks a function of each tensor's own content.
+ */
+export interface Threshold {
+  readonly value: number;
+  readonly ties: readonly number[];
+}
+
+/** The threshold that prunes exactly `count` elements of the group, ties broken by tensor then element order. */
+export function chooseThreshold(group: readonly ArrayLike<number>[], count: number): Threshold {
+  const total = group.reduce((s, v) => s + v.length, 0);
+  const none = { value: 0, ties: group.map(() => 0) };
+  if (count <= 0 || total === 0) return none;
+  const all = new Float32Array(total);
+  let offset = 0;
+  for (const v of group) {
+    for (let i = 0; i < v.length; i++) all[offset + i] = magnitudeOf(v[i]!);
+    offset += v.length;
   }
+  const value = kthSmallest(all, Math.min(count, total) - 1);
+  let below = 0;
+  const atValue = group.map((v) => {
+    let at = 0;
+    for (let i = 0; i < v.length; i++) {
+      const m = magnitudeOf(v[i]!);
+      if (m < value) below++;
+      else if (m === value) at++;
+    }
+    return at;
+  });
+  // First everything strictly below the threshold, then ties in tensor order until the count is met.
+  let left = Math.min(count, total) - below;
+  const ties = atValue.map((at) => {
+    const take = Math.max(0, Math.min(at, left));
+    left -= take;
+    return take;
+  });
+  return { value, ties };
+}
+
+/** The keep-mask (1 keeps, 0 prunes) of one tensor under a threshold, with `ties` elements at it pruned. */
+export function thresholdMask(values: ArrayLike<number>, value: number, ties: number): Uint8Array {
+  const mask = new Uint8Array(values.length).fill(1);
+  let tied = 0;
+  for (let i = 0; i < values.length; i++) {
+    const m = magnitudeOf(values[i]!);
+    if (m < value || (m === value && tied++ < ties)) mask[i] = 0;
+  }
+  return mask;
 }
 
 /** Per-tensor masks (1 keeps, 0 prunes) that prune exactly `count` elements of the group together. */
 function pruneSmallest(group: readonly ArrayLike<number>[], count: number): Uint8Array[] {
-  const masks = group.map((v) => new Uint8Array(v.length).fill(1));
-  const total = group.reduce((s, v) => s + v.length, 0);
-  if (count <= 0 || total === 0) return masks;
-  if (count >= total) return masks.map((m) => m.fill(0));
-  const all = new Float32Array(total);
-  let offset = 0;
-  for (const v of group) {
-    magnitudes(v, all, offset);
-    offset += v.length;
-  }
-  const threshold = kthSmallest(all, count - 1);
-  // First everything strictly below the threshold, then ties in position order until the count is met.
-  let pruned = 0;
-  group.forEach((v, t) => {
-    const mask = masks[t]!;
-    for (let i = 0; i < v.length; i++) {
-      // compared in float32, as the threshold was chosen
-      const m = Math.fround(Math.abs(v[i]!));
-      if (m < threshold) {
-        mask[i] = 0;
-        pruned++;
-      }
-    }
-  });
-  for (let t = 0; t < group.length && pruned < count; t++) {
-    const v = group[t]!;
-    const mask = masks[t]!;
-    for (let i = 0; i < v.length && pruned < count; i++) {
-      if (mask[i] === 1 && Math.fround(Math.abs(v[i]!)) === threshold) {
-        mask[i] = 0;
-        pruned++;
-      }
-    }
-  }
-  return masks;
+  const { value, ties } = chooseThreshold(group, count);
+  return group.map((v, t) => thresholdMask(v, value, ties[t]!));
 }
 
 /**
@@ -107,4 +126,28 @@ export function countZeros(values: ArrayLike<number>): number {
   let zeros = 0;
   for (let i = 0; i < values.length; i++) if (values[i] === 0) zeros++;
   return zeros;
+}
+
+/** A threshold chosen over distinct tensors, its tie counts keyed by each tensor's content (see `Threshold`). */
+export interface SharedThreshold {
+  readonly value: number;
+  readonly ties: ReadonlyMap<string, number>;
+}
+
+/**
+ * One global threshold over tensors named by content key, each distinct key counted once: copies of a weight
+ * (a seq2seq's decoder files, a merged decoder's branches) neither weigh twice in the ranking nor end up with
+ * different masks. Ties go by first appearance, then element order.
+ */
+export function distinctThreshold(
+  tensors: readonly { readonly key: string; readonly values: ArrayLike<number> }[],
+  sparsity: number,
+): SharedThreshold {
+  if (!(sparsity >= 0 && sparsity <= 1)) throw new RangeError(`sparsity must be in [0, 1], got ${sparsity}`);
+  const distinct = new Map<string, ArrayLike<number>>();
+  for (const t of tensors) if (!distinct.has(t.key)) distinct.set(t.key, t.values);
+  const group = [...distinct.values()];
+  const total = group.reduce((s, v) => s + v.length, 0);
+  const { value, ties } = chooseThreshold(group, Math.round(sparsity * total));
+  return { value, ties: new Map([...distinct.keys()].map((k, i) => [k, ties[i]!])) };
 }
