@@ -12,6 +12,7 @@ import { after, describe, it } from 'node:test';
 import { dynamicInt8, quantizeModel } from '../../../src/compress/quantize/index.js';
 import { makeConfig } from '../../../src/models/config.js';
 import { buildMlmEncoder } from '../../../src/models/encoder.js';
+import { buildCachedDecoder } from '../../../src/models/seq2seq-cached.js';
 import {
   attr,
   DataType,
@@ -324,6 +325,63 @@ describe('dynamicInt8: embeddings', () => {
     const agreement = mergeAgreement(parts);
     assert.ok(agreement.cosine > 0.999, `cosine ${agreement.cosine}`);
     assert.ok(encodeModel(q).byteLength < 0.35 * encodeModel(model).byteLength);
+  });
+});
+
+describe('dynamicInt8: a decoder head over Transpose(table)', () => {
+  it('quantizes MatMul(h, Transpose(E)) sharing the Gather’s int8 table; no float table is left', async () => {
+    const config = makeConfig({ vocabSize: 512, dModel: 64, layers: 2, heads: 4, maxLength: 32 });
+    const { model } = buildCachedDecoder(config, { rng: Rng.seeded(21), withPast: false });
+    const { model: q, changes } = quantizeModel(model, dynamicInt8, {});
+    assert.equal(q.graph.initializers.has('embeddings.word'), false, 'the float table is gone');
+    const tables = int8Tensors(q).filter((t) => t.dims[0] === 512 || t.dims[1] === 512);
+    assert.deepEqual(
+      tables.map((t) => t.dims),
+      [[512, 64]],
+      'one int8 copy of the tied table',
+    );
+    const head = applied(changes).find(
+      (c) => /Transpose|tied table/.test(c.detail) && /\[64, 512\]/.test(c.detail),
+    );
+    assert.ok(head !== undefined, 'the tied projection is quantized');
+    assert.match(head.detail, /tied table shared with its Gather/);
+    const rng = Rng.seeded(22);
+    const feeds = {
+      input_ids: ortTensor(
+        'int64',
+        BigInt64Array.from({ length: 2 * 5 }, () => BigInt(rng.int(512))),
+        [2, 5],
+      ),
+      encoder_attention_mask: ortTensor('int64', new BigInt64Array(2 * 7).fill(1n), [2, 7]),
+      encoder_hidden_states: floatFeed(rng, [2, 7, 64]),
+    };
+    const agreement = logitAgreement(
+      floatData(await runModel(model, feeds), 'logits'),
+      floatData(await runModel(q, feeds), 'logits'),
+      512,
+    );
+    assert.ok(agreement.cosine > 0.999, `cosine ${agreement.cosine}`);
+    assert.ok(agreement.top1 >= 0.9, `top-1 ${agreement.top1}`);
+    // Weights: 4 bytes a float, 1 an int8 code; the table was a third of this decoder.
+    assert.ok(encodeModel(q).byteLength < 0.35 * encodeModel(model).byteLength);
+  });
+
+  it('keeps the Transpose when something else reads it, and stores B transposed when no Gather reads the table', () => {
+    const rng = Rng.seeded(23);
+    const b = GraphBuilder.create({ opsets: { '': 17 } });
+    const x = b.input('x', DataType.FLOAT, ['n', 8]);
+    const w = b.initializer(randomTensor(rng, 'W', [6, 8]));
+    const t = b.op('Transpose', [w], { perm: attr.ints([1, 0]) }, { name: 't' });
+    b.output(b.op('MatMul', [x, t], {}, { name: 'mm', outputs: ['y'] }), { elemType: DataType.FLOAT });
+    b.output(b.op('Identity', [t], {}, { outputs: ['wt'] }), { elemType: DataType.FLOAT });
+    const model = b.toModel();
+    const { model: q, changes } = quantizeModel(model, dynamicInt8, {});
+    assert.match(applied(changes)[0]!.detail, /Transpose folded into the constant/);
+    assert.equal(opCounts(q.graph).Transpose, 1, 'the graph output still needs it');
+    assert.deepEqual(
+      int8Tensors(q).map((x) => x.dims),
+      [[8, 6]],
+    );
   });
 });
 

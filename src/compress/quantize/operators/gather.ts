@@ -12,6 +12,7 @@ import { DataType } from '../../../onnx/dtype.js';
 import { declineWith, type Handler, type HandlerContext, makeNode, SKIP } from '../rewrite.js';
 import type { DynamicInt8Settings } from '../settings.js';
 import { constantMatrix, derivedFloat, int8RowTable } from '../weights.js';
+import { readByTransposedMatMul } from './matmul-transposed.js';
 
 /** Whether a selected Gemm(transB=1) reads the table as its weight: then gemm.ts shares the int8 table. */
 function sharedWithGemm(ctx: HandlerContext, table: string): boolean {
@@ -40,8 +41,9 @@ export const gatherInt8: Handler<DynamicInt8Settings> = (node, ctx, options) => 
   const axis = getInt(node, 'axis', 0);
   if (axis !== 0 && axis !== -2) return declineWith(`axis ${axis}: only row lookups (axis 0) are quantized`);
   // A table only gathered from never meets an integer GEMM: full 8-bit. One shared with a tied projection
-  // (gemm.ts reads the same int8 table, transposed) takes the GEMM's coding.
-  const q = int8RowTable(ctx, m, sharedWithGemm(ctx, m.name) ? options.weightCoding : 'full');
+  // (gemm.ts, or matmul-transposed.ts, reads the same int8 table, transposed) takes the GEMM's coding.
+  const tied = sharedWithGemm(ctx, m.name) || readByTransposedMatMul(ctx, m.name);
+  const q = int8RowTable(ctx, m, tied ? options.weightCoding : 'full');
   const output = node.outputs[0]!;
   const base = node.name || 'Gather';
   if (options.embeddingLayout === 'dequantize-gather') {

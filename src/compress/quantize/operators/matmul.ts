@@ -15,6 +15,7 @@ import {
   type StaticQdqSettings,
 } from '../settings.js';
 import { type ConstantMatrix, constantMatrix, int8MatMulWeight } from '../weights.js';
+import { matchTransposedWeight, transposedDynamicInt8 } from './matmul-transposed.js';
 
 interface Matched {
   readonly a: string;
@@ -38,6 +39,8 @@ function notes(note: Note | undefined): readonly Note[] {
 }
 
 export const matmulDynamicInt8: Handler<DynamicInt8Settings> = (node, ctx, options) => {
+  const transposed = matchTransposedWeight(node, ctx);
+  if (transposed !== undefined) return transposedDynamicInt8(node, ctx, options, transposed);
   const matched = matchWeight(node, ctx);
   if (!isMatched(matched)) return matched;
   const { a, m } = matched;
