@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { dynamicInt8, quantizeModel } from '../../../src/compress/quantize/index.js';
+import { dynamicInt8, quantizeModel, weightOnlyNBits } from '../../../src/compress/quantize/index.js';
 import { makeConfig } from '../../../src/models/config.js';
 import { buildMlmEncoder } from '../../../src/models/encoder.js';
 import { buildCachedDecoder } from '../../../src/models/seq2seq-cached.js';
@@ -364,6 +364,22 @@ describe('dynamicInt8: a decoder head over Transpose(table)', () => {
     assert.ok(agreement.top1 >= 0.9, `top-1 ${agreement.top1}`);
     // Weights: 4 bytes a float, 1 an int8 code; the table was a third of this decoder.
     assert.ok(encodeModel(q).byteLength < 0.35 * encodeModel(model).byteLength);
+  });
+
+  it('q4 keeps that tied head int8, sharing the table, and is smaller than int8', () => {
+    const config = makeConfig({ vocabSize: 512, dModel: 64, layers: 2, heads: 4, maxLength: 32 });
+    const { model } = buildCachedDecoder(config, { rng: Rng.seeded(24), withPast: false });
+    const q4 = quantizeModel(model, weightOnlyNBits, { bits: 4 });
+    assert.equal(q4.model.graph.initializers.has('embeddings.word'), false, 'the float table is gone');
+    assert.deepEqual(
+      int8Tensors(q4.model)
+        .filter((t) => t.dims[0] === 512)
+        .map((t) => t.dims),
+      [[512, 64]],
+    );
+    assert.match(applied(q4.changes).find((c) => /\[64, 512\]/.test(c.detail))!.detail, /tied table shared/);
+    const int8 = quantizeModel(model, dynamicInt8, {}).model;
+    assert.ok(encodeModel(q4.model).byteLength < encodeModel(int8).byteLength);
   });
 
   it('keeps the Transpose when something else reads it, and stores B transposed when no Gather reads the table', () => {

@@ -195,7 +195,7 @@ export const gemmStaticQdq: Handler<StaticQdqSettings> = (node, ctx, options) =>
  * logits. Measured on the built-in mlm-small (2 × 128, vocab 8000): a 4-bit head cost 5.4 accuracy points
  * (37.6% → 32.2%) and made q4 larger than int8 (1.92 vs 1.49 MiB).
  */
-const TIED_HEAD_INT8: DynamicInt8Settings = {
+export const TIED_HEAD_INT8: DynamicInt8Settings = {
   weightCoding: 'pair-bounded',
   weightZeroPoint: false,
   foldBias: true,

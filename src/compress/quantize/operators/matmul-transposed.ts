@@ -53,7 +53,7 @@ export function readByTransposedMatMul(ctx: HandlerContext, table: string): bool
 }
 
 /** Whether a selected Gather (axis 0) reads `table`: a tied embedding. */
-function readByGather(ctx: HandlerContext, table: string): boolean {
+export function readByGather(ctx: HandlerContext, table: string): boolean {
   return ctx.index
     .consumersOf(table)
     .some((n) => n.opType === 'Gather' && n.domain === '' && n.inputs[0] === table && ctx.selected(n));

@@ -15,7 +15,8 @@ import {
   type StaticQdqSettings,
 } from '../settings.js';
 import { type ConstantMatrix, constantMatrix, int8MatMulWeight } from '../weights.js';
-import { matchTransposedWeight, transposedDynamicInt8 } from './matmul-transposed.js';
+import { TIED_HEAD_INT8 } from './gemm.js';
+import { matchTransposedWeight, readByGather, transposedDynamicInt8 } from './matmul-transposed.js';
 
 interface Matched {
   readonly a: string;
@@ -98,6 +99,10 @@ export const matmulStaticQdq: Handler<StaticQdqSettings> = (node, ctx, options) 
 };
 
 export const matmulNBits: Handler<NBitsSettings> = (node, ctx, s) => {
+  // A decoder's tied head over Transpose(table) stays int8, sharing the Gather's table, as gemm.ts's does.
+  const transposed = matchTransposedWeight(node, ctx);
+  if (transposed !== undefined && readByGather(ctx, transposed.m.name))
+    return transposedDynamicInt8(node, ctx, TIED_HEAD_INT8, transposed);
   const matched = matchWeight(node, ctx);
   if (!isMatched(matched)) return matched;
   const { a, m } = matched;
