@@ -6,11 +6,13 @@
 import type { Model } from '../onnx/ir.js';
 import { cleanup } from '../onnx/passes/cleanup.js';
 import type { PassChange } from '../onnx/passes/pass.js';
+import { walkGraphs } from '../onnx/traverse.js';
+import { compileSelection, type NodeSelection } from './common/selection.js';
 import { type MagnitudePruneReport, magnitudePrune, modelThreshold } from './prune/magnitude.js';
 import { encodeSparseWeights } from './prune/sparse-encode.js';
 import { type StructuredPruneOptions, structuredPrune } from './prune/structured/prune.js';
 import { sharedStructuredScores } from './prune/structured/shared-choice.js';
-import type { SharedThreshold } from './prune/threshold.js';
+import type { PruneScope, SharedThreshold } from './prune/threshold.js';
 import { dynamicInt8 } from './quantize/dynamic-int8.js';
 import { toFloat16 } from './quantize/float16.js';
 import type { Int8WeightCoding } from './quantize/int8-coding.js';
@@ -27,9 +29,19 @@ export interface RecipeContext {
   readonly int8Weights?: Int8WeightCoding;
   /** MatMulNBits accuracy level (4: int8 activations, the fast path here; 0: exact). */
   readonly nbitsAccuracyLevel?: 0 | 1 | 2 | 3 | 4;
+  /** MatMulNBits block size along K (default 32). */
+  readonly nbitsBlockSize?: number;
+  /** static-int8 activations (default 'uint8' asymmetric). */
+  readonly activationType?: 'uint8' | 'int8';
   /** Magnitude pruning's tensor selection (initializer-name globs): include replaces the default scope. */
   readonly pruneInclude?: readonly string[];
   readonly pruneExclude?: readonly string[];
+  /** Magnitude pruning's threshold: over all selected tensors ('global', default) or per tensor. */
+  readonly pruneScope?: PruneScope;
+  /** Magnitude pruning also prunes embedding tables (default false). */
+  readonly pruneEmbeddings?: boolean;
+  /** The nodes every quantization step touches (fp16 keeps the others in fp32). */
+  readonly quantizeSelection?: NodeSelection;
 }
 
 /**
@@ -111,7 +123,8 @@ const STEPS: Readonly<Record<StepName, Step>> = {
     const result = magnitudePrune(model.graph, {
       sparsity: step.amount!,
       ...(threshold !== undefined && { threshold }),
-      scope: 'global',
+      scope: ctx.pruneScope ?? 'global',
+      ...(ctx.pruneEmbeddings !== undefined && { includeEmbeddings: ctx.pruneEmbeddings }),
       ...(ctx.pruneInclude !== undefined && { include: ctx.pruneInclude }),
       ...(ctx.pruneExclude !== undefined && { exclude: ctx.pruneExclude }),
     });
@@ -122,24 +135,52 @@ const STEPS: Readonly<Record<StepName, Step>> = {
     };
   },
   int8: (model, _step, _recipe, ctx) =>
-    quantizeModel(model, dynamicInt8, { ...(ctx.int8Weights && { weights: ctx.int8Weights }) }),
+    quantizeModel(model, dynamicInt8, {
+      ...ctx.quantizeSelection,
+      ...(ctx.int8Weights && { weights: ctx.int8Weights }),
+    }),
   'static-int8': (model, _step, _recipe, ctx) =>
     quantizeModel(model, staticQdq, {
+      ...ctx.quantizeSelection,
       ranges: ctx.ranges ?? new Map(),
       ...(ctx.int8Weights && { weights: ctx.int8Weights }),
+      ...(ctx.activationType && { activationType: ctx.activationType }),
     }),
   // Blocks of 32 with a zero point each: measured on the built-in mlm-small (2 × 128), MLM accuracy 36.0% against
   // 34.7% symmetric (fp32 37.6%; block 16 symmetric 35.8%, asymmetric 36.1%); accuracy_level 0 gave the same as 4.
   q4: (model, _step, _recipe, ctx) =>
-    quantizeModel(model, weightOnlyNBits, {
-      bits: 4,
-      symmetric: false,
-      accuracyLevel: ctx.nbitsAccuracyLevel ?? 4,
-    }),
-  q8: (model, _step, _recipe, ctx) =>
-    quantizeModel(model, weightOnlyNBits, { bits: 8, accuracyLevel: ctx.nbitsAccuracyLevel ?? 4 }),
-  fp16: (model) => withGraph(model, toFloat16(model.graph)),
+    quantizeModel(model, weightOnlyNBits, { ...nbits(ctx), bits: 4, symmetric: false }),
+  q8: (model, _step, _recipe, ctx) => quantizeModel(model, weightOnlyNBits, { ...nbits(ctx), bits: 8 }),
+  fp16: (model, _step, _recipe, ctx) =>
+    withGraph(
+      model,
+      toFloat16(model.graph, { keepFp32Nodes: unselectedNodes(model, ctx.quantizeSelection) }),
+    ),
 };
+
+/** What q4 and q8 share: the node selection, block size and accuracy level. */
+function nbits(ctx: RecipeContext) {
+  return {
+    ...ctx.quantizeSelection,
+    accuracyLevel: ctx.nbitsAccuracyLevel ?? 4,
+    ...(ctx.nbitsBlockSize !== undefined && { blockSize: ctx.nbitsBlockSize }),
+  };
+}
+
+/**
+ * The named nodes (subgraphs included) the quantize selection leaves out, each as an exact pattern: float16 keeps
+ * them in fp32. toFloat16 takes node names only, so an op-type rule is resolved against the graph here. Exporters
+ * name every node; an unnamed one cannot be named to toFloat16 and is converted.
+ */
+function unselectedNodes(model: Model, selection: NodeSelection | undefined): RegExp[] {
+  if (selection === undefined) return [];
+  const select = compileSelection(selection);
+  const names = new Set<string>();
+  walkGraphs(model.graph, (g) => {
+    for (const node of g.nodes) if (node.name !== '' && !select(node).selected) names.add(node.name);
+  });
+  return [...names].map((n) => new RegExp(`^${n.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}$`, 's'));
+}
 
 function structuredAmounts(recipe: Recipe): { heads?: number; ffn?: number } {
   const heads = recipe.steps.find((s) => s.name === 'heads')?.amount;

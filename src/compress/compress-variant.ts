@@ -1,41 +1,3 @@
-/** The recipe applied to the baseline's i-th file: calibrated if it needs it, written, its drift added. */
-async function compressFile(
-  recipe: Recipe,
-  ctx: VariantContext,
-  i: number,
-  shared: CrossFileChoice,
-  drift: DriftAccumulator,
-): Promise<{ readonly name: string; readonly result: AppliedRecipe }> {
-  const ranges = recipe.steps.some((s) => s.name === 'static-int8')
-    ? await calibrate(ctx.baseModels[i]!, [ctx.feeds[i]!], {
-        method: { kind: ctx.options.calibration ?? 'minmax' },
-      })
-    : undefined;
-  const options = ctx.options;
-  const result = applyRecipe(
-    ctx.baseModels[i]!,
-    recipe,
-    {
-      ...(ranges !== undefined && { ranges }),
-      ...(options.pruneInclude !== undefined && { pruneInclude: options.pruneInclude }),
-      ...(options.pruneExclude !== undefined && { pruneExclude: options.pruneExclude }),
-      ...(options.int8Weights !== undefined && { int8Weights: options.int8Weights }),
-    },
-    shared,
-  );
-  const name = variantFileName(ctx.baseFiles[i]!, recipe);
-  const warning = saturationWarning(name, result.model);
-  if (warning !== undefined) ctx.log(warning);
-  saveModel(result.model, join(ctx.out, name));
-  const session = await createSession(join(ctx.out, name), { ...ctx.sessionOptions, source: name });
-  try {
-    drift.add(ctx.baseOutputs[i]!, await outputsOf(session, ctx.feeds[i]!));
-  } finally {
-    await session.release();
-  }
-  return { name, result };
-}
-
 /**
  * One recipe applied to every file of the baseline (compress.ts runs one per --recipe): written beside it,
  * checked against the baseline's outputs (drift), scored, and dropped again when it loses more than
@@ -64,9 +26,10 @@ import {
   crossFileChoices,
   unchangedVariant,
 } from './apply-recipe.js';
+import type { NodeSelection } from './common/selection.js';
 import { saturationWarning } from './fidelity.js';
-import type { CompressOptions } from './options.js';
-import { calibrate } from './quantize/calibrate.js';
+import { type CompressOptions, quantizeSelection } from './options.js';
+import { type CalibrateOptions, type CalibrationMethod, calibrate } from './quantize/calibrate.js';
 import { type Recipe, variantFileName } from './recipe.js';
 import type { VariantReport } from './report.js';
 import { DriftAccumulator } from './validate/drift.js';
@@ -93,6 +56,69 @@ export interface VariantContext {
 }
 
 /**
+ * Calibration as static-int8 will use it: the same node selection (so exactly the activations it quantizes get
+ * ranges), the method with its bins, and the session's threads.
+ */
+export function calibrateOptions(
+  options: CompressOptions,
+  selection: NodeSelection | undefined,
+): CalibrateOptions {
+  const kind = options.calibration ?? 'minmax';
+  const bins = options.calibrationBins;
+  // calibrate() reads an entropy method's bins from the method and percentile's from the options.
+  const method: CalibrationMethod = kind === 'entropy' && bins !== undefined ? { kind, bins } : { kind };
+  return {
+    ...selection,
+    method,
+    ...(bins !== undefined && { bins }),
+    ...(options.threads !== undefined && { threads: options.threads }),
+  };
+}
+
+/** The recipe applied to the baseline's i-th file: calibrated if it needs it, written, its drift added. */
+async function compressFile(
+  recipe: Recipe,
+  ctx: VariantContext,
+  i: number,
+  shared: CrossFileChoice,
+  drift: DriftAccumulator,
+): Promise<{ readonly name: string; readonly result: AppliedRecipe }> {
+  const options = ctx.options;
+  const selection = quantizeSelection(options.quantizeInclude, options.quantizeExclude);
+  const ranges = recipe.steps.some((s) => s.name === 'static-int8')
+    ? await calibrate(ctx.baseModels[i]!, [ctx.feeds[i]!], calibrateOptions(options, selection))
+    : undefined;
+  const result = applyRecipe(
+    ctx.baseModels[i]!,
+    recipe,
+    {
+      ...(ranges !== undefined && { ranges }),
+      ...(options.pruneInclude !== undefined && { pruneInclude: options.pruneInclude }),
+      ...(options.pruneExclude !== undefined && { pruneExclude: options.pruneExclude }),
+      ...(options.pruneScope !== undefined && { pruneScope: options.pruneScope }),
+      ...(options.pruneEmbeddings !== undefined && { pruneEmbeddings: options.pruneEmbeddings }),
+      ...(options.int8Weights !== undefined && { int8Weights: options.int8Weights }),
+      ...(options.staticActivations !== undefined && { activationType: options.staticActivations }),
+      ...(options.nbitsBlockSize !== undefined && { nbitsBlockSize: options.nbitsBlockSize }),
+      ...(options.nbitsAccuracyLevel !== undefined && { nbitsAccuracyLevel: options.nbitsAccuracyLevel }),
+      ...(selection !== undefined && { quantizeSelection: selection }),
+    },
+    shared,
+  );
+  const name = variantFileName(ctx.baseFiles[i]!, recipe);
+  const warning = saturationWarning(name, result.model);
+  if (warning !== undefined) ctx.log(warning);
+  saveModel(result.model, join(ctx.out, name));
+  const session = await createSession(join(ctx.out, name), { ...ctx.sessionOptions, source: name });
+  try {
+    drift.add(ctx.baseOutputs[i]!, await outputsOf(session, ctx.feeds[i]!));
+  } finally {
+    await session.release();
+  }
+  return { name, result };
+}
+
+/**
  * One recipe applied to every file of the baseline: written beside it, checked against the baseline's outputs
  * (drift) and timed, scored; dropped again when it loses more than --max-accuracy-drop.
  */
@@ -106,7 +132,13 @@ export async function compressVariant(recipe: Recipe, ctx: VariantContext): Prom
   let zeros = 0;
   let sparsity = 0;
   let sparsityByGroup: AppliedRecipe['sparsityByGroup'];
-  const shared = crossFileChoices(ctx.baseFiles, ctx.baseModels, recipe);
+  const o = ctx.options;
+  // The threshold shared across a seq2seq's files ranks the weights this run's prune flags select.
+  const shared = crossFileChoices(ctx.baseFiles, ctx.baseModels, recipe, {
+    ...(o.pruneInclude !== undefined && { pruneInclude: o.pruneInclude }),
+    ...(o.pruneExclude !== undefined && { pruneExclude: o.pruneExclude }),
+    ...(o.pruneEmbeddings !== undefined && { pruneEmbeddings: o.pruneEmbeddings }),
+  });
   const results: AppliedRecipe[] = [];
   for (const i of ctx.baseFiles.keys()) {
     const { name, result } = await compressFile(recipe, ctx, i, shared[i]!, drift);

@@ -20,7 +20,7 @@ import { compressVariant, outputsOf, type VariantContext } from './compress-vari
 import { probeVariants, withKind } from './fidelity.js';
 import type { CompressOptions } from './options.js';
 import { preflight } from './preflight.js';
-import { checkOutside, float32Baseline, prepareSource } from './prepare-source.js';
+import { checkOutside, float32Baseline, prepareSource, symbolicBaseline } from './prepare-source.js';
 import {
   type CompressReport,
   type VariantReport,
@@ -138,8 +138,11 @@ async function preparedBaseline(
   const tlc = prepared.tlc;
   const { spec, notServed } = taskOf(tlc, source, options, log);
   const base = tlc.variants.find((v) => v.recipe.length === 0) ?? tlc.variants[0]!;
-  const baseModels = float32Baseline(out, { ...prepared, files: base.files }, log);
-  return { tlc, spec, notServed, base, baseModels };
+  const widened = float32Baseline(out, { ...prepared, files: base.files }, log);
+  const { models: baseModels, fixes } = options.dynamicAxes
+    ? await symbolicBaseline(out, base.files, widened, tlc.architecture.vocabSize || 1000, log)
+    : { models: widened, fixes: [] };
+  return { tlc, spec, notServed, base, baseModels, fixes };
 }
 
 async function compressInto(source: string, out: string, options: CompressOptions): Promise<CompressReport> {
@@ -148,7 +151,7 @@ async function compressInto(source: string, out: string, options: CompressOption
   const batch = options.batch ?? 8;
   const sequence = options.sequence ?? 128;
   const device = options.device ?? 'cpu';
-  const { tlc, spec, notServed, base, baseModels } = await preparedBaseline(source, out, options, log);
+  const { tlc, spec, notServed, base, baseModels, fixes } = await preparedBaseline(source, out, options, log);
   const sample = sampler(tlc, spec);
   const sessionOptions = { threads, device };
   const reports: VariantReport[] = [];
@@ -212,6 +215,7 @@ async function compressInto(source: string, out: string, options: CompressOption
     inputs: { batch, sequence },
     timing,
     notServed,
+    sourceFixes: fixes,
   });
 }
 

@@ -80,5 +80,6 @@ export async function preflight(source: string, options: SourceOptions): Promise
     graphs,
     ...(config !== undefined && { config }),
     ...(tokenizerVocab !== undefined && { tokenizerVocab }),
+    ...(options.dynamicAxes === true && { dynamicAxes: true }),
   });
 }

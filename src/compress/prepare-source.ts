@@ -6,12 +6,14 @@ import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { TlcError } from '../errors/index.js';
 import { exportRun } from '../export/export-run.js';
 import { readForeignModel } from '../model-folder/foreign.js';
+import { STATIC_SHAPES_FIX } from '../model-folder/graph-facts.js';
 import { findLayout } from '../model-folder/layout.js';
 import { readTlcJson } from '../model-folder/read.js';
 import type { TlcModelJson } from '../model-folder/tlc-json.js';
 import { externalDataFiles } from '../onnx/file-bytes.js';
 import { loadModel, saveModel } from '../onnx/io.js';
 import type { Model } from '../onnx/ir.js';
+import { checkSymbolicAxes, symbolicAxes } from './dynamic-axes.js';
 import { widenFloat16 } from './quantize/widen-float16.js';
 
 /** How the source is brought in. */
@@ -21,6 +23,11 @@ export interface SourceOptions {
   /** A bare .onnx source: the Hugging Face config.json and tokenizer.json to put beside it. */
   readonly config?: string;
   readonly tokenizer?: string;
+  /**
+   * Make fixed batch and sequence input axes symbolic (dynamic-axes.ts) instead of refusing the source: the
+   * server batches requests of any size and length. Checked by running the graph at two other shapes.
+   */
+  readonly dynamicAxes?: boolean;
 }
 
 /** The source's extra files for a bare .onnx: config.json, and tokenizer.json with its tokenizer_config.json. */
@@ -107,13 +114,55 @@ export function float32Baseline(
     const { graph, changes } = widenFloat16(model.graph);
     if (changes.length === 0) return model;
     const widened = { ...model, graph };
-    const path = join(out, file);
-    const before = externalDataFiles(path);
-    saveModel(widened, path);
-    // Widened under 2 GiB, the graph is written inline: its old external data would ship unused.
-    const after = new Set(externalDataFiles(path));
-    for (const data of before) if (!after.has(data)) rmSync(join(dirname(path), data), { force: true });
+    rewriteBaseline(out, file, widened);
     log(`${file}: ${changes[0]!.detail} (the fp32 baseline and the recipes start from float32)`);
     return widened;
   });
+}
+
+/** Writes a rewritten fp32 graph back over its file, leaving no unused external data behind. */
+function rewriteBaseline(out: string, file: string, model: Model): void {
+  const path = join(out, file);
+  const before = externalDataFiles(path);
+  saveModel(model, path);
+  // Rewritten under 2 GiB, the graph is written inline: its old external data would ship unused.
+  const after = new Set(externalDataFiles(path));
+  for (const data of before) if (!after.has(data)) rmSync(join(dirname(path), data), { force: true });
+}
+
+/**
+ * --dynamic-axes: the baseline's fixed batch and sequence input axes made symbolic (dynamic-axes.ts), each file
+ * written back and run at two other shapes; a graph that bakes the exported shape in (a Reshape constant) is
+ * refused with the re-export fix. Returns the models and one line per fix (the log and report.json's
+ * sourceFixes say what was changed in the source).
+ */
+export async function symbolicBaseline(
+  out: string,
+  files: readonly string[],
+  models: readonly Model[],
+  vocabSize: number,
+  log: (message: string) => void,
+): Promise<{ readonly models: Model[]; readonly fixes: string[] }> {
+  const fixes: string[] = [];
+  const fixed: Model[] = [];
+  for (const [i, model] of models.entries()) {
+    const file = files[i]!;
+    const { graph, changes } = symbolicAxes(model.graph);
+    if (changes.length === 0) {
+      fixed.push(model);
+      continue;
+    }
+    rewriteBaseline(out, file, { ...model, graph });
+    const failure = await checkSymbolicAxes(join(out, file), vocabSize);
+    if (failure !== undefined)
+      throw new TlcError(
+        'MODEL_NOT_SERVABLE',
+        `${file}: --dynamic-axes made its batch and sequence axes symbolic, but the graph still fails at another shape (${failure}); fix: ${STATIC_SHAPES_FIX}`,
+      );
+    const line = `${file}: --dynamic-axes: ${changes.map((c) => `${c.target} ${c.detail}`).join(', ')} (runs at 2 × 5 and 3 × 11)`;
+    log(line);
+    fixes.push(line);
+    fixed.push({ ...model, graph });
+  }
+  return { models: fixed, fixes };
 }

@@ -76,6 +76,8 @@ export interface CompressReport {
    * tlc.json does not name them, so the server does not serve them, and TLC did not build or measure them.
    */
   readonly unlistedGraphs?: readonly string[];
+  /** What TLC changed in the source's fp32 graphs so that they serve (--dynamic-axes), one line each. */
+  readonly sourceFixes?: readonly string[];
 }
 
 /** tlc.json's entry of each kept variant, with its scores and (once timed) its latency. */
@@ -129,6 +131,7 @@ export interface ReportContext {
   readonly inputs: CompressReport['inputs'];
   readonly timing: CompressReport['timing'];
   readonly notServed: string | undefined;
+  readonly sourceFixes?: readonly string[];
 }
 
 /** report.json (every variant) and tlc.json (the kept ones, with their scores and latency), atomically. */
@@ -153,6 +156,7 @@ export function writeReports(
       r.kept ? { ...r, bytes: modelFilesBytes(out, r.files), ...counted(out, r) } : r,
     ),
     ...unlisted(out, reports),
+    ...(o.sourceFixes !== undefined && o.sourceFixes.length > 0 && { sourceFixes: o.sourceFixes }),
   };
   // The stage folder is renamed into place afterwards: report.json names no path (the file lives in it).
   const { dir: _where, ...stored } = report;

@@ -25,6 +25,8 @@ export interface ServableContext {
   readonly config?: Readonly<Record<string, unknown>>;
   /** tokenizer.json's vocabulary size; undefined when there is no tokenizer. */
   readonly tokenizerVocab?: number;
+  /** --dynamic-axes: fixed batch and sequence axes are made symbolic after the copy (prepare-source.ts). */
+  readonly dynamicAxes?: boolean;
 }
 
 export interface Refusal {
@@ -70,11 +72,18 @@ function cachedDecoder(ctx: ServableContext): Refusal[] {
   ];
 }
 
-/** Inputs whose batch or sequence axis is a number: the server batches requests of any length. */
+/** What to do about static shapes: --dynamic-axes here, a re-export where the graph bakes the shape in. */
+export const DYNAMIC_AXES_FIX = `pass --dynamic-axes to make them symbolic (TLC then runs the graph at two other shapes), or ${STATIC_SHAPES_FIX}`;
+
+/**
+ * Inputs whose batch or sequence axis is a number: the server batches requests of any length. With
+ * --dynamic-axes they are fixed after the copy instead (prepare-source.ts symbolicBaseline).
+ */
 function dynamicAxes(ctx: ServableContext): Refusal[] {
+  if (ctx.dynamicAxes) return [];
   return ctx.files.flatMap((file, i) => {
     const message = staticShapes(file, ctx.graphs[i]!);
-    return message === undefined ? [] : [{ check: 'dynamic-axes', message, fix: STATIC_SHAPES_FIX }];
+    return message === undefined ? [] : [{ check: 'dynamic-axes', message, fix: DYNAMIC_AXES_FIX }];
   });
 }
 

@@ -38,12 +38,20 @@ export const COMPRESS_OPTION_FLAGS = {
   maxAccuracyDrop: { flag: '--max-accuracy-drop' },
   pruneInclude: { flag: '--prune-include' },
   pruneExclude: { flag: '--prune-exclude' },
+  pruneScope: { flag: '--prune-scope' },
+  pruneEmbeddings: { flag: '--prune-embeddings' },
+  quantizeInclude: { flag: '--quantize-include' },
+  quantizeExclude: { flag: '--quantize-exclude' },
+  nbitsBlockSize: { flag: '--nbits-block-size' },
+  nbitsAccuracyLevel: { flag: '--nbits-accuracy-level' },
+  staticActivations: { flag: '--static-activations' },
   latency: { flag: '--no-latency' },
   latencyShape: { flag: '--latency-shape' },
   latencyRounds: { flag: '--latency-rounds' },
   latencySeconds: { flag: '--latency-seconds' },
   int8Weights: { flag: '--int8-weights' },
   calibration: { flag: '--calibration' },
+  calibrationBins: { flag: '--calibration-bins' },
   device: { flag: '--device' },
   threads: { flag: '--threads' },
   batch: { flag: '--batch' },
@@ -51,30 +59,33 @@ export const COMPRESS_OPTION_FLAGS = {
   force: { flag: '--force' },
   config: { flag: '--config' },
   tokenizer: { flag: '--tokenizer' },
+  dynamicAxes: { flag: '--dynamic-axes' },
   log: { notUser: 'the progress callback: the CLI passes its progress bar' },
 } as const satisfies Record<keyof CompressOptions, CompressOptionRow>;
 
+type CompressKey = keyof typeof COMPRESS_OPTION_FLAGS;
+
 /**
  * How an option of the recipe context or of a pass is set when compressing:
- * - `via`: from that CompressOptions key (so by its flag above);
+ * - `via`: from that CompressOptions key, or those keys (so by their flags above);
  * - `recipe`: by the recipe text (`prune:0.5`, `q4`…);
  * - `fixed`: TLC fixes it, for the reason given;
- * - `gap`: a user option the CLI does not reach yet, and what reaching it needs (tracked in issue 28).
+ * - `gap`: a user option the CLI does not reach yet, and what reaching it needs (issue 28 closed every one;
+ *   the row kind stays so that a new one is written down in sight of review rather than left out).
  */
 export type PassOptionRow =
-  | { readonly via: keyof typeof COMPRESS_OPTION_FLAGS }
+  | { readonly via: CompressKey | readonly CompressKey[] }
   | { readonly recipe: string }
   | { readonly fixed: string }
   | { readonly gap: string };
 
 const OPSETS = { fixed: "quantizeModel fills in the model's own opset imports" } as const;
-const NODE_SELECTION_GAP =
-  'quantization node selection: needs CompressOptions fields passed through RecipeContext to quantizeModel';
+/** --quantize-include / --quantize-exclude: node-name globs, `op:GLOB` for op types (quantizeSelection). */
 const NODE_SELECTION = {
-  includeNodes: { gap: NODE_SELECTION_GAP },
-  excludeNodes: { gap: NODE_SELECTION_GAP },
-  includeOps: { gap: NODE_SELECTION_GAP },
-  excludeOps: { gap: NODE_SELECTION_GAP },
+  includeNodes: { via: 'quantizeInclude' },
+  excludeNodes: { via: 'quantizeExclude' },
+  includeOps: { via: 'quantizeInclude' },
+  excludeOps: { via: 'quantizeExclude' },
 } as const;
 const FOLD_BIAS = {
   fixed:
@@ -85,18 +96,25 @@ export const PASS_OPTION_ROUTES = {
   recipeContext: {
     ranges: { via: 'calibration' },
     int8Weights: { via: 'int8Weights' },
-    nbitsAccuracyLevel: {
-      gap: 'MatMulNBits accuracy level: compress() passes none to applyRecipe; needs CompressOptions.nbitsAccuracyLevel',
-    },
+    nbitsAccuracyLevel: { via: 'nbitsAccuracyLevel' },
+    nbitsBlockSize: { via: 'nbitsBlockSize' },
+    activationType: { via: 'staticActivations' },
     pruneInclude: { via: 'pruneInclude' },
     pruneExclude: { via: 'pruneExclude' },
+    pruneScope: { via: 'pruneScope' },
+    pruneEmbeddings: { via: 'pruneEmbeddings' },
+    quantizeSelection: { via: ['quantizeInclude', 'quantizeExclude'] },
   } satisfies Record<keyof RecipeContext, PassOptionRow>,
   magnitudePrune: {
     sparsity: { recipe: 'prune:S' },
-    scope: { gap: "'per-tensor' scope: apply-recipe.ts always passes 'global'" },
-    includeEmbeddings: { gap: 'pruning embedding tables: apply-recipe.ts never sets includeEmbeddings' },
+    scope: { via: 'pruneScope' },
+    includeEmbeddings: { via: 'pruneEmbeddings' },
     include: { via: 'pruneInclude' },
     exclude: { via: 'pruneExclude' },
+    threshold: {
+      fixed:
+        "a threshold chosen over all of a model's files, so that a seq2seq's decoder copies prune alike: compress chooses it",
+    },
   } satisfies Record<keyof MagnitudePruneOptions, PassOptionRow>,
   structuredPrune: {
     heads: { recipe: 'heads:F' },
@@ -122,21 +140,19 @@ export const PASS_OPTION_ROUTES = {
   } satisfies Record<keyof DynamicInt8Options, PassOptionRow>,
   staticQdq: {
     ranges: { via: 'calibration' },
-    activationType: { gap: 'int8 (symmetric) activations for static-int8: needs a CompressOptions field' },
+    activationType: { via: 'staticActivations' },
     weights: { via: 'int8Weights' },
     opsets: OPSETS,
     ...NODE_SELECTION,
   } satisfies Record<keyof StaticQdqOptions, PassOptionRow>,
   weightOnlyNBits: {
     bits: { recipe: 'q4 or q8' },
-    blockSize: { gap: 'q4/q8 block size: needs a CompressOptions field passed through RecipeContext' },
+    blockSize: { via: 'nbitsBlockSize' },
     symmetric: {
       fixed:
         'q4 asymmetric (measured: 36.0% MLM accuracy against 34.7% symmetric), q8 symmetric (apply-recipe.ts)',
     },
-    accuracyLevel: {
-      gap: 'MatMulNBits accuracy level: compress() passes none to applyRecipe; needs CompressOptions.nbitsAccuracyLevel',
-    },
+    accuracyLevel: { via: 'nbitsAccuracyLevel' },
     foldBias: FOLD_BIAS,
     opsets: OPSETS,
     ...NODE_SELECTION,
@@ -149,15 +165,15 @@ export const PASS_OPTION_ROUTES = {
       fixed: 'a decomposed LayerNorm is the same normalisation FP32_OPS keeps in fp32',
     },
     keepIoTypes: { fixed: 'the served interface stays float32: the server and tokenizers feed float32' },
-    keepFp32Nodes: {
-      gap: 'fp16 node exclusions: needs a CompressOptions field passed through RecipeContext',
-    },
+    // The quantize selection, resolved to node names (apply-recipe.ts unselectedNodes): what a user leaves out of
+    // quantizing is left out of fp16 the same way.
+    keepFp32Nodes: { via: ['quantizeExclude', 'quantizeInclude'] },
   } satisfies Record<keyof Float16Options, PassOptionRow>,
   calibrate: {
     method: { via: 'calibration' },
     values: { fixed: 'the activations static-int8 quantizes, found from the graph' },
-    bins: { gap: 'histogram bins for percentile/entropy: --calibration takes the method only' },
-    threads: { gap: '--threads does not reach calibrate(): compress.ts passes only the method' },
+    bins: { via: 'calibrationBins' },
+    threads: { via: 'threads' },
     ...NODE_SELECTION,
   } satisfies Record<keyof CalibrateOptions, PassOptionRow>,
 } as const;

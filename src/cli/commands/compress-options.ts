@@ -8,10 +8,11 @@ import { TlcError } from '../../errors/index.js';
 import { cpuLabel } from '../../util/cpu.js';
 import { formatBytes, table } from '../../util/format.js';
 import { deviceFlag, integerFlag, numberFlag } from '../flags.js';
+import { addPassOptions, collect, type PassFlags, passOptions } from './compress-pass-flags.js';
 
 const CALIBRATIONS: readonly CalibrationKind[] = ['minmax', 'percentile', 'entropy'];
 
-export interface CompressFlags {
+export interface CompressFlags extends PassFlags {
   out: string;
   recipe?: string[];
   evalData?: string;
@@ -43,11 +44,6 @@ function latencyShape(text: string): { batch: number; sequence: number } {
   return { batch: Number(m[1]), sequence: Number(m[2]) };
 }
 
-/** Commander's collector for a repeatable flag: each occurrence adds one value. */
-function collect(value: string, previous: readonly string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
 /**
  * `--prune-include` / `--prune-exclude` globs, checked once here: an empty pattern would match nothing (or,
  * for include, silently empty the selection), and a RegExp-looking `/…/` is taken literally by the glob
@@ -74,7 +70,7 @@ export function addCompressOptions(command: Command, recipes: 'many' | 'one'): C
       'recipes to run, e.g. int8, prune:0.5+int8, heads:0.25+ffn:0.5+int8, q4, q8, static-int8, fp16',
     );
   }
-  return command
+  command
     .requiredOption(
       '--out <dir>',
       'model folder to write (variants beside the fp32 model, report.json, tlc.json)',
@@ -98,7 +94,7 @@ export function addCompressOptions(command: Command, recipes: 'many' | 'one'): C
       'int8 weight coding for int8 and static-int8: pair-bounded (default: 8-bit codes whose neighbouring pairs cannot saturate, right on every CPU) | 7-bit (ORT reduce_range) | full (RISK: only right on CPUs with VNNI, AMX or ARM dot products; on AVX2 and AVX-512 without VNNI the int16 pair sums saturate and answers degrade — the server then marks the variant degraded)',
     )
     .option('--device <device>', 'cpu | cuda | webgpu | auto (for validation and latency)', 'cpu')
-    .option('--threads <n>', 'ONNX Runtime intra-op threads for latency', '2')
+    .option('--threads <n>', 'ONNX Runtime intra-op threads for latency, scoring and calibration', '2')
     .option('--batch <n>', 'batch size of the sample inputs', '8')
     .option('--sequence <n>', 'sequence length of the sample inputs', '128')
     .option(
@@ -130,7 +126,8 @@ export function addCompressOptions(command: Command, recipes: 'many' | 'one'): C
       '--prune-exclude <glob>',
       "prune:S leaves initializers whose name matches dense (repeatable; wins over --prune-include), e.g. --prune-exclude 'blocks.0.*'",
       collect,
-    )
+    );
+  return addPassOptions(command)
     .option('--no-latency', 'skip timing (sizes, drift and scores only)')
     .option('--force', 'replace --out if it exists')
     .option('--json', 'print the report as JSON');
@@ -177,6 +174,7 @@ export async function runCompress(
       `--prune-include and --prune-exclude select the weights of a prune:S step, and no recipe has one (${recipeTexts.join(', ')}); add one such as --recipe prune:0.5+int8`,
     );
   const report = await compress(source, flags.out, {
+    ...passOptions(flags, recipes),
     ...(pruneInclude !== undefined && { pruneInclude }),
     ...(pruneExclude !== undefined && { pruneExclude }),
     calibration,
@@ -276,8 +274,9 @@ export function renderReport(report: CompressReport): string {
       ? ''
       : `; timed: ${t.what === 'served' ? 'served path' : 'exported graph'}, ${t.batch} × ${t.sequence}`;
   const unlisted = unlistedNote(report.unlistedGraphs);
+  const fixes = (report.sourceFixes ?? []).map((f) => `fixed in the source: ${f}\n`).join('');
   const sizeNote = report.variants.some((v) => v.kind === 'size')
     ? 'size variant: not faster than fp32 on this CPU; kept for its size\n'
     : '';
-  return `${report.dir} (${report.task}; ${report.device}, ${report.threads} threads, inputs ${report.inputs.batch} × ${report.inputs.sequence}${timed})\nCPU: ${cpuLabel(report.cpu)}\n${table(header, rows)}\n${note}${unlisted}${sizeNote}`;
+  return `${report.dir} (${report.task}; ${report.device}, ${report.threads} threads, inputs ${report.inputs.batch} × ${report.inputs.sequence}${timed})\nCPU: ${cpuLabel(report.cpu)}\n${table(header, rows)}\n${note}${unlisted}${sizeNote}${fixes}`;
 }
