@@ -164,5 +164,8 @@ export async function symbolicBaseline(
     fixes.push(line);
     fixed.push({ ...model, graph });
   }
+  // Said, so that a user who passed the flag for nothing does not believe it changed something.
+  if (fixes.length === 0)
+    log(`--dynamic-axes: no input of ${files.join(', ')} has a fixed batch or sequence axis`);
   return { models: fixed, fixes };
 }

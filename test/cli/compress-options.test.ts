@@ -5,7 +5,6 @@
  * filters are validated and, run as users run them, leave the named weights dense.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,9 +23,9 @@ import { exportAndCompressCommand } from '../../src/cli/commands/export-and-comp
 import { decodeSparseWeights } from '../../src/compress/prune/sparse-decode.js';
 import { loadModel } from '../../src/onnx/io.js';
 import { tensorToNumbers } from '../../src/onnx/tensor-values.js';
+import { exportAndCompress } from '../helpers/compress-cli.js';
 import { BERT_CONFIG, TORCH_BERT, writeForeignFolder } from '../helpers/foreign.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'tlc-compress-options-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -117,30 +116,13 @@ describe('compression options reachable from the CLI', () => {
     // PyTorch names the BERT fixture's projections by their MatMul: 323 and 327–329 are block 0's attention,
     // 330 its first FFN layer.
     const args = ['--recipe', 'prune:0.5', '--prune-exclude', 'onnx::MatMul_32*'];
-    const result = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(ROOT, 'src', 'cli', 'export-and-compress.ts'),
-        source,
-        '--out',
-        out,
-        ...args,
-        '--prune-exclude',
-        'onnx::MatMul_330',
-        '--prune-exclude',
-        'blocks.0.*',
-        '--no-latency',
-        '--threads',
-        '1',
-        '--batch',
-        '2',
-        '--sequence',
-        '16',
-      ],
-      { cwd: ROOT, encoding: 'utf8' },
-    );
+    const result = exportAndCompress(source, out, [
+      ...args,
+      '--prune-exclude',
+      'onnx::MatMul_330',
+      '--prune-exclude',
+      'blocks.0.*',
+    ]);
     assert.equal(result.status, 0, result.stderr);
     // The fixture's weights are named by their MatMul, not by block: that glob kept nothing dense, and is said.
     assert.match(result.stderr, /warning: --prune-exclude 'blocks\.0\.\*' matched no weight/);

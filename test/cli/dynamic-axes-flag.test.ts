@@ -4,8 +4,7 @@
  * its output and report.json, and every variant runs — and serves — at other batch sizes and lengths.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -14,24 +13,44 @@ import { parseRecipe } from '../../src/compress/recipe.js';
 import { fixedAxes } from '../../src/model-folder/graph-facts.js';
 import { loadModel, saveModel } from '../../src/onnx/io.js';
 import type { Model } from '../../src/onnx/ir.js';
+import { int64Tensor } from '../../src/onnx/tensor.js';
 import { createSession, ortTensor, runSession } from '../../src/ort/session.js';
 import { ModelRegistry } from '../../src/runtime/registry.js';
+import { exportAndCompress } from '../helpers/compress-cli.js';
 import { BERT_CONFIG, TORCH_BERT, writeForeignFolder } from '../helpers/foreign.js';
 
-const ROOT = join(import.meta.dirname, '..', '..');
 const root = mkdtempSync(join(tmpdir(), 'tlc-dynamic-axes-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 /** The torch BERT export with its inputs fixed at [1, 16], as an export without dynamic_axes writes them. */
-function staticFolder(name: string): string {
+function staticFolder(name: string, bake = false): string {
   const dir = writeForeignFolder(join(root, name), TORCH_BERT, { config: BERT_CONFIG, tokenizer: 1000 });
   const model = loadModel(TORCH_BERT);
   const inputs = model.graph.inputs.map((v) =>
     v.type?.kind === 'tensor' ? { ...v, type: { ...v.type, shape: [1, 16] } } : v,
   );
   const fixed: Model = { ...model, graph: { ...model.graph, inputs } };
-  saveModel(fixed, join(dir, 'model.onnx'));
+  saveModel(bake ? bakedShape(fixed) : fixed, join(dir, 'model.onnx'));
   return dir;
+}
+
+/** `logits` reshaped to the exported [1, 16, 1000] by a constant, as some exporters write a view: no other shape runs. */
+function bakedShape(model: Model): Model {
+  const nodes = model.graph.nodes.map((n) => ({
+    ...n,
+    outputs: n.outputs.map((o) => (o === 'logits' ? 'logits_raw' : o)),
+  }));
+  const reshape = {
+    name: 'baked',
+    opType: 'Reshape',
+    domain: '',
+    inputs: ['logits_raw', 'baked_shape'],
+    outputs: ['logits'],
+    attributes: {},
+  };
+  const initializers = new Map(model.graph.initializers);
+  initializers.set('baked_shape', int64Tensor('baked_shape', [3], [1, 16, 1000]));
+  return { ...model, graph: { ...model.graph, nodes: [...nodes, reshape], initializers } };
 }
 
 describe('--dynamic-axes', () => {
@@ -52,33 +71,37 @@ describe('--dynamic-axes', () => {
     assert.match(error.message, /fix: pass --dynamic-axes to make them symbolic/);
   });
 
+  it('refuses a graph that bakes the exported shape in, with the re-export fix; says when there was nothing to do', async () => {
+    const small = { recipes: [], threads: 1, batch: 2, sequence: 16, latency: false, dynamicAxes: true };
+    const out = join(root, 'baked-out');
+    const error = await compress(staticFolder('baked', true), out, small).then(
+      () => assert.fail('compressed a graph that only runs at its exported shape'),
+      (e: unknown) => e as Error & { code?: string },
+    );
+    assert.equal(error.code, 'MODEL_NOT_SERVABLE');
+    assert.match(
+      error.message,
+      /--dynamic-axes made its batch and sequence axes symbolic, but the graph still fails/,
+    );
+    assert.match(error.message, /fix: re-export with dynamic batch and sequence axes/);
+    assert.equal(existsSync(out), false);
+    const logs: string[] = [];
+    const dynamic = writeForeignFolder(join(root, 'dynamic'), TORCH_BERT, {
+      config: BERT_CONFIG,
+      tokenizer: 1000,
+    });
+    const report = await compress(dynamic, join(root, 'dynamic-out'), { ...small, log: (m) => logs.push(m) });
+    assert.equal(report.sourceFixes, undefined);
+    assert.ok(
+      logs.some((l) => /--dynamic-axes: no input of model\.onnx has a fixed/.test(l)),
+      logs.join('\n'),
+    );
+  });
+
   it('makes the axes symbolic: reported, and every variant runs and serves at other shapes', async () => {
     const source = staticFolder('static');
     const out = join(root, 'models', 'static-out');
-    const result = spawnSync(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(ROOT, 'src', 'cli', 'export-and-compress.ts'),
-        source,
-        '--out',
-        out,
-        '--recipe',
-        'int8',
-        '--recipe',
-        'q4',
-        '--dynamic-axes',
-        '--no-latency',
-        '--threads',
-        '1',
-        '--batch',
-        '2',
-        '--sequence',
-        '16',
-      ],
-      { cwd: ROOT, encoding: 'utf8' },
-    );
+    const result = exportAndCompress(source, out, ['--recipe', 'int8', '--recipe', 'q4', '--dynamic-axes']);
     assert.equal(result.status, 0, result.stderr);
     assert.match(
       result.stdout,
