@@ -18,7 +18,7 @@ import { toFloat16 } from './quantize/float16.js';
 import type { Int8WeightCoding } from './quantize/int8-coding.js';
 import { quantizeModel } from './quantize/model.js';
 import type { Ranges } from './quantize/options.js';
-import { staticQdq } from './quantize/static-qdq.js';
+import { STATIC_QDQ_PASS, staticQdq } from './quantize/static-qdq.js';
 import { weightOnlyNBits } from './quantize/weight-nbits.js';
 import type { Recipe, RecipeStep, StepName } from './recipe.js';
 
@@ -82,8 +82,9 @@ export interface AppliedRecipe {
   /** … and per group of tensors (attention, ffn, …). */
   readonly sparsityByGroup?: MagnitudePruneReport['groups'];
   /**
-   * The pruning steps (heads, ffn, prune) that changed nothing in this file, each with its pass's reasons: a
-   * variant whose pruning step changed nothing in any of its files is not that recipe (see `unchangedVariant`).
+   * The steps that must change something (heads, ffn, prune, static-int8) that changed nothing in this file,
+   * each with its pass's reasons: a variant whose such step changed nothing in any of its files is not that
+   * recipe (see `unchangedVariant`).
    */
   readonly unchanged: readonly UnchangedStep[];
 }
@@ -244,15 +245,26 @@ const EFFECT: Partial<Record<StepName, (c: PassChange) => boolean>> = {
   heads: (c) => c.pass === 'structured-prune' && c.detail.startsWith('heads '),
   ffn: (c) => c.pass === 'structured-prune' && c.detail.startsWith('neurons '),
   prune: (c) => c.pass === 'magnitude-prune',
+  // A static-int8 whose activations all lacked a range (values calibration cannot reach) would be fp32 files
+  // under the static_int8 name, reported as kept.
+  'static-int8': (c) => c.pass === STATIC_QDQ_PASS,
+};
+
+/** The pass whose declines explain a step that changed nothing. */
+const STEP_PASS: Partial<Record<StepName, string>> = {
+  heads: 'structured-prune',
+  ffn: 'structured-prune',
+  prune: 'magnitude-prune',
+  'static-int8': STATIC_QDQ_PASS,
 };
 
 /** The reasons a step's pass gave for leaving things alone (structured ones are filed under heads or ffn). */
 function reasonsFor(step: StepName, changes: readonly PassChange[]): string[] {
-  const pass = step === 'prune' ? 'magnitude-prune' : 'structured-prune';
+  const pass = STEP_PASS[step];
   return changes
     .filter((c) => c.kind === 'declined' && c.pass === pass)
     .filter((c) => {
-      if (step === 'prune') return true;
+      if (step !== 'heads' && step !== 'ffn') return true;
       const ffnReason = /FFN|neurons|feed-forward/.test(c.detail);
       return step === 'ffn' ? ffnReason : !ffnReason;
     })
@@ -270,8 +282,8 @@ function unchangedSteps(recipe: Recipe, changes: readonly PassChange[]): Unchang
 }
 
 /**
- * Why a variant is not its recipe: a pruning step that changed nothing in any of the variant's files (e.g.
- * `heads:0.25` on a model whose attention was not recognised). Its files would be the baseline (or only the
+ * Why a variant is not its recipe: a pruning or static-int8 step that changed nothing in any of the variant's
+ * files (e.g. `heads:0.25` on a model whose attention was not recognised). Its files would be the baseline (or only the
  * other steps) under the recipe's name, so the caller reports the variant declined with this reason instead of
  * writing and keeping it. undefined when every pruning step changed something somewhere.
  */

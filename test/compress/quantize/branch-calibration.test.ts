@@ -5,9 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { applyRecipe, unchangedVariant } from '../../../src/compress/apply-recipe.js';
 import { calibrate, calibrationTargets } from '../../../src/compress/quantize/calibrate.js';
 import { quantizeModel } from '../../../src/compress/quantize/model.js';
 import { staticQdq } from '../../../src/compress/quantize/static-qdq.js';
+import { parseRecipe } from '../../../src/compress/recipe.js';
 import type { Graph, Model, Node } from '../../../src/onnx/ir.js';
 import { boolTensor } from '../../../src/onnx/tensor.js';
 import { ortTensor } from '../../../src/ort/session.js';
@@ -101,5 +103,19 @@ describe('static int8 inside If branches', () => {
     const reasons = q.changes.filter((c) => c.kind === 'declined').map((c) => c.detail);
     assert.equal(reasons.length, 2);
     for (const r of reasons) assert.match(r, /no calibration range/);
+  });
+
+  it('reports a static-int8 variant that quantized nothing as declined, with the reasons', async () => {
+    const model = ifModel(true);
+    const ranges = await calibrate(model, [feeds(true)]);
+    const result = applyRecipe(model, parseRecipe('static-int8'), { ranges });
+    assert.match(
+      unchangedVariant([result]) ?? '',
+      /^declined: static-int8 changed nothing \(.*no calibration range/,
+    );
+    const quantized = applyRecipe(ifModel(false), parseRecipe('static-int8'), {
+      ranges: await calibrate(ifModel(false), [feeds(true)]),
+    });
+    assert.equal(unchangedVariant([quantized]), undefined);
   });
 });
