@@ -25,6 +25,7 @@ import { loadModel } from '../../src/onnx/io.js';
 import type { Graph, Node } from '../../src/onnx/ir.js';
 import { tensorToNumbers } from '../../src/onnx/tensor-values.js';
 import { createSession } from '../../src/ort/session.js';
+import { exportAndCompress } from '../helpers/compress-cli.js';
 import { BERT_CONFIG, TORCH_BERT, writeForeignFolder } from '../helpers/foreign.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tlc-pass-flags-'));
@@ -156,6 +157,27 @@ describe('quantization flags change the written variants', () => {
     assert.equal(dtype(half, 'onnx::MatMul_330'), DataType.FLOAT, 'fp16 keeps the excluded node in fp32');
     assert.equal(dtype(half, 'tok.weight'), DataType.FLOAT, 'and the Gathers');
     assert.equal(dtype(half, 'onnx::MatMul_331'), DataType.FLOAT16, 'the rest is fp16');
+  });
+
+  it('export-and-compress --quantize-exclude: warns about a glob that left nothing float', () => {
+    const out = join(dir, 'warned');
+    const result = exportAndCompress(source, out, [
+      '--recipe',
+      'int8',
+      '--quantize-exclude',
+      '/blocks.0/f1/MatMul',
+      '--quantize-exclude',
+      '/blocks.9/*',
+      '--quantize-exclude',
+      'op:Gather',
+    ]);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, /warning: --quantize-exclude '\/blocks\.9\/\*' matched no node/);
+    assert.doesNotMatch(result.stderr, /--quantize-exclude '(\/blocks\.0\/f1\/MatMul|op:Gather)' matched/);
+    assert.equal(
+      byName(loadModel(join(out, 'model_int8.onnx')).graph, '/blocks.0/f1/MatMul')?.opType,
+      'MatMul',
+    );
   });
 
   it('--quantize-include narrows int8 to the named nodes', () => {

@@ -8,7 +8,13 @@ import { TlcError } from '../../errors/index.js';
 import { cpuLabel } from '../../util/cpu.js';
 import { formatBytes, table } from '../../util/format.js';
 import { deviceFlag, integerFlag, numberFlag } from '../flags.js';
-import { addPassOptions, collect, type PassFlags, passOptions } from './compress-pass-flags.js';
+import {
+  addPassOptions,
+  collect,
+  type PassFlags,
+  passOptions,
+  unusedQuantizeExcludes,
+} from './compress-pass-flags.js';
 
 const CALIBRATIONS: readonly CalibrationKind[] = ['minmax', 'percentile', 'entropy'];
 
@@ -205,6 +211,10 @@ export async function runCompress(
   for (const glob of unusedExcludes(report, pruneExclude))
     log(
       `warning: --prune-exclude '${glob}' matched no weight that prune:S would prune; check the name against the report's declined entries`,
+    );
+  for (const glob of unusedQuantizeExcludes(report, flags.quantizeExclude))
+    log(
+      `warning: --quantize-exclude '${glob}' matched no node that int8, static-int8, q4 or q8 would quantize; check the name against the report's declined entries (op types take op:, e.g. op:Gather)`,
     );
   return report;
 }

@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { type CompressOptions, OP_PREFIX } from '../../compress/options.js';
 import type { Recipe, StepName } from '../../compress/recipe.js';
+import type { CompressReport } from '../../compress/report.js';
 import { TlcError } from '../../errors/index.js';
 import { choiceFlag, integerFlag } from '../flags.js';
 
@@ -179,4 +180,25 @@ export function passOptions(flags: PassFlags, recipes: readonly Recipe[]): Parti
     o.calibrationBins = calibrationBins(flags.calibrationBins, flags.calibration);
   if (flags.dynamicAxes) o.dynamicAxes = true;
   return o;
+}
+
+/**
+ * --quantize-exclude globs that left no node out of int8, static-int8, q4 or q8: a mistyped node name would
+ * otherwise leave the user believing a layer stayed float. The quantize driver declines an excluded node with
+ * `node excluded by "GLOB"` (or `op type excluded by "TYPE"`, common/selection.ts); fp16 records no such reason,
+ * so only the other steps' variants are read.
+ */
+export function unusedQuantizeExcludes(
+  report: CompressReport,
+  globs: readonly string[] | undefined,
+): string[] {
+  const quantized = report.variants.filter((v) => /(^|\+)(int8|static-int8|q4|q8)($|\+)/.test(v.recipe));
+  if (globs === undefined || quantized.length === 0) return [];
+  const declined = quantized.flatMap((v) => v.declined);
+  return globs.filter((g) => {
+    const reason = g.startsWith(OP_PREFIX)
+      ? `op type excluded by "${g.slice(OP_PREFIX.length)}"`
+      : `node excluded by "${g}"`;
+    return !declined.some((d) => d.includes(reason));
+  });
 }
