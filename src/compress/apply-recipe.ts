@@ -283,9 +283,9 @@ function unchangedSteps(recipe: Recipe, changes: readonly PassChange[]): Unchang
 
 /**
  * Why a variant is not its recipe: a pruning or static-int8 step that changed nothing in any of the variant's
- * files (e.g. `heads:0.25` on a model whose attention was not recognised). Its files would be the baseline (or only the
- * other steps) under the recipe's name, so the caller reports the variant declined with this reason instead of
- * writing and keeping it. undefined when every pruning step changed something somewhere.
+ * files (e.g. `heads:0.25` on a model whose attention was not recognised). Its files would be the baseline (or
+ * only the other steps) under the recipe's name, so the caller reports the variant declined with this reason
+ * instead of writing and keeping it. undefined when every such step changed something somewhere.
  */
 export function unchangedVariant(files: readonly AppliedRecipe[]): string | undefined {
   if (files.length === 0) return undefined;
