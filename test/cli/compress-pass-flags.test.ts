@@ -74,10 +74,22 @@ describe('pass flags are validated at the boundary', () => {
   });
 
   it('refuses a flag whose step no recipe has', () => {
-    usage(() => passOptions({ nbitsBlockSize: '16' }, recipes('int8')), /applies to q4, q8.*--recipe q4/);
-    usage(() => passOptions({ pruneEmbeddings: true }, recipes('q4')), /applies to prune.*\(q4\)/);
-    usage(() => passOptions({ quantizeExclude: ['x'] }, recipes('heads:0.25')), /applies to int8/);
-    usage(() => passOptions({ staticActivations: 'int8' }, recipes('int8')), /applies to static-int8/);
+    usage(
+      () => passOptions({ nbitsBlockSize: '16' }, recipes('int8')),
+      /--nbits-block-size applies to q4, q8.*--recipe q4/,
+    );
+    usage(
+      () => passOptions({ pruneEmbeddings: true }, recipes('q4')),
+      /--prune-embeddings applies to prune.*\(q4\)/,
+    );
+    usage(
+      () => passOptions({ quantizeExclude: ['x'] }, recipes('heads:0.25')),
+      /--quantize-exclude applies to int8/,
+    );
+    usage(
+      () => passOptions({ staticActivations: 'int8' }, recipes('int8')),
+      /--static-activations applies to static-int8/,
+    );
   });
 
   it('sets the options it validated', () => {

@@ -99,17 +99,17 @@ export function quantizeGlobs(globs: readonly string[] | undefined, flag: string
   return [...globs];
 }
 
-/** Refuses a flag set for a step no recipe has. */
+/** Refuses the flags among `given` (value, flag) that are set when no recipe has one of `steps`. */
 function needsStep(
-  set: boolean,
-  flag: string,
+  given: readonly (readonly [unknown, string])[],
   steps: readonly StepName[],
   recipes: readonly Recipe[],
   example: string,
 ): void {
-  if (!set || recipes.some((r) => r.steps.some((s) => steps.includes(s.name)))) return;
+  const set = given.filter(([value]) => value !== undefined).map(([, flag]) => flag);
+  if (set.length === 0 || recipes.some((r) => r.steps.some((s) => steps.includes(s.name)))) return;
   usage(
-    `${flag} applies to ${steps.join(', ')}, and no recipe has one (${recipes.map((r) => r.text).join(', ')}); add one such as --recipe ${example}`,
+    `${set.join(' and ')} ${set.length === 1 ? 'applies' : 'apply'} to ${steps.join(', ')}, and no recipe has one (${recipes.map((r) => r.text).join(', ')}); add one such as --recipe ${example}`,
   );
 }
 
@@ -135,11 +135,12 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** The pass options the flags set, validated (CLI_USAGE naming the flag and the value). */
 export function passOptions(flags: PassFlags, recipes: readonly Recipe[]): Partial<CompressOptions> {
   const o: Partial<Mutable<CompressOptions>> = {};
-  const prune: readonly StepName[] = ['prune'];
   needsStep(
-    (flags.pruneScope ?? flags.pruneEmbeddings) !== undefined,
-    '--prune-scope / --prune-embeddings',
-    prune,
+    [
+      [flags.pruneScope, '--prune-scope'],
+      [flags.pruneEmbeddings, '--prune-embeddings'],
+    ],
+    ['prune'],
     recipes,
     'prune:0.5',
   );
@@ -148,17 +149,18 @@ export function passOptions(flags: PassFlags, recipes: readonly Recipe[]): Parti
   if (flags.pruneEmbeddings) o.pruneEmbeddings = true;
   const include = quantizeGlobs(flags.quantizeInclude, '--quantize-include');
   const exclude = quantizeGlobs(flags.quantizeExclude, '--quantize-exclude');
-  needsStep(
-    (include ?? exclude) !== undefined,
-    '--quantize-include / --quantize-exclude',
-    QUANTIZE_STEPS,
-    recipes,
-    'int8',
-  );
+  const quantizeFlags = [
+    [include, '--quantize-include'],
+    [exclude, '--quantize-exclude'],
+  ] as const;
+  needsStep(quantizeFlags, QUANTIZE_STEPS, recipes, 'int8');
   if (include !== undefined) o.quantizeInclude = include;
   if (exclude !== undefined) o.quantizeExclude = exclude;
-  const nbits = (flags.nbitsBlockSize ?? flags.nbitsAccuracyLevel) !== undefined;
-  needsStep(nbits, '--nbits-block-size / --nbits-accuracy-level', NBITS_STEPS, recipes, 'q4');
+  const nbitsFlags = [
+    [flags.nbitsBlockSize, '--nbits-block-size'],
+    [flags.nbitsAccuracyLevel, '--nbits-accuracy-level'],
+  ] as const;
+  needsStep(nbitsFlags, NBITS_STEPS, recipes, 'q4');
   if (flags.nbitsBlockSize !== undefined) o.nbitsBlockSize = blockSize(flags.nbitsBlockSize);
   if (flags.nbitsAccuracyLevel !== undefined) {
     const level = choiceFlag(
@@ -168,8 +170,11 @@ export function passOptions(flags: PassFlags, recipes: readonly Recipe[]): Parti
     );
     o.nbitsAccuracyLevel = Number(level) as 0 | 1 | 2 | 3 | 4;
   }
-  const staticSet = (flags.staticActivations ?? flags.calibrationBins) !== undefined;
-  needsStep(staticSet, '--static-activations / --calibration-bins', ['static-int8'], recipes, 'static-int8');
+  const staticFlags = [
+    [flags.staticActivations, '--static-activations'],
+    [flags.calibrationBins, '--calibration-bins'],
+  ] as const;
+  needsStep(staticFlags, ['static-int8'], recipes, 'static-int8');
   if (flags.staticActivations !== undefined)
     o.staticActivations = choiceFlag(
       flags.staticActivations,
