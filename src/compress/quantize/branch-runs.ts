@@ -7,6 +7,9 @@
  * as they are: an inlined model computes its branch whatever the condition input says, so Optimum's merged
  * decoder is calibrated on its first step (else: no past) and its cached step (then) from the same feeds.
  *
+ * Branches may name values alike (two exports merged without renaming): such a value is ranged over both runs,
+ * the union of what each branch sees, and staticQdq uses that range in both.
+ *
  * An If whose condition is computed is left alone: forcing the branch its data does not select could fail or
  * see values it never sees in use, so its branch values get no range (staticQdq declines them with the reason).
  */
