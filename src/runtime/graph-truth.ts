@@ -48,7 +48,11 @@ export function checkFolderFacts(dir: string, tlc: TlcModelJson, tokenizer: { vo
   const graphs = files.map((f) => skimmed(join(dir, f)));
   const shapes = files.flatMap((f, i) => {
     const message = graphs[i] && staticShapes(f, graphs[i]);
-    return message === undefined ? [] : [`${message}; fix: ${STATIC_SHAPES_FIX}`];
+    return message === undefined
+      ? []
+      : [
+          `${message}; fix: build a servable folder with \`export-and-compress SOURCE --dynamic-axes\`, or ${STATIC_SHAPES_FIX}`,
+        ];
   });
   const config = readHfConfig(join(dir, 'config.json'));
   const first = graphs[0];
