@@ -89,9 +89,8 @@ describe('static int8 inside If branches', () => {
       const [want, got] = [await runModel(model, feeds(flag)), await runModel(q.model, feeds(flag))];
       const [a, b] = [want.y!.data as Float32Array, got.y!.data as Float32Array];
       const scale = Math.max(...Array.from(a, Math.abs));
-      a.forEach((v, i) =>
-        assert.ok(Math.abs(v - b[i]!) < 0.05 * scale, `flag ${flag} [${i}]: ${v} vs ${b[i]}`),
-      );
+      for (const [i, v] of a.entries())
+        assert.ok(Math.abs(v - b[i]!) < 0.05 * scale, `flag ${flag} [${i}]: ${v} vs ${b[i]}`);
     }
   });
 
