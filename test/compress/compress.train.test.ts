@@ -1,6 +1,6 @@
 /** export-and-compress end to end: variants, validation, report, accuracy budget and errors. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -11,12 +11,17 @@ import { summarize } from '../../src/onnx/inspect.js';
 import { loadModel } from '../../src/onnx/io.js';
 import { runTraining } from '../../src/train/run/loop.js';
 import { Rng } from '../../src/util/rng.js';
+import { writeBertTokenizer } from '../helpers/foreign.js';
 import { countingText, tinyRun } from '../helpers/train.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tlc-compress-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'torch', 'torch_bert_mlm_tiny.onnx');
-const small = { batch: 2, sequence: 16, threads: 1 };
+// A bare .onnx is served with the tokenizer it is given (export-and-compress refuses one without).
+const tokenizerDir = join(dir, 'tokenizer');
+mkdirSync(tokenizerDir);
+writeBertTokenizer(tokenizerDir);
+const small = { batch: 2, sequence: 16, threads: 1, tokenizer: join(tokenizerDir, 'tokenizer.json') };
 
 describe('compress', () => {
   it('turns a foreign .onnx into a model folder with validated variants and a report', async () => {
@@ -86,7 +91,7 @@ describe('compress', () => {
       code: /ONNX_(DECODE_FAILED|INVALID_MODEL)/,
     });
     assert.ok(!existsSync(join(dir, 'o2', 'onnx', 'model_int8.onnx')));
-    await assert.rejects(compress(FIXTURE, join(dir, 'bert'), { recipes: [parseRecipe('int8')] }), {
+    await assert.rejects(compress(FIXTURE, join(dir, 'bert'), { recipes: [parseRecipe('int8')], ...small }), {
       code: 'EXPORT_FAILED',
       message: /--force/,
     });
