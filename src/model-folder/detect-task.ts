@@ -2,8 +2,8 @@
  * Which task a model from another tool does, from what the folder says (config.json `architectures`, as
  * transformers' pipelines read it) and, without a config, from its graphs: a seq2seq layout is a translation
  * (text-to-text generation) model; one graph with `logits` over the vocabulary is a masked LM unless it is
- * causal (a Trilu mask or past_key_values inputs, as causal-LM exports have); `last_hidden_state` alone is a
- * feature extractor. TLC serves fill-mask and translation; the others are named so that serve and compress can
+ * causal (a Trilu mask or past_key_values inputs, as causal-LM exports have) or of rank 2 ([batch, labels]: a
+ * sequence classifier); `last_hidden_state` alone is a feature extractor. TLC serves fill-mask and translation; the others are named so that serve and compress can
  * say "task not served" instead of guessing.
  */
 import type { Graph } from '../onnx/ir.js';
@@ -23,6 +23,7 @@ const ARCHITECTURES: readonly (readonly [RegExp, ModelTask | UnservedTask])[] = 
   [/ForMaskedLM$/, 'fill-mask'],
   [/(ForConditionalGeneration|MTModel|ForSeq2SeqLM)$/, 'translation'],
   [/(ForCausalLM|LMHeadModel)$/, 'text-generation'],
+  [/ForSequenceClassification$/, 'text-classification'],
   [/(Model|ForFeatureExtraction)$/, 'feature-extraction'],
 ];
 
@@ -46,6 +47,10 @@ function fromGraph(graph: Graph, layout: GraphLayout): DetectedTask {
     return { task: 'text-generation', evidence: 'past_key_values inputs' };
   if (!inputs.includes('input_ids')) return { task: 'other', evidence: 'no input_ids input' };
   if (outputs.includes('logits')) {
+    // A classifier's logits are [batch, labels]: one row per text, never a vocabulary per position.
+    const logits = graph.outputs.find((v) => v.name === 'logits')?.type;
+    if (logits?.kind === 'tensor' && logits.shape?.length === 2)
+      return { task: 'text-classification', evidence: 'logits of rank 2 ([batch, labels])' };
     if (allNodes(graph).some((n) => n.opType === 'Trilu'))
       return { task: 'text-generation', evidence: 'logits under a causal (Trilu) attention mask' };
     return { task: 'fill-mask', evidence: 'input_ids → logits without a causal mask' };

@@ -12,7 +12,9 @@ import { readForeignModel } from '../../src/model-folder/foreign.js';
 import { hfFactsOf } from '../../src/model-folder/hf-facts.js';
 import { findLayout } from '../../src/model-folder/layout.js';
 import { modelFolderCheck, modelFolderTlc } from '../../src/model-folder/read.js';
-import { loadModel } from '../../src/onnx/io.js';
+import { DataType } from '../../src/onnx/dtype.js';
+import { loadModel, saveModel } from '../../src/onnx/io.js';
+import type { Attribute, Model, Node } from '../../src/onnx/ir.js';
 import { embeddingFacts } from '../../src/onnx/tied-weights.js';
 import {
   BERT_CONFIG,
@@ -187,6 +189,51 @@ describe('readForeignModel', () => {
     assert.match(bare.detected.evidence, /causal/);
   });
 
+  it('detects a sequence classifier from config.json and, without one, from logits of rank 2; never as fill-mask', () => {
+    // The BERT fixture with a classification head on the first position: logits [batch, 2], not a vocabulary.
+    const bert = loadModel(TORCH_BERT);
+    const g = bert.graph;
+    const classifier: Model = {
+      ...bert,
+      graph: {
+        ...g,
+        nodes: [
+          ...g.nodes.map((n) => ({
+            ...n,
+            outputs: n.outputs.map((o) => (o === 'logits' ? 'token_logits' : o)),
+          })),
+          node('Gather', ['token_logits', 'first'], ['first_logits'], { axis: { type: 'INT', value: 1n } }),
+          node('MatMul', ['first_logits', 'classifier.weight'], ['logits']),
+        ],
+        initializers: new Map([
+          ...g.initializers,
+          ['first', { name: 'first', dataType: DataType.INT64, dims: [], data: BigInt64Array.of(0n) }],
+          [
+            'classifier.weight',
+            {
+              name: 'classifier.weight',
+              dataType: DataType.FLOAT,
+              dims: [1000, 2],
+              data: new Float32Array(2000),
+            },
+          ],
+        ]),
+        outputs: [
+          { name: 'logits', type: { kind: 'tensor', elemType: DataType.FLOAT, shape: ['batch', 2] } },
+        ],
+      },
+    };
+    const file = join(fresh(), 'classifier.onnx');
+    saveModel(classifier, file);
+    const bare = readForeignModel(writeForeignFolder(fresh(), file));
+    assert.equal(bare.tlc.task, 'text-classification');
+    assert.match(bare.detected.evidence, /logits of rank 2/);
+    const config = { ...BERT_CONFIG, architectures: ['BertForSequenceClassification'] };
+    const declared = readForeignModel(writeForeignFolder(fresh(), TORCH_BERT, { config }));
+    assert.equal(declared.tlc.task, 'text-classification');
+    assert.match(declared.detected.evidence, /BertForSequenceClassification/);
+  });
+
   it('config.json architectures win over the graph (a BERT graph declared as a causal LM)', () => {
     const m = readForeignModel(writeForeignFolder(fresh(), TORCH_BERT, { config: { ...GPT_CONFIG } }));
     assert.equal(m.tlc.task, 'text-generation');
@@ -197,3 +244,12 @@ describe('readForeignModel', () => {
     assert.equal(modelFolderCheck(fresh()).ok, false);
   });
 });
+
+function node(
+  opType: string,
+  inputs: string[],
+  outputs: string[],
+  attributes: Record<string, Attribute> = {},
+): Node {
+  return { name: outputs[0]!, opType, domain: '', inputs, outputs, attributes };
+}
