@@ -5,7 +5,7 @@
  * the bad requests of the hardening issue: v2 parameters out of range or of the wrong type, answers over the
  * size cap, raw tensors too large or naming tokens, positions and rows that do not exist, malformed URLs, JSON
  * nested 400,000 deep, and a flood of large valid raw requests. A prober polls /v2/health/live every 20 ms
- * from its own thread; the server's RSS is sampled from /proc.
+ * from its own thread; the RSS of the server and its session worker processes is sampled from /proc.
  * Goals (exit status 1 when one is missed): 0 failures among the valid requests; every bad request answered
  * 4xx (429 and 504 included) with the error shape; liveness p99 under 100 ms; RSS 5 s after the run within
  * 10% of its value after warm-up.
@@ -21,7 +21,7 @@
  * (`--workers 2 --threads 1`, the same four threads): with one worker, a light request waits out any long run.
  *   node --import tsx scripts/bench-abuse.ts --heavy 3 --light 12 --seconds 30
  */
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,7 +29,7 @@ import { cpuFacts } from '../src/util/cpu.js';
 import { percentile } from '../src/util/percentile.js';
 import { type BadRequest, badRequests } from './lib/bad-requests.js';
 import { heavyRequests, type LightKind, lightP95, type PhaseResult, runPhase } from './lib/heavy-load.js';
-import { probeHealth, servingPid, startTlcServe, stopChild } from './lib/server-child.js';
+import { probeHealth, servingPid, startTlcServe, stopChild, treeRssMiB } from './lib/server-child.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -79,11 +79,6 @@ function hasErrorShape(body: string): boolean {
   } catch {
     return false;
   }
-}
-
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
 const VALID = {
@@ -151,10 +146,10 @@ async function main(): Promise<void> {
       return;
     }
     const { server } = servingPid(child.pid!);
-    const rssStart = rssMiB(server);
+    const rssStart = treeRssMiB(server);
     let rssPeak = rssStart;
     const sampler = setInterval(() => {
-      rssPeak = Math.max(rssPeak, rssMiB(server));
+      rssPeak = Math.max(rssPeak, treeRssMiB(server));
     }, 250);
     const probe = probeHealth(url, 20);
     const tally: Tally = { valid: 0, validFailures: [], bad: new Map(), badWrong: [] };
@@ -162,7 +157,7 @@ async function main(): Promise<void> {
     const live = (await probe.stop()).sort((a, b) => a - b);
     await new Promise((r) => setTimeout(r, 5000));
     clearInterval(sampler);
-    const rssEnd = rssMiB(server);
+    const rssEnd = treeRssMiB(server);
     report(tally, live, { start: rssStart, peak: rssPeak, end: rssEnd });
   } finally {
     await stopChild(child);

@@ -22,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { servingEnvironment } from '../src/cli/malloc-tuning.js';
-import { servingPid, stopChild } from './lib/server-child.js';
+import { processTree, servingPid, stopChild } from './lib/server-child.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -193,16 +193,48 @@ function breakdown(pid: number): string {
     .join(', ');
 }
 
+/** Each process of the tree's resident set by kind (breakdown), one line each. */
+function breakdowns(server: number): string {
+  return processTree(server)
+    .map((pid) => `    ${pid === server ? 'server' : `worker ${pid}`}: RSS MB ${breakdown(pid)}`)
+    .join('\n');
+}
+
 const mb = (kb: number) => (kb / 1024).toFixed(0).padStart(6);
 
-function reading(label: string, pids: Processes, extra = ''): number {
-  const rss = statusField(pids.server, 'VmRSS');
-  const threads = statusField(pids.server, 'Threads');
-  process.stdout.write(
-    `${label.padEnd(12)} RSS ${mb(rss)} MB  threads ${String(threads).padStart(3)}${extra}\n`,
+/** A field of /proc/<pid>/smaps_rollup in kB (Pss: the process's share of each page it maps). */
+function rollupField(pid: number, field: string): number {
+  const match = new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(
+    readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'),
   );
-  return rss;
+  return match === null ? Number.NaN : Number(match[1]);
 }
+
+interface Memory {
+  /** Σ VmRSS over the server's process tree (counts pages the processes share once per process). */
+  readonly rss: number;
+  /** Σ Pss over the tree: each shared page divided among its sharers — what the tree holds, counted once. */
+  readonly pss: number;
+}
+
+function reading(label: string, pids: Processes, extra = ''): Memory {
+  const all = processTree(pids.server);
+  const sum = (f: (pid: number) => number) => all.reduce((total, pid) => total + f(pid), 0);
+  const memory = { rss: sum((p) => statusField(p, 'VmRSS')), pss: sum((p) => rollupField(p, 'Pss')) };
+  const threads = sum((p) => statusField(p, 'Threads'));
+  const each =
+    all.length > 1 ? `  PSS each ${all.map((p) => mb(rollupField(p, 'Pss')).trim()).join(' ')}` : '';
+  process.stdout.write(
+    `${label.padEnd(12)} RSS ${mb(memory.rss)} MB  PSS ${mb(memory.pss)} MB  processes ${all.length}  ` +
+      `threads ${String(threads).padStart(3)}${each}${extra}\n`,
+  );
+  return memory;
+}
+
+const larger = (a: Memory, b: Memory): Memory => ({
+  rss: Math.max(a.rss, b.rss),
+  pss: Math.max(a.pss, b.pss),
+});
 
 async function main(): Promise<void> {
   const repo = mkdtempSync(join(tmpdir(), 'tlc-bench-reload-'));
@@ -222,26 +254,28 @@ async function main(): Promise<void> {
     const first = reading(
       'first load',
       pids,
-      `  (${((settleMs + steadyMs) / 1000).toFixed(0)} s after it; MB ${breakdown(pids.server)})`,
+      `  (${((settleMs + steadyMs) / 1000).toFixed(0)} s after it)\n${breakdowns(pids.server)}`,
     );
-    peak = Math.max(peak, first);
+    peak = larger(peak, first);
     for (let i = 1; i <= reloads; i++) {
       const seconds = await reload(url);
       await sleep(settleMs);
-      peak = Math.max(peak, reading(`reload ${i}`, pids, `  (${seconds.toFixed(2)} s)`));
+      peak = larger(peak, reading(`reload ${i}`, pids, `  (${seconds.toFixed(2)} s)`));
     }
     await sleep(steadyMs - settleMs);
     const end = reading(
       'end',
       pids,
-      `  (${(steadyMs / 1000).toFixed(0)} s after the last reload; MB ${breakdown(pids.server)})`,
+      `  (${(steadyMs / 1000).toFixed(0)} s after the last reload)\n${breakdowns(pids.server)}`,
     );
-    peak = Math.max(peak, end);
+    peak = larger(peak, end);
     await load.stop();
     const statuses = [...load.counts].map(([s, n]) => `${s === 0 ? 'error' : s} ×${n}`).join(', ');
     process.stdout.write(
-      `RSS first ${mb(first).trim()} MB, end ${mb(end).trim()} MB, peak ${mb(peak).trim()} MB; ` +
-        `end ÷ first = ${(end / first).toFixed(3)}` +
+      `RSS first ${mb(first.rss).trim()} MB, end ${mb(end.rss).trim()} MB, peak ${mb(peak.rss).trim()} MB; ` +
+        `end ÷ first = ${(end.rss / first.rss).toFixed(3)}\n` +
+        `PSS first ${mb(first.pss).trim()} MB, end ${mb(end.pss).trim()} MB, peak ${mb(peak.pss).trim()} MB; ` +
+        `end ÷ first = ${(end.pss / first.pss).toFixed(3)}` +
         (pids.launcher === undefined
           ? ''
           : `; launcher ${mb(statusField(pids.launcher, 'VmRSS')).trim()} MB`) +

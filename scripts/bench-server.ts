@@ -4,6 +4,7 @@
  * batching on and then off, and drives POST /fill-mask with autocannon at concurrency 1, 8, 32 and 128,
  * while a prober checks that /v2/health/live stays responsive. Also measures the in-process runner (the same
  * registry, workers and batcher, no HTTP) at concurrency 1 for the HTTP overhead.
+ * Also compares the two ways session workers run (`--isolation thread | process`) on the in-process runner.
  * Goals: HTTP at concurrency 1 within 15% of in-process; batched throughput at concurrency 32 ≥ 3× unbatched;
  * health answers within 50 ms throughout.
  *   node --import tsx scripts/bench-server.ts [--model DIR] [--variant NAME] [--seconds 5] [--threads 2] [--quick]
@@ -16,6 +17,7 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { ModelRegistry } from '../src/runtime/registry.js';
+import type { Isolation } from '../src/runtime/worker/channel.js';
 import { DEFAULT_LIMITS, type ServerContext } from '../src/server/context.js';
 import { ServerMetrics } from '../src/server/metrics.js';
 import { RawAdmission } from '../src/server/raw-admission.js';
@@ -134,12 +136,13 @@ async function load(url: string, connections: number): Promise<autocannon.Result
 }
 
 /** The same registry, workers, batcher and task code as the server, called directly (no HTTP). */
-async function inProcessRunner(): Promise<Runner> {
+async function inProcessRunner(isolation: Isolation = 'process'): Promise<Runner> {
   const metrics = new ServerMetrics({ processMetrics: false });
   const registry = new ModelRegistry(repo, {
     device: 'cpu',
     threads,
     workersPerVariant: 1,
+    workerPool: { isolation },
     batching: { maxBatchSize: 1, maxDelayMs: 0, maxQueue: 1024, timeoutMs: 30_000, concurrency: 1 },
   });
   await registry.load(name);
@@ -171,6 +174,8 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   let httpP50 = Number.NaN;
   let inProcP50 = Number.NaN;
+  let threadP50 = Number.NaN;
+  let processP50 = Number.NaN;
   let port = 18000 + Math.floor(Math.random() * 1000);
   for (const [label, maxBatch] of [
     ['on', 32],
@@ -186,6 +191,10 @@ async function main(): Promise<void> {
         [httpP50, inProcP50] = await interleavedP50(viaHttp, direct);
         await viaHttp.close();
         await direct.close();
+        const [inThread, inProcess] = [await inProcessRunner('thread'), await inProcessRunner('process')];
+        [threadP50, processP50] = await interleavedP50(inThread, inProcess);
+        await inThread.close();
+        await inProcess.close();
       }
       for (const c of [1, 8, 32, 128]) {
         const probe = probeHealth(url);
@@ -222,6 +231,10 @@ async function main(): Promise<void> {
   const health = Math.max(...rows.map((r) => r.health));
   console.log(
     `  concurrency 1, sequential, interleaved blocks: HTTP p50 ${httpP50.toFixed(2)} ms, in-process runner p50 ${inProcP50.toFixed(2)} ms`,
+  );
+  console.log(
+    `  session workers (in-process runner, interleaved): thread p50 ${threadP50.toFixed(2)} ms, process p50 ` +
+      `${processP50.toFixed(2)} ms (${(processP50 / threadP50).toFixed(3)}× — the IPC copy of a child process)`,
   );
   console.log(
     `  goals: HTTP overhead at concurrency 1 ≤ 15% → ${overhead <= 0.15 ? 'MET' : 'NOT MET'} (${(overhead * 100).toFixed(1)}%); ` +

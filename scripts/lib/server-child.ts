@@ -45,6 +45,22 @@ export function childrenOf(pid: number): number[] {
   return found;
 }
 
+/** `pid` and every process below it (the session worker processes of `tlc serve --isolation process`). */
+export function processTree(pid: number): number[] {
+  return [pid, ...childrenOf(pid).flatMap(processTree)];
+}
+
+/** Σ VmRSS in MiB over `pid`'s process tree (the server and its session worker processes). */
+export function treeRssMiB(pid: number): number {
+  let kb = 0;
+  for (const p of processTree(pid)) {
+    try {
+      kb += Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {} // it exited meanwhile
+  }
+  return kb / 1024;
+}
+
 /**
  * The process that serves (and holds the sessions, so the one whose memory to read): on Linux `tlc serve`
  * relaunches itself with malloc settings (src/cli/malloc-tuning.ts) and the child is the server, the PID a shell

@@ -4,7 +4,8 @@
  * that falls short of its compress-time agreement by more than the probe's tolerance is degraded: a folder
  * compressed with VNNI-only int8 weights and served on AVX2, or a variant file damaged after compression.
  * A degraded variant still loads; `variant=auto` passes it over and, with `--refuse-degraded`, naming it is
- * refused (registry.ts). The probe runs in the loading thread: 8 × 16 tokens per graph, milliseconds.
+ * refused (registry.ts). The probe runs in the variant's session worker (a `probe` request; its sessions end with
+ * the worker): 8 × 16 tokens per graph, milliseconds.
  */
 
 import { type ProbeSessionOptions, probeAgreement } from '../compress/validate/probe.js';
@@ -26,6 +27,19 @@ export interface VariantFidelity {
   readonly reason?: string;
 }
 
+/** A variant whose probe could not run (its files, or its worker, failed): degraded, saying why. */
+export function probeFailed(entry: VariantEntry, probe: ProbeJson, error: unknown): VariantFidelity {
+  return {
+    expected: entry.check?.agreement ?? Number.NaN,
+    expectedCpu: entry.check?.cpu ?? '',
+    tolerance: probe.tolerance,
+    cpu: cpuLabel(cpuFacts()),
+    agreement: Number.NaN,
+    degraded: true,
+    reason: `the probe failed: ${messageOf(error)}`,
+  };
+}
+
 /** Measures one variant against its compress-time figure; undefined when tlc.json recorded none. */
 export async function checkVariant(
   dir: string,
@@ -45,12 +59,7 @@ export async function checkVariant(
   try {
     agreement = (await probeAgreement(dir, entry.files, probe, options)).agreement;
   } catch (error) {
-    return {
-      ...base,
-      agreement: Number.NaN,
-      degraded: true,
-      reason: `the probe failed: ${messageOf(error)}`,
-    };
+    return probeFailed(entry, probe, error);
   }
   // Rounded as reported (3 decimals), so that the same figure on both machines never reads as a shortfall.
   const shortfall = Math.round((entry.check.agreement - agreement) * 1000) / 1000;

@@ -7,7 +7,8 @@
  * to load is reported (status `failed`, with the reason) while the others serve. Reloading builds the new
  * variants first and swaps them in. Closing a variant (reload, unload, shutdown) refuses new work, waits up to
  * `drainMs` for what it admitted (batches, raw tensors, warm-ups: the pool counts every call), then fails the
- * rest with MODEL_NOT_READY and lets its workers exit by themselves. Loads and unloads of a model take turns.
+ * rest with MODEL_NOT_READY and lets its workers exit by themselves (a worker process still in a run after that is
+ * killed; a thread is left to finish). Loads and unloads of a model take turns.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,10 +21,10 @@ import { taskSpec } from '../tasks/index.js';
 import type { BatcherFactory, ServedModel, VariantRunner, WorkerCall } from '../tasks/spec.js';
 import { Tokenizer } from '../tokenizer/tokenizer.js';
 import { type BatcherOptions, DynamicBatcher } from './batcher.js';
-import { checkVariant, type VariantFidelity } from './fidelity.js';
+import { probeFailed, type VariantFidelity } from './fidelity.js';
 import { checkFolderFacts } from './graph-truth.js';
 import { LatencyWindow } from './latency-window.js';
-import { type Answer, notReady, WorkerPool, within } from './worker/pool.js';
+import { type Answer, notReady, type PoolOptions, WorkerPool, within } from './worker/pool.js';
 import type { InferRequest } from './worker/protocol.js';
 
 export interface RegistryOptions {
@@ -32,6 +33,8 @@ export interface RegistryOptions {
   readonly threads: number;
   /** Session workers per variant. */
   readonly workersPerVariant: number;
+  /** How session workers run (default: a child process each, with this process's environment; worker/channel.ts). */
+  readonly workerPool?: Pick<PoolOptions, 'isolation' | 'env'>;
   readonly batching: BatcherOptions;
   /** Receives load progress and warnings. */
   readonly log?: (message: string) => void;
@@ -334,10 +337,13 @@ export class ModelRegistry {
   private async checkFidelity(handle: ModelHandle): Promise<void> {
     const probe = readProbeJson(handle.dir);
     if (probe === undefined) return;
-    const options = { threads: this.options.threads, device: this.options.device };
     for (const v of handle.variants.values()) {
-      const fidelity = await checkVariant(handle.dir, v.entry, probe, options);
-      if (fidelity === undefined) continue;
+      const request = { op: 'probe', dir: handle.dir, entry: v.entry, probe } as const;
+      const fidelity = await v.pool.call(request).then(
+        (answer) => answer.result,
+        (error: unknown) => probeFailed(v.entry, probe, error),
+      );
+      if (fidelity === null) continue;
       v.fidelity = fidelity;
       if (fidelity.degraded) this.options.log?.(`${handle.name}/${v.name}: degraded: ${fidelity.reason}`);
     }
@@ -356,7 +362,7 @@ export class ModelRegistry {
     const pool = await WorkerPool.start(
       this.options.workersPerVariant,
       { op: 'load', task, files, threads: this.options.threads, device: this.options.device },
-      { log },
+      { ...this.options.workerPool, log },
     );
     for (const w of pool.loaded.warnings) log(w);
     const call: WorkerCall = async (payload, transfer) =>

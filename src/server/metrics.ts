@@ -3,6 +3,7 @@
  * (plus status on the request counter), so cardinality stays bounded by the model repository. Label sets of
  * every loaded variant are created up front, so `/metrics` lists every series before the first request.
  */
+import { readFileSync } from 'node:fs';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 export const LABELS = ['model', 'variant', 'task', 'device'] as const;
@@ -18,6 +19,19 @@ export const MISNAMED_DEFAULT_GAUGES = [
   'nodejs_active_resources_total',
 ] as const;
 
+/** The session worker processes of each loaded variant (none for worker threads), read at each scrape. */
+export type WorkerProcesses = () => Iterable<{ readonly labels: Labels; readonly pids: readonly number[] }>;
+
+/** A process's resident set in bytes from /proc (Linux), or undefined where it cannot be read. */
+function residentBytes(pid: number): number | undefined {
+  try {
+    const kb = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+    return kb === undefined ? undefined : Number(kb) * 1024;
+  } catch {
+    return undefined; // not Linux, or the worker exited meanwhile
+  }
+}
+
 export class ServerMetrics {
   readonly registry = new Registry();
   readonly requestDuration: Histogram<(typeof LABELS)[number]>;
@@ -30,6 +44,9 @@ export class ServerMetrics {
   readonly queueDepth: Gauge<(typeof LABELS)[number]>;
   readonly probeAgreement: Gauge<(typeof LABELS)[number]>;
   readonly degraded: Gauge<(typeof LABELS)[number]>;
+
+  /** Set once the registry exists (the server's start): where the session worker processes are. */
+  workerProcesses: WorkerProcesses = () => [];
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -79,6 +96,24 @@ export class ServerMetrics {
       help: 'Whether the variant fell short of its compress-time probe agreement on this machine (1) or not (0).',
       labelNames,
       registers,
+    });
+    const metrics = this;
+    new Gauge({
+      name: 'tlc_session_worker_resident_bytes',
+      help: "Resident memory of the variant's session worker processes (process_resident_memory_bytes is the server's own).",
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        for (const { labels, pids } of metrics.workerProcesses()) {
+          const bytes = pids.map(residentBytes).filter((b) => b !== undefined);
+          if (bytes.length > 0)
+            this.set(
+              labels,
+              bytes.reduce((a, b) => a + b, 0),
+            );
+        }
+      },
     });
     if (options.processMetrics ?? true) {
       collectDefaultMetrics({ register: this.registry });

@@ -5,6 +5,7 @@
  * on open connections with SHUTTING_DOWN, wait for in-flight requests (up to `graceMs`), then stop the session
  * workers.
  */
+
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import {
   createServer,
@@ -22,6 +23,7 @@ import { modelFolderCheck } from '../model-folder/read.js';
 import type { Device } from '../ort/session.js';
 import type { BatcherOptions } from '../runtime/batcher.js';
 import { ModelRegistry } from '../runtime/registry.js';
+import type { Isolation } from '../runtime/worker/channel.js';
 import { createApp } from './app.js';
 import { DEFAULT_LIMITS, labelsOf, type ServerContext, type ServerLimits } from './context.js';
 import { refuseUnread } from './drain.js';
@@ -37,6 +39,10 @@ export interface ServerOptions {
   /** Intra-op threads per session (default: cores / workers per variant). */
   readonly threads?: number;
   readonly workersPerVariant?: number;
+  /** How session workers run: a child process each (default) or a thread of the server (worker/channel.ts). */
+  readonly isolation?: Isolation;
+  /** The environment of session worker processes (default: this process's; `tlc serve` adds malloc settings). */
+  readonly workerEnv?: NodeJS.ProcessEnv;
   readonly batching?: Partial<Omit<BatcherOptions, 'concurrency'>>;
   readonly limits?: Partial<ServerLimits>;
   readonly apiKey?: string;
@@ -211,6 +217,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     device,
     threads,
     workersPerVariant: workers,
+    workerPool: {
+      ...(options.isolation !== undefined && { isolation: options.isolation }),
+      ...(options.workerEnv !== undefined && { env: options.workerEnv }),
+    },
     batching: { ...DEFAULT_BATCHING, ...options.batching, concurrency: workers },
     log,
     refuseDegraded: options.refuseDegraded ?? false,
@@ -220,6 +230,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       if (handle && v) metrics.inferenceDuration.observe(labelsOf(context, handle, v), seconds);
     },
   });
+  metrics.workerProcesses = function* () {
+    for (const handle of registry.list())
+      for (const v of handle.variants.values())
+        yield { labels: labelsOf(context, handle, v), pids: v.pool.pids };
+  };
   const batching = { ...DEFAULT_BATCHING, ...options.batching };
   const context: ServerContext = {
     registry,
@@ -233,7 +248,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     unread: new Set(),
   };
   log(
-    `loading models from ${options.modelsDir} (device ${device}, ${threads} thread(s) × ${workers} worker(s) per variant)`,
+    `loading models from ${options.modelsDir} (device ${device}, ${threads} thread(s) × ${workers} worker ${options.isolation ?? 'process'}(es) per variant)`,
   );
   try {
     await registry.loadAll();

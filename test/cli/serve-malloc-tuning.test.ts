@@ -1,8 +1,8 @@
 /**
- * `tlc serve` runs with the serving malloc settings by default (src/cli/malloc-tuning.ts): it relaunches itself
- * with GLIBC_TUNABLES set, and the relaunched server stops as the PID a supervisor knows is told to — SIGTERM
- * drains and exits 0, one Ctrl-C to the process group drains once, SIGKILL to the launcher takes the server
- * with it. What the settings save is a figure of `npm run bench:reload`, not an assertion here.
+ * `tlc serve` runs its sessions with the serving malloc settings (src/cli/malloc-tuning.ts): by default its session
+ * worker processes get GLIBC_TUNABLES and the server runs as started; with `--isolation thread` it relaunches itself
+ * with them. Either way it stops as the PID a supervisor knows is told to — SIGTERM drains and exits 0, one Ctrl-C
+ * to the process group drains once, SIGKILL takes the sessions' processes with it. What the settings save is a figure of `npm run bench:reload`, not an assertion here.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
@@ -133,9 +133,9 @@ function startedTunables(pid: number): string | undefined {
 }
 
 /** Starts `tlc serve` on the tiny BERT folder and waits until it serves (or fails with its stderr). */
-async function serve(env: NodeJS.ProcessEnv, detached = false): Promise<Serving> {
+async function serve(env: NodeJS.ProcessEnv, detached = false, extra: string[] = []): Promise<Serving> {
   const args = ['--import', 'tsx', TLC, 'serve', '--models', models, '--port', '0', '--host', '127.0.0.1'];
-  const proc = spawn(process.execPath, [...args, '--threads', '1'], {
+  const proc = spawn(process.execPath, [...args, '--threads', '1', ...extra], {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -164,6 +164,23 @@ async function serve(env: NodeJS.ProcessEnv, detached = false): Promise<Serving>
   return { proc, url, server: below[0] ?? proc.pid!, stderr: () => stderr, exited };
 }
 
+/** The session worker processes below `server`. */
+function workersOf(server: number): number[] {
+  return childrenOf(server).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('session-worker');
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The tunables `pid` started with are (a prefix of) the serving ones, as glibc leaves them in /proc. */
+function hasServingTunables(pid: number): boolean {
+  const tunables = startedTunables(pid) ?? '';
+  return tunables !== '' && `${SERVING_MALLOC_TUNABLES}:`.startsWith(`${tunables}:`);
+}
+
 async function waitUntilGone(pid: number, ms: number): Promise<boolean> {
   const deadline = performance.now() + ms;
   while (!gone(pid) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -175,14 +192,77 @@ const BOUNDED = { timeout: 90_000 };
 
 describe('tlc serve with malloc tuning', { skip: !linux && 'the tunables are glibc’s: Linux only' }, () => {
   it(
-    'serves from a relaunched child that has the tunables; SIGTERM drains and exits 0',
+    'serves as started; its session worker processes have the tunables; SIGTERM drains, exits 0 and ends them',
     BOUNDED,
     async () => {
       const s = await serve(userEnv());
+      assert.equal(s.server, s.proc.pid, 'no relaunch: the sessions are not in this process');
+      assert.equal(startedTunables(s.server), undefined, 'the server runs as started');
+      const workers = workersOf(s.server);
+      assert.ok(workers.length >= 1, 'one session worker process per variant');
+      for (const w of workers) {
+        assert.ok(hasServingTunables(w), `worker ${w}: ${startedTunables(w)}`);
+        const argv = readFileSync(`/proc/${w}/cmdline`, 'utf8').split('\0');
+        assert.ok(argv.includes('--expose-gc'), `a worker may collect after a load: ${argv.join(' ')}`);
+      }
+      assert.equal((await fetch(`${s.url}/v2/health/ready`)).status, 200);
+      s.proc.kill('SIGTERM');
+      const { code, signal } = await s.exited;
+      assert.deepEqual({ code, signal }, { code: 0, signal: null }, s.stderr());
+      assert.match(s.stderr(), /SIGTERM: finishing \d+ request\(s\), then stopping/);
+      for (const w of workers)
+        assert.ok(await waitUntilGone(w, 5_000), `worker ${w} stopped with the server`);
+    },
+  );
+
+  it(
+    'with TLC_MALLOC_TUNING=off, the workers run without the tunables; SIGTERM exits 0',
+    BOUNDED,
+    async () => {
+      const s = await serve(userEnv({ TLC_MALLOC_TUNING: 'off' }));
+      assert.equal(s.server, s.proc.pid, 'no relaunch');
+      for (const w of workersOf(s.server)) assert.equal(startedTunables(w), undefined);
+      s.proc.kill('SIGTERM');
+      assert.equal((await s.exited).code, 0, s.stderr());
+    },
+  );
+
+  it(
+    'a Ctrl-C to the whole process group drains once and exits 0 (the workers leave the stop to it)',
+    BOUNDED,
+    async () => {
+      const s = await serve(userEnv(), true);
+      process.kill(-s.proc.pid!, 'SIGINT'); // the server and its workers all get it, as from a terminal
+      const { code } = await s.exited;
+      assert.equal(code, 0, s.stderr());
+      assert.equal(s.stderr().match(/SIGINT: finishing/g)?.length, 1, s.stderr());
+      assert.doesNotMatch(s.stderr(), /session worker (exited|crashed)/, 'no worker died of the signal');
+    },
+  );
+
+  it('SIGKILL to the server ends its session worker processes', BOUNDED, async () => {
+    const s = await serve(userEnv());
+    const workers = workersOf(s.server);
+    assert.ok(workers.length >= 1);
+    s.proc.kill('SIGKILL');
+    await s.exited;
+    for (const w of workers) assert.ok(await waitUntilGone(w, 10_000), `worker ${w} outlived its server`);
+  });
+});
+
+describe('tlc serve --isolation thread with malloc tuning', {
+  skip: !linux && 'the tunables are glibc’s: Linux only',
+}, () => {
+  const THREAD = ['--isolation', 'thread'];
+  it(
+    'serves from a relaunched child that has the tunables; SIGTERM drains and exits 0',
+    BOUNDED,
+    async () => {
+      const s = await serve(userEnv(), false, THREAD);
       assert.notEqual(s.server, s.proc.pid, 'tlc serve relaunched itself');
-      const tunables = startedTunables(s.server) ?? '';
-      assert.ok(tunables !== '' && `${SERVING_MALLOC_TUNABLES}:`.startsWith(`${tunables}:`), tunables);
+      assert.ok(hasServingTunables(s.server), startedTunables(s.server));
       assert.equal(startedTunables(s.proc.pid!), undefined, 'the launcher runs as started');
+      assert.deepEqual(workersOf(s.server), [], 'worker threads, no worker processes');
       const argv = readFileSync(`/proc/${s.server}/cmdline`, 'utf8').split('\0');
       assert.ok(argv.includes('--expose-gc'), `workers may collect after a load: ${argv.join(' ')}`);
       assert.equal((await fetch(`${s.url}/v2/health/ready`)).status, 200);
@@ -194,16 +274,8 @@ describe('tlc serve with malloc tuning', { skip: !linux && 'the tunables are gli
     },
   );
 
-  it('with TLC_MALLOC_TUNING=off, serves as started; SIGTERM drains and exits 0', BOUNDED, async () => {
-    const s = await serve(userEnv({ TLC_MALLOC_TUNING: 'off' }));
-    assert.equal(s.server, s.proc.pid, 'no relaunch');
-    assert.equal(startedTunables(s.server), undefined);
-    s.proc.kill('SIGTERM');
-    assert.equal((await s.exited).code, 0, s.stderr());
-  });
-
   it('a Ctrl-C to the whole process group drains once and exits 0', BOUNDED, async () => {
-    const s = await serve(userEnv(), true);
+    const s = await serve(userEnv(), true, THREAD);
     assert.notEqual(s.server, s.proc.pid);
     process.kill(-s.proc.pid!, 'SIGINT'); // the launcher and the server both get it, as from a terminal
     const { code } = await s.exited;
@@ -212,7 +284,7 @@ describe('tlc serve with malloc tuning', { skip: !linux && 'the tunables are gli
   });
 
   it('SIGKILL to the launcher stops the server too', BOUNDED, async () => {
-    const s = await serve(userEnv());
+    const s = await serve(userEnv(), false, THREAD);
     assert.notEqual(s.server, s.proc.pid);
     s.proc.kill('SIGKILL');
     await s.exited;

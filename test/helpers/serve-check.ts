@@ -13,6 +13,9 @@ const server = await startServer({
   port: 0,
   host: '127.0.0.1',
   threads: 1,
+  // Worker threads: qemu-user emulates the process it starts, not the processes that one forks, so session worker
+  // processes would run on the host's CPU.
+  isolation: 'thread',
   log: () => {},
   processMetrics: false,
 });

@@ -10,6 +10,7 @@ import { describe, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
 import { DynamicBatcher } from '../../src/runtime/batcher.js';
 import { LoadedVariant } from '../../src/runtime/registry.js';
+import { ISOLATIONS, threadChannel } from '../../src/runtime/worker/channel.js';
 import { type Answer, WorkerPool } from '../../src/runtime/worker/pool.js';
 import type { InferRequest, LoadRequest, RunRequest } from '../../src/runtime/worker/protocol.js';
 import { TORCH_BERT } from '../helpers/foreign.js';
@@ -45,7 +46,7 @@ function standInPool(count = 1, log: string[] = []): Promise<WorkerPool> {
     spawn: () => {
       const w = new Worker(STAND_IN, { eval: true });
       threads.push(w);
-      return w;
+      return threadChannel(w);
     },
     log: (m) => log.push(m),
   });
@@ -190,38 +191,44 @@ describe('WorkerPool over real session workers', () => {
       },
     };
   };
-  const start = () =>
-    WorkerPool.start(1, { op: 'load', task: 'fill-mask', files: [TORCH_BERT], threads: 1, device: 'cpu' });
-
-  it('an ONNX Runtime exception fails its request only; the worker answers the next one', async () => {
-    const pool = await start();
-    const bad = await settle(pool.call(request('int32')));
-    assert.equal(bad.ok, false);
-    assert.equal(!bad.ok && bad.code, 'ORT_RUN_FAILED');
-    const good = await settle(pool.call(request()));
-    assert.ok(good.ok, good.ok ? '' : good.message);
-    await pool.close({ drainMs: 5_000 });
-  });
-
-  it('closing in the middle of runs never aborts the process: each call is answered or fails MODEL_NOT_READY', async () => {
-    for (const drainMs of [0, 5_000]) {
-      const pool = await start();
-      const calls = Array.from({ length: 12 }, () => settle(pool.call(request())));
-      await new Promise((r) => setTimeout(r, 20)); // the first run is under way
-      await pool.close({ drainMs });
-      const outcomes = await Promise.all(calls);
-      const codes = outcomes.map((o) => (o.ok ? 'ok' : o.code));
-      assert.deepEqual(
-        codes.filter((c) => c !== 'ok' && c !== 'MODEL_NOT_READY'),
-        [],
-        `drainMs ${drainMs}: ${codes.join(', ')}`,
+  for (const isolation of ISOLATIONS) {
+    const start = () =>
+      WorkerPool.start(
+        1,
+        { op: 'load', task: 'fill-mask', files: [TORCH_BERT], threads: 1, device: 'cpu' },
+        { isolation },
       );
-      if (drainMs > 0)
-        assert.ok(
-          codes.every((c) => c === 'ok'),
-          codes.join(', '),
+
+    it(`${isolation}: an ONNX Runtime exception fails its request only; the worker answers the next one`, async () => {
+      const pool = await start();
+      const bad = await settle(pool.call(request('int32')));
+      assert.equal(bad.ok, false);
+      assert.equal(!bad.ok && bad.code, 'ORT_RUN_FAILED');
+      const good = await settle(pool.call(request()));
+      assert.ok(good.ok, good.ok ? '' : good.message);
+      await pool.close({ drainMs: 5_000 });
+    });
+
+    it(`${isolation}: closing in the middle of runs never aborts the process: each call is answered or fails MODEL_NOT_READY`, async () => {
+      for (const drainMs of [0, 5_000]) {
+        const pool = await start();
+        const calls = Array.from({ length: 12 }, () => settle(pool.call(request())));
+        await new Promise((r) => setTimeout(r, 20)); // the first run is under way
+        await pool.close({ drainMs });
+        const outcomes = await Promise.all(calls);
+        const codes = outcomes.map((o) => (o.ok ? 'ok' : o.code));
+        assert.deepEqual(
+          codes.filter((c) => c !== 'ok' && c !== 'MODEL_NOT_READY'),
+          [],
+          `drainMs ${drainMs}: ${codes.join(', ')}`,
         );
-      else assert.ok(codes.includes('MODEL_NOT_READY'), codes.join(', '));
-    }
-  });
+        if (drainMs > 0)
+          assert.ok(
+            codes.every((c) => c === 'ok'),
+            codes.join(', '),
+          );
+        else assert.ok(codes.includes('MODEL_NOT_READY'), codes.join(', '));
+      }
+    });
+  }
 });

@@ -41,6 +41,9 @@ describe('metrics exposition', () => {
       const text = await (await fetch(`${server.url}/metrics`)).text();
       assert.match(text, /^tlc_requests_total\{.*model="bert".*\} 1$/m);
       assert.match(text, /^process_cpu_seconds_total /m);
+      // The variant's session worker process, read from /proc: a Node runtime with a BERT session, tens of MB.
+      const worker = /^tlc_session_worker_resident_bytes\{.*model="bert".*\} (\d+)$/m.exec(text);
+      if (process.platform === 'linux') assert.ok(worker !== null && Number(worker[1]) > 20e6, worker?.[0]);
       for (const name of MISNAMED_DEFAULT_GAUGES) assert.ok(!text.includes(`${name} `), name);
       const check = spawnSync(promtool, ['check', 'metrics'], { input: text, encoding: 'utf8' });
       assert.equal(check.status, 0, `promtool check metrics:\n${check.stdout}${check.stderr}`);

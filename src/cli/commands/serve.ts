@@ -1,17 +1,19 @@
 /**
  * `tlc serve`: the inference server over a models directory. Flags win over the environment (PORT,
  * TLC_MODELS, TLC_DEVICE, TLC_THREADS, TLC_API_KEY); SIGTERM and SIGINT drain in-flight requests first.
- * On Linux it first relaunches itself with glibc malloc settings that keep reloads from piling up freed native
- * memory (cli/malloc-tuning.ts, SERVING_MALLOC_TUNABLES; `TLC_MALLOC_TUNING=off` opts out), and with `gc` exposed so
- * that a session worker collects its model-loading garbage once its sessions exist (session-worker.ts). The
- * launcher stays as the parent and passes every signal on, so the PID a supervisor knows still drains and stops
- * the server.
+ * Sessions live in session worker processes (`--isolation process`, the default): a reload or unload ends the old
+ * worker, which gives back all its memory. On Linux those run with glibc malloc settings (cli/malloc-tuning.ts,
+ * SERVING_MALLOC_TUNABLES; `TLC_MALLOC_TUNING=off` opts out). With `--isolation thread` the server itself
+ * relaunches with those settings and with `gc` exposed so that a worker thread collects its model-loading garbage
+ * once its sessions exist (session-worker.ts); the launcher stays as the parent and passes every signal on, so
+ * the PID a supervisor knows still drains and stops the server.
  */
 import type { Command } from 'commander';
 import { TlcError } from '../../errors/index.js';
+import { ISOLATIONS, type Isolation } from '../../runtime/worker/channel.js';
 import { DEFAULT_BATCHING, startServer } from '../../server/server.js';
 import { action } from '../errors.js';
-import { deviceFlag, integerFlag } from '../flags.js';
+import { choiceFlag, deviceFlag, integerFlag } from '../flags.js';
 import { onStopSignals, relaunch, servingEnvironment } from '../malloc-tuning.js';
 
 interface ServeFlags {
@@ -21,6 +23,7 @@ interface ServeFlags {
   device?: string;
   threads?: string;
   workers: string;
+  isolation: string;
   maxBatch: string;
   maxDelay: string;
   maxQueue: string;
@@ -43,20 +46,27 @@ function port(text: string): number {
 }
 
 /**
- * `tlc serve`: relaunches itself with the serving malloc settings where they apply (the launcher then only waits
- * and exits as the server did); otherwise starts the server and stops it cleanly on SIGTERM / SIGINT.
+ * `tlc serve`. With session worker processes (the default) the sessions live in the workers: they get the serving
+ * malloc settings in their environment, and this process serves as started. With worker threads the sessions live
+ * here: it relaunches itself with the settings where they apply (the launcher then only waits and exits as the
+ * server did). Either way the server stops cleanly on SIGTERM / SIGINT.
  */
 async function serve(flags: ServeFlags): Promise<void> {
+  const isolation = choiceFlag(flags.isolation, ISOLATIONS, '--isolation');
   const tuned = servingEnvironment(process.env, process.platform);
-  if (tuned !== undefined) {
+  if (isolation === 'thread' && tuned !== undefined) {
     process.exitCode = await relaunch(tuned, ['--expose-gc']);
     return;
   }
-  await startServing(flags);
+  await startServing(flags, isolation, isolation === 'process' ? tuned : undefined);
 }
 
 /** Starts the server from the flags (or their environment variables) and stops it cleanly on SIGTERM / SIGINT. */
-async function startServing(flags: ServeFlags): Promise<void> {
+async function startServing(
+  flags: ServeFlags,
+  isolation: Isolation,
+  workerEnv: NodeJS.ProcessEnv | undefined,
+): Promise<void> {
   const env = process.env;
   const device = deviceFlag(flags.device ?? env.TLC_DEVICE ?? 'cpu');
   const threads = flags.threads ?? env.TLC_THREADS;
@@ -69,6 +79,8 @@ async function startServing(flags: ServeFlags): Promise<void> {
     device,
     ...(threads !== undefined && { threads: integer(threads, '--threads', 1) }),
     workersPerVariant: integer(flags.workers, '--workers', 1),
+    isolation,
+    ...(workerEnv !== undefined && { workerEnv }),
     batching: {
       maxBatchSize: integer(flags.maxBatch, '--max-batch', 1),
       maxDelayMs: integer(flags.maxDelay, '--max-delay', 0),
@@ -109,7 +121,7 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description(
       'serve the model folders under --models over HTTP: fill-mask and translate (Hugging Face formats), the ' +
-        'KServe v2 protocol, dynamic batching in worker threads, Prometheus metrics at /metrics, API docs at /docs',
+        'KServe v2 protocol, dynamic batching in session worker processes, Prometheus metrics at /metrics, API docs at /docs',
     )
     .option('--port <n>', 'port to listen on (env PORT; default 8080)')
     .option('--host <host>', 'interface to listen on', '0.0.0.0')
@@ -130,6 +142,13 @@ export function registerServe(program: Command): void {
       '--workers <n>',
       'session workers per variant (workers × threads should not exceed the cores)',
       '1',
+    )
+    .option(
+      '--isolation <how>',
+      'process: each session worker is a child process, so a reload or unload gives back all its memory and a ' +
+        'native crash ends only that worker; thread: a worker thread of the server (less memory per worker, ' +
+        'but native memory freed by released sessions stays with the server)',
+      'process',
     )
     .option(
       '--max-batch <n>',

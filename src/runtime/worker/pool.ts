@@ -9,8 +9,8 @@
  * Runtime run aborts the process (protocol.ts CloseRequest). A worker that dies fails its calls, is routed
  * around, and is replaced by a fresh one loaded with the same request.
  */
-import { Worker } from 'node:worker_threads';
 import { messageOf, TlcError } from '../../errors/index.js';
+import { type Isolation, spawnSessionWorker, type WorkerChannel } from './channel.js';
 import type {
   CloseRequest,
   LoadRequest,
@@ -20,18 +20,6 @@ import type {
   WorkRequest,
   WorkResult,
 } from './protocol.js';
-
-/**
- * Starts the worker script beside this module: the built .js, or — when running from source through tsx —
- * the .ts through a bootstrap that registers tsx's loader inside the worker (module hooks given to the main
- * thread with --import do not reach worker threads on Node 20).
- */
-function spawnSessionWorker(): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./session-worker.js', import.meta.url));
-  const script = new URL('./session-worker.ts', import.meta.url).href;
-  const bootstrap = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); });`;
-  return new Worker(bootstrap, { eval: true });
-}
 
 /** A worker's answer to `R`, and the seconds it spent on it. */
 export interface Answer<R extends WorkRequest> {
@@ -45,8 +33,12 @@ interface Pending {
 }
 
 export interface PoolOptions {
-  /** Starts a worker thread (default: session-worker.ts; tests give stand-ins). */
-  readonly spawn?: () => Worker;
+  /** How the default session workers run (default: a child process each; channel.ts). */
+  readonly isolation?: Isolation;
+  /** A worker process's environment (default: this process's). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Starts a worker (default: session-worker.ts run the `isolation` way; tests give stand-ins). */
+  readonly spawn?: () => WorkerChannel;
   /** Told when a worker stops unexpectedly and about its replacement. */
   readonly log?: (message: string) => void;
 }
@@ -54,7 +46,10 @@ export interface PoolOptions {
 export interface CloseOptions {
   /** How long calls in flight may take to finish before they fail with MODEL_NOT_READY, in ms. */
   readonly drainMs: number;
-  /** How long to wait after that for the thread to exit, in ms (default 5 s); it is never terminated. */
+  /**
+   * How long to wait after that for the worker to exit, in ms (default 5 s). A thread is never terminated; a
+   * process still inside a run then is killed.
+   */
   readonly exitMs?: number;
 }
 
@@ -87,19 +82,20 @@ export async function within(promise: Promise<unknown>, ms: number): Promise<boo
   }
 }
 
-/** One worker thread and its in-flight requests. */
+/** One session worker (a thread or a process) and its in-flight requests. */
 export class SessionWorker {
-  private readonly worker: Worker;
+  private readonly worker: WorkerChannel;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private state: 'open' | 'closing' | 'exited' = 'open';
-  /** Resolves with the exit code once the thread has exited. */
-  readonly exited: Promise<number>;
+  /** Resolves once the worker has exited, saying how (`code 0`, `signal SIGKILL`). */
+  readonly exited: Promise<string>;
 
   /** `onDeath` hears of an exit nobody asked for (a crash), after the calls in flight have failed. */
-  constructor(spawn: () => Worker = spawnSessionWorker, onDeath?: (why: string) => void) {
+  constructor(spawn: () => WorkerChannel, onDeath?: (why: string) => void) {
     this.worker = spawn();
-    this.worker.on('message', (m: WorkerMessage) => {
+    this.worker.onMessage((message) => {
+      const m = message as WorkerMessage;
       const p = this.pending.get(m.id);
       if (p === undefined) return; // given up (close) or the close's own answer
       this.pending.delete(m.id);
@@ -108,21 +104,21 @@ export class SessionWorker {
     });
     let crash: string | undefined;
     // An exception the worker did not catch ends the thread; 'exit' follows and fails its calls.
-    this.worker.on('error', (error) => {
+    this.worker.onError((error) => {
       crash = error.message;
     });
     this.exited = new Promise((resolve) => {
-      this.worker.on('exit', (code) => {
+      this.worker.onExit((how) => {
         const asked = this.state === 'closing';
         this.state = 'exited';
-        const why = crash === undefined ? `exited (code ${code})` : `crashed: ${crash}`;
+        const why = crash === undefined ? `exited (${how})` : `crashed: ${crash}`;
         this.failAll(
           asked
             ? notReady('the model variant closed before this request was answered; retry')
             : new TlcError('INTERNAL', `the session worker ${why} while answering this request`),
         );
         if (!asked) onDeath?.(why);
-        resolve(code);
+        resolve(how);
       });
     });
   }
@@ -130,6 +126,11 @@ export class SessionWorker {
   /** Requests sent and not yet answered. */
   get busy(): number {
     return this.pending.size;
+  }
+
+  /** The worker's process id when it runs as a child process. */
+  get pid(): number | undefined {
+    return this.worker.pid;
   }
 
   /** Takes calls (not closing, not exited). */
@@ -150,7 +151,7 @@ export class SessionWorker {
     return new Promise<{ result: WorkResult; seconds: number }>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       try {
-        this.worker.postMessage({ id, request }, transfer);
+        this.worker.post({ id, request }, transfer);
       } catch (error) {
         this.pending.delete(id);
         reject(new TlcError('INTERNAL', `the request could not be sent to its worker: ${messageOf(error)}`));
@@ -161,7 +162,8 @@ export class SessionWorker {
   /**
    * Stops taking calls, waits up to `drainMs` for those in flight (then fails them with MODEL_NOT_READY; the
    * worker still finishes them), asks the worker to exit after its current message, and waits up to `exitMs`
-   * for it. A worker still inside a long run then is let go (unref), never terminated: it exits when done.
+   * for it. A worker still inside a long run then is killed if it is a process, or let go (unref) if it is a
+   * thread — never terminated, which inside a run would abort the server: it exits when done.
    */
   async close({ drainMs, exitMs = 5_000 }: CloseOptions): Promise<void> {
     if (this.state === 'open') {
@@ -169,10 +171,11 @@ export class SessionWorker {
       await waitUntil(() => this.pending.size === 0 || !this.running, drainMs);
       if (this.running) {
         this.failAll(notReady(`the model variant closed; its run took over ${drainMs} ms; retry`));
-        this.worker.postMessage({ id: 0, request: { op: 'close' } satisfies CloseRequest });
+        this.worker.post({ id: 0, request: { op: 'close' } satisfies CloseRequest });
       }
     }
-    if (!(await within(this.exited, exitMs))) this.worker.unref();
+    if (await within(this.exited, exitMs)) return;
+    if (!this.worker.kill()) this.worker.unref();
   }
 
   /** The thread has not exited (it may be closing). */
@@ -223,6 +226,11 @@ export class WorkerPool {
     return this.workers.length;
   }
 
+  /** The process ids of the workers that run as child processes (none when they are threads). */
+  get pids(): number[] {
+    return this.workers.flatMap((w) => (w.pid === undefined ? [] : [w.pid]));
+  }
+
   /** Requests in flight over all workers. */
   get busy(): number {
     return this.workers.reduce((sum, w) => sum + w.busy, 0);
@@ -248,7 +256,9 @@ export class WorkerPool {
   }
 
   private spawn(): SessionWorker {
-    const worker: SessionWorker = new SessionWorker(this.options.spawn, (why) => this.replace(worker, why));
+    const isolation = this.options.isolation ?? 'process';
+    const spawn = this.options.spawn ?? (() => spawnSessionWorker(isolation, this.options.env));
+    const worker: SessionWorker = new SessionWorker(spawn, (why) => this.replace(worker, why));
     return worker;
   }
 

@@ -3,8 +3,10 @@
  * buffers transferred, not copied); errors travel as `{ code, message }` and become TlcErrors again.
  */
 import type { ErrorCode } from '../../errors/index.js';
-import type { ModelTask } from '../../model-folder/tlc-json.js';
+import type { ProbeJson } from '../../model-folder/probe-json.js';
+import type { ModelTask, VariantEntry } from '../../model-folder/tlc-json.js';
 import type { Device } from '../../ort/session.js';
+import type { VariantFidelity } from '../fidelity.js';
 
 /** A tensor as plain data: ORT type name, values, shape. */
 export interface WireTensor {
@@ -39,6 +41,17 @@ export interface InferRequest {
 }
 
 /**
+ * Runs the folder's fidelity probe (runtime/fidelity.ts) on this variant's files with the load's threads and
+ * device: in the worker, so that its sessions neither block the main thread nor leave memory in the server.
+ */
+export interface ProbeRequest {
+  readonly op: 'probe';
+  readonly dir: string;
+  readonly entry: VariantEntry;
+  readonly probe: ProbeJson;
+}
+
+/**
  * Asks the worker to stop: it finishes the requests it received before this one, releases its sessions and
  * exits by itself (its event loop empties). The main thread never terminates a worker from outside, because
  * `worker.terminate()` during a synchronous ONNX Runtime run makes the binding's N-API calls fail when the run
@@ -48,7 +61,7 @@ export interface CloseRequest {
   readonly op: 'close';
 }
 
-export type WorkRequest = LoadRequest | RunRequest | InferRequest | CloseRequest;
+export type WorkRequest = LoadRequest | RunRequest | InferRequest | ProbeRequest | CloseRequest;
 
 /** A graph input or output: ORT type name and shape (-1 for a symbolic dimension). */
 export interface TensorSignature {
@@ -79,9 +92,11 @@ export type ResultOf<R extends WorkRequest> = R extends LoadRequest
   ? LoadResult
   : R extends InferRequest
     ? InferResult
-    : R extends CloseRequest
-      ? null
-      : unknown;
+    : R extends ProbeRequest
+      ? VariantFidelity | null
+      : R extends CloseRequest
+        ? null
+        : unknown;
 
 export type WorkerMessage =
   | { readonly id: number; readonly ok: true; readonly result: WorkResult; readonly seconds: number }

@@ -6,7 +6,6 @@
  * its sessions and lets its event loop empty, so no run is ever cut off inside ONNX Runtime (protocol.ts).
  */
 import { getPriority, setPriority } from 'node:os';
-import { parentPort } from 'node:worker_threads';
 import { isTlcError, messageOf, TlcError } from '../../errors/index.js';
 import {
   createSessionOn,
@@ -18,6 +17,7 @@ import {
 import { taskSpec } from '../../tasks/index.js';
 import type { TaskSpec } from '../../tasks/spec.js';
 import { wholeBuffers } from '../../tasks/transfer.js';
+import { checkVariant } from '../fidelity.js';
 import type {
   CloseRequest,
   InferRequest,
@@ -30,9 +30,9 @@ import type {
   WorkRequest,
   WorkResult,
 } from './protocol.js';
+import { workerPort } from './worker-port.js';
 
-if (parentPort === null) throw new Error('session-worker.ts must run as a worker thread');
-const port = parentPort;
+const port = workerPort();
 
 // Inference runs at a lower priority than the HTTP thread: on Linux a nice value is per thread, and the ONNX
 // Runtime pool threads this worker's sessions start inherit it. Measured (2 shared cores, 12 light clients beside 3
@@ -44,6 +44,8 @@ try {
 } catch {}
 
 let sessions: OrtSession[] = [];
+/** The load's session settings, for the fidelity probe's own sessions. */
+let settings: { threads: number; device: LoadRequest['device'] } | undefined;
 let task: TaskSpec | undefined;
 /** Requests being answered; a close waits for them. */
 const running = new Set<Promise<void>>();
@@ -61,6 +63,7 @@ async function load(request: LoadRequest): Promise<LoadResult> {
   const warnings: string[] = [];
   const warn = (m: string) => warnings.push(m);
   task = taskSpec(request.task);
+  settings = { threads: request.threads, device: request.device };
   const created = [];
   for (const [i, file] of request.files.entries()) {
     const model = task.worker.prepare(i, file);
@@ -115,6 +118,11 @@ async function handle(
       const result = await task.worker.run(sessions, request.payload);
       return { result, transfer: task.worker.transferables(result) };
     }
+    case 'probe': {
+      if (settings === undefined) throw new Error('probe before load');
+      const { dir, entry, probe } = request;
+      return { result: (await checkVariant(dir, entry, probe, settings)) ?? null, transfer: [] };
+    }
     case 'infer': {
       const result = await infer(request);
       return { result, transfer: wholeBuffers(Object.values(result.outputs).map((t) => t.data)) };
@@ -128,16 +136,16 @@ async function handle(
 
 function send(reply: WorkerMessage, transfer: ArrayBuffer[] = []): void {
   try {
-    port.postMessage(reply, transfer);
+    port.post(reply, transfer);
     return;
   } catch {
     // Buffers that ORT owns natively may refuse to be transferred; copy them instead (below).
   }
   try {
-    port.postMessage(reply);
+    port.post(reply);
   } catch (error) {
     const message = `the answer could not be sent to the main thread: ${messageOf(error)}`;
-    port.postMessage({ id: reply.id, ok: false, code: 'INTERNAL', message } satisfies WorkerMessage);
+    port.post({ id: reply.id, ok: false, code: 'INTERNAL', message } satisfies WorkerMessage);
   }
 }
 
@@ -165,7 +173,7 @@ async function stop(id: number): Promise<void> {
   sessions = [];
   const released = await Promise.allSettled(open.map((session) => session.release()));
   const failed = released.find((r) => r.status === 'rejected');
-  send(
+  port.close(
     failed === undefined
       ? { id, ok: true, result: null, seconds: 0 }
       : {
@@ -175,12 +183,10 @@ async function stop(id: number): Promise<void> {
           message: `releasing a session failed: ${messageOf(failed.reason)}`,
         },
   );
-  // Nothing else keeps this thread's event loop alive: it exits with code 0.
-  port.close();
 }
 
-port.on('message', (message: { id: number; request: WorkRequest }) => {
-  const { id, request } = message;
+port.on((message) => {
+  const { id, request } = message as { id: number; request: WorkRequest };
   if (request.op === 'close') {
     void stop(id);
     return;
