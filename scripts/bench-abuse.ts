@@ -39,6 +39,7 @@ const { values: flags } = parseArgs({
     seconds: { type: 'string', default: '20' },
     threads: { type: 'string' },
     workers: { type: 'string' },
+    isolation: { type: 'string', default: 'process' },
     hostile: { type: 'string', default: '2' },
     bad: { type: 'string' },
     heavy: { type: 'string', default: '0' },
@@ -138,7 +139,8 @@ async function main(): Promise<void> {
   for (const name of [fillMask, translate]) symlinkSync(resolve(flags.models!, name), join(repo, name));
   const port = 19000 + Math.floor(Math.random() * 1000);
   const url = `http://127.0.0.1:${port}`;
-  const child = await startTlcServe(repo, port, ['--threads', threads, '--workers', workers]);
+  const serveFlags = ['--threads', threads, '--workers', workers, '--isolation', flags.isolation!];
+  const child = await startTlcServe(repo, port, serveFlags);
   try {
     for (let i = 0; i < 4; i++) await Promise.all([send(url, VALID.fill(i)), send(url, VALID.translate(i))]);
     if (heavyClients > 0) {

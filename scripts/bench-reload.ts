@@ -72,12 +72,12 @@ function statusField(pid: number, field: string): number {
 }
 
 /**
- * The environment variables that decide malloc's behaviour in the server: those given to `tlc serve`, plus what
- * its launcher adds when it relaunches. (Not /proc/<pid>/environ: glibc before 2.39 cuts GLIBC_TUNABLES there at
+ * The environment variables that decide malloc's behaviour where the sessions are: in the relaunched server
+ * (`--isolation thread`), or in the session worker processes, which `tlc serve` gives the serving settings. (Not /proc/<pid>/environ: glibc before 2.39 cuts GLIBC_TUNABLES there at
  * the first ':' as it parses it.)
  */
-function mallocSettings(relaunched: boolean): string {
-  const env = (relaunched ? servingEnvironment(serverEnv, process.platform) : undefined) ?? serverEnv;
+function mallocSettings(): string {
+  const env = servingEnvironment(serverEnv, process.platform) ?? serverEnv;
   const relevant = Object.entries(env)
     .filter(([k]) => /^(GLIBC_TUNABLES|MALLOC_[A-Z_]+|TLC_MALLOC_TUNING)$/.test(k))
     .map(([k, v]) => `${k}=${v}`);
@@ -244,7 +244,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `tlc serve ${url}: ${name}, ${reloads} reloads, ${flags.clients} clients; server pid ${pids.server}` +
         (pids.launcher === undefined ? ' (not relaunched)' : ` (launcher ${pids.launcher})`) +
-        `\nmalloc: ${mallocSettings(pids.launcher !== undefined)}\n`,
+        `\nmalloc where the sessions are: ${mallocSettings()}\n`,
     );
     const variants = await loadedVariants(url);
     const load = startLoad(url, variants, Number(flags.clients));
