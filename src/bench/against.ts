@@ -7,8 +7,10 @@
  */
 import { TlcError } from '../errors/index.js';
 import type { Device } from '../ort/session.js';
+import type { MetricSpec } from '../tasks/about.js';
+import type { MetricKey } from '../tasks/catalog.js';
 import { taskSpec } from '../tasks/index.js';
-import { type HeadlineMetric, pointsOf } from '../tasks/scores.js';
+import { pointsOf } from '../tasks/scores.js';
 import type { ModelBench, VariantBench } from './bench-model.js';
 
 export interface ComparePoint {
@@ -34,7 +36,8 @@ export interface CompareRow {
 }
 
 export interface Comparison {
-  readonly metric: 'accuracy' | 'bleu';
+  /** The headline metric's key (the large model's task's). */
+  readonly metric: MetricKey;
   readonly at: ComparePoint;
   readonly baseline: CompareRow;
   /** The large model's variants, then the small model's other variants. */
@@ -47,7 +50,7 @@ export interface Comparison {
   readonly verdict: readonly string[];
 }
 
-function scoreOf(v: VariantBench, metric: HeadlineMetric): number | undefined {
+function scoreOf(v: VariantBench, metric: MetricSpec): number | undefined {
   return pointsOf(v.metrics, metric);
 }
 
@@ -56,15 +59,16 @@ function p50At(v: VariantBench, at: ComparePoint): number | undefined {
     ?.p50_ms;
 }
 
-function fmtScore(metric: 'accuracy' | 'bleu', s: number): string {
-  return metric === 'accuracy' ? `${s.toFixed(1)}%` : `BLEU ${s.toFixed(2)}`;
+/** A score in points: a percentage for a fraction (accuracy), else the metric's name and value (BLEU 15.10). */
+function fmtScore(metric: MetricSpec, s: number): string {
+  return metric.points === 100 ? `${s.toFixed(1)}%` : `${metric.label} ${s.toFixed(metric.digits)}`;
 }
 
 /** The two sentences `tlc bench --against` ends with: at equal latency, and at equal accuracy. */
 function verdictOf(
   largeName: string,
   smallName: string,
-  metric: HeadlineMetric,
+  metric: MetricSpec,
   baseline: CompareRow,
   largeRows: readonly CompareRow[],
   equalLatency: CompareRow | undefined,
@@ -137,7 +141,7 @@ export function compareAgainst(large: ModelBench, small: ModelBench, at: Compare
   if (baseline === undefined)
     throw new TlcError(
       'CLI_USAGE',
-      `${small.model} ${baseVariant.name} has no ${metric} or no latency at batch ${at.batch} × ${at.sequence} on ${at.device}: ` +
+      `${small.model} ${baseVariant.name} has no ${metric.label} or no latency at batch ${at.batch} × ${at.sequence} on ${at.device}: ` +
         'give --eval-data (or models whose tlc.json records the score) and a shape both models were timed at',
     );
   const largeRows = large.variants.flatMap((v) => row(large, v, baseline) ?? []);
@@ -164,7 +168,7 @@ export function compareAgainst(large: ModelBench, small: ModelBench, at: Compare
     equalAccuracy,
   );
   return {
-    metric,
+    metric: metric.key as MetricKey,
     at,
     baseline,
     rows: [...largeRows, ...smallRows],

@@ -5,6 +5,8 @@
  * columns are 0. Inferences/Second counts inputs (batch × runs per second), as perf_analyzer counts batch
  * entries.
  */
+import { ALL_METRICS, type MetricKey } from '../tasks/catalog.js';
+import { formatMetric } from '../tasks/scores.js';
 import { formatBytes, formatCount, table } from '../util/format.js';
 import type { Comparison } from './against.js';
 import type { LatencyPoint, ModelBench, VariantBench } from './bench-model.js';
@@ -80,11 +82,10 @@ export function benchCsv(benches: readonly ModelBench[]): string {
 
 function scoreCells(v: VariantBench): string {
   const m = v.metrics;
-  const parts: string[] = [];
-  if (m.accuracy !== undefined) parts.push(`acc ${(m.accuracy * 100).toFixed(1)}%`);
-  if (m.perplexity !== undefined) parts.push(`ppl ${m.perplexity.toFixed(0)}`);
-  if (m.bleu !== undefined) parts.push(`BLEU ${m.bleu.toFixed(2)}`);
-  if (m.chrf !== undefined) parts.push(`chrF ${m.chrf.toFixed(1)}`);
+  const parts = ALL_METRICS.flatMap((metric) => {
+    const value = m[metric.key as MetricKey];
+    return value === undefined ? [] : [`${metric.label} ${formatMetric(metric, value)}`];
+  });
   if (parts.length === 0) return '–';
   return `${parts.join(' ')}${v.metricsSource === 'tlc.json' ? ' (tlc.json)' : ''}`;
 }

@@ -18,7 +18,8 @@ import {
   type OrtTensor,
   runSession,
 } from '../ort/session.js';
-import { type HeadlineMetric, pointsLost, type VariantScores } from '../tasks/scores.js';
+import type { MetricSpec } from '../tasks/about.js';
+import { pointsLost, type VariantScores } from '../tasks/scores.js';
 import {
   type AppliedRecipe,
   applyRecipe,
@@ -49,7 +50,8 @@ export interface VariantContext {
   readonly baseOutputs: readonly OrtTensor[];
   readonly sessionOptions: { readonly threads: number; readonly device: Device };
   readonly options: CompressOptions;
-  readonly metric: HeadlineMetric;
+  /** The task's headline metric (absent for a model of no task: nothing is scored). */
+  readonly metric?: MetricSpec;
   readonly baseScores: VariantScores;
   readonly score: (files: readonly string[]) => Promise<VariantScores>;
   readonly log: (message: string) => void;
@@ -173,7 +175,7 @@ export async function compressVariant(recipe: Recipe, ctx: VariantContext): Prom
     if (result.sparsityByGroup !== undefined) sparsityByGroup = result.sparsityByGroup;
   }
   const scores = await ctx.score(files);
-  const drop = pointsLost(ctx.metric, ctx.baseScores, scores);
+  const drop = ctx.metric && pointsLost(ctx.metric, ctx.baseScores, scores);
   const notRecipe = unchangedVariant(results);
   const kept =
     notRecipe === undefined &&

@@ -174,7 +174,7 @@ async function compressInto(source: string, out: string, options: CompressOption
     baseOutputs,
     sessionOptions,
     options,
-    metric: spec?.scoring.metric ?? 'accuracy',
+    ...(spec !== undefined && { metric: spec.scoring.metric }),
     baseScores,
     score,
     log,

@@ -3,6 +3,7 @@
  * both written atomically. The entries are written twice: without latency once every variant is built (the
  * served-path timing opens the stage folder as the server would), then with scores and latency at the end.
  */
+
 import { renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { graphFiles } from '../model-folder/layout.js';
@@ -11,13 +12,16 @@ import { modelFilesBytes } from '../onnx/file-bytes.js';
 import { loadModel } from '../onnx/io.js';
 import { countParameters } from '../onnx/parameters.js';
 import type { Device } from '../ort/session.js';
+import { ALL_METRICS, type MetricKey } from '../tasks/catalog.js';
+import type { VariantScores } from '../tasks/scores.js';
 import { type CpuFacts, cpuLabel } from '../util/cpu.js';
 import type { AppliedRecipe } from './apply-recipe.js';
 import type { Drift } from './validate/drift.js';
 import type { VariantLatency } from './validate/latency.js';
 import type { ProbeAgreement } from './validate/probe.js';
 
-export interface VariantReport {
+/** A variant's row; with --eval-data, its task's metrics (VariantScores: accuracy, perplexity, BLEU, chrF, …). */
+export interface VariantReport extends VariantScores {
   readonly name: string;
   readonly recipe: string;
   readonly files: readonly string[];
@@ -34,14 +38,6 @@ export interface VariantReport {
   readonly drift: Drift;
   /** Timed interleaved with fp32 at the end (absent with `latency: false`). */
   readonly latency?: VariantLatency;
-  /** Fill-mask with --eval-data: MLM accuracy, 0–1. */
-  readonly accuracy?: number;
-  /** Fill-mask with --eval-data: perplexity of the masked tokens. */
-  readonly perplexity?: number;
-  /** Translation with --eval-data: corpus BLEU, 0–100. */
-  readonly bleu?: number;
-  /** Translation with --eval-data: corpus chrF, 0–100. */
-  readonly chrf?: number;
   /** The fidelity probe's agreement with fp32 on this machine (probe.json; absent when no probe was built). */
   readonly check?: ProbeAgreement;
   /**
@@ -189,8 +185,8 @@ function unlisted(out: string, reports: readonly VariantReport[]): Pick<Compress
 /** tlc.json's `metrics` of a variant: the scores it was given, if any. */
 function metricsOf(r: VariantReport): { metrics?: Record<string, number> } {
   const metrics: Record<string, number> = {};
-  for (const key of ['accuracy', 'perplexity', 'bleu', 'chrf'] as const) {
-    const value = r[key];
+  for (const { key } of ALL_METRICS) {
+    const value = r[key as MetricKey];
     if (value !== undefined) metrics[key] = value;
   }
   return Object.keys(metrics).length > 0 ? { metrics } : {};

@@ -38,12 +38,37 @@ export interface VariantProbe {
   readonly compressed_cpu?: string;
 }
 
+/** A task's metric as /v1/models sends it (src/tasks/about.ts MetricSpec). */
+export interface TaskMetric {
+  readonly key: string;
+  readonly label: string;
+  /** Multiplies a value into points on a 0–100 scale. */
+  readonly points: number;
+  readonly higher_is_better: boolean;
+}
+
+/** How the playground shows an answer (src/tasks/about.ts AnswerView). */
+export type AnswerView =
+  | { readonly kind: 'ranked'; readonly label: string; readonly score: string }
+  | { readonly kind: 'text'; readonly field: string };
+
+/** What the console needs of a model's task, from the task's row: its route, metrics and playground view. */
+export interface TaskInfo {
+  readonly route: string;
+  /** The headline first. */
+  readonly metrics: readonly TaskMetric[];
+  readonly example: string;
+  readonly answer: AnswerView;
+}
+
 export interface ModelRow {
   readonly name: string;
   readonly status: string;
   readonly error?: string;
   readonly reload_error?: string;
   readonly task?: string;
+  /** Present when TLC serves the task. */
+  readonly task_info?: TaskInfo;
   readonly device: string;
   readonly parameters?: { readonly total: number; readonly nonEmbedding?: number };
   readonly architecture?: Readonly<Record<string, unknown>>;
@@ -107,7 +132,18 @@ export async function call<T>(method: 'GET' | 'POST', path: string, body?: unkno
   return { body: json as T, headers: res.headers, ms };
 }
 
-/** The route of a task's v1 endpoint. */
-export function taskRoute(task: string | undefined): string | undefined {
-  return task === 'fill-mask' ? 'fill-mask' : task === 'translation' ? 'translate' : undefined;
+/** The route of a model's v1 endpoint (undefined when its task is not served). */
+export function taskRoute(model: ModelRow): string | undefined {
+  return model.task_info?.route;
+}
+
+/** The headline metric of a model's task. */
+export function headlineOf(model: ModelRow): TaskMetric | undefined {
+  return model.task_info?.metrics[0];
+}
+
+/** The headline's name with its unit in points ("MLM accuracy, %", "BLEU"). */
+export function headlineLabel(metric: TaskMetric | undefined, separator = ', '): string {
+  if (metric === undefined) return 'score';
+  return metric.points === 100 ? `${metric.label}${separator}%` : metric.label;
 }

@@ -1,5 +1,5 @@
 /** The Frontier view: per task, the scatter of every scored variant with its Pareto frontier; x switchable. */
-import type { ModelRow } from './api.js';
+import { headlineLabel, headlineOf, type ModelRow } from './api.js';
 import { el, svgBlock } from './dom.js';
 import { frontierSvg, type Point } from './frontier.js';
 import { score } from './models-view.js';
@@ -16,7 +16,7 @@ export function taskPoints(models: readonly ModelRow[], task: string, axis: Axis
   const smallest = [...ofTask].sort((a, b) => (a.parameters?.total ?? 0) - (b.parameters?.total ?? 0))[0];
   return ofTask.flatMap((m) =>
     m.variants.flatMap((v) => {
-      const y = score(v.metrics);
+      const y = score(v.metrics, headlineOf(m));
       const x = axis === 'latency' ? v.latency?.p50_ms : v.bytes / 2 ** 20;
       if (y === undefined || x === undefined) return [];
       const recipe = v.recipe.length === 0 ? 'fp32' : v.recipe.join(' + ');
@@ -54,7 +54,7 @@ export function frontierView(models: readonly ModelRow[]): HTMLElement {
         const points = taskPoints(models, task, axis);
         const labels = {
           x: axis === 'latency' ? 'p50 latency, ms (measured at compression)' : 'size on disk, MB',
-          y: task === 'translation' ? 'BLEU' : 'MLM accuracy, %',
+          y: headlineLabel(headlineOf(models.find((m) => m.task === task)!)),
         };
         return el(
           'section',

@@ -1,12 +1,14 @@
 /** The Models view: every model with its task, size and status, and a table of its variants. */
-import type { ModelRow, VariantRow } from './api.js';
+import { headlineLabel, headlineOf, type ModelRow, type TaskMetric, type VariantRow } from './api.js';
 import { el, fmtBytes, fmtMs } from './dom.js';
 
-/** The headline score of a variant: MLM accuracy in %, or BLEU. */
-export function score(metrics: Readonly<Record<string, number>> | undefined): number | undefined {
-  if (metrics === undefined) return undefined;
-  if (metrics.accuracy !== undefined) return metrics.accuracy * 100;
-  return metrics.bleu;
+/** The headline score of a variant in points (MLM accuracy in %, BLEU), from its task's metric (/v1/models). */
+export function score(
+  metrics: Readonly<Record<string, number>> | undefined,
+  metric: TaskMetric | undefined,
+): number | undefined {
+  const value = metric === undefined ? undefined : metrics?.[metric.key];
+  return value === undefined || metric === undefined ? undefined : value * metric.points;
 }
 
 /** "4.1M / 8.2M": non-zero and all parameters, as export-and-compress counted them (– when unknown). */
@@ -74,7 +76,7 @@ function stateCell(v: VariantRow): HTMLElement {
   );
 }
 
-function variantRow(v: VariantRow): HTMLElement {
+function variantRow(v: VariantRow, metric: TaskMetric | undefined): HTMLElement {
   return el(
     'tr',
     {},
@@ -82,7 +84,7 @@ function variantRow(v: VariantRow): HTMLElement {
     el('td', {}, v.recipe.length === 0 ? 'fp32' : v.recipe.join(' + ')),
     el('td', { class: 'num' }, fmtBytes(v.bytes)),
     el('td', { class: 'num' }, nonZero(v)),
-    el('td', { class: 'num' }, score(v.metrics)?.toFixed(2) ?? '–'),
+    el('td', { class: 'num' }, score(v.metrics, metric)?.toFixed(2) ?? '–'),
     probeCell(v),
     el(
       'td',
@@ -98,8 +100,9 @@ function variantRow(v: VariantRow): HTMLElement {
 export function modelsView(models: readonly ModelRow[]): HTMLElement {
   if (models.length === 0) return el('p', {}, 'No models are loaded.');
   const cards = models.map((m) => {
-    const rows = m.variants.map(variantRow);
-    const scoreName = m.task === 'translation' ? 'BLEU' : 'accuracy %';
+    const metric = headlineOf(m);
+    const rows = m.variants.map((v) => variantRow(v, metric));
+    const scoreName = headlineLabel(metric, ' ');
     return el(
       'section',
       { class: 'card', 'data-model': m.name },

@@ -2,40 +2,38 @@
  * The Playground: one input, the chosen variants side by side (each answer with its request's latency), and
  * `variant=auto` under a latency budget showing which variant the server picked (X-TLC-Variant).
  */
-import { ApiError, call, type ModelRow, taskRoute } from './api.js';
+import { type AnswerView, ApiError, call, type ModelRow, type TaskInfo } from './api.js';
 import { el, errorBox, fmtMs } from './dom.js';
 
-interface FillMaskCandidate {
-  readonly token_str: string;
-  readonly score: number;
-}
-
-const EXAMPLES: Readonly<Record<string, string>> = {
-  'fill-mask': 'The people of the United States have the <mask> to vote.',
-  translation: 'Allah is Knowing and Wise.',
-};
-
-function render(task: string, body: unknown): HTMLElement {
-  if (task === 'translation') {
-    const out = body as { translation_text: string }[];
-    return el('p', { class: 'answer' }, out[0]?.translation_text ?? '');
+/** One answer as the task's row says to show it: ranked candidates (with scores), or a text. */
+function render(view: AnswerView, body: unknown): HTMLElement {
+  if (view.kind === 'text') {
+    const out = body as Record<string, unknown>[];
+    return el('p', { class: 'answer' }, String(out[0]?.[view.field] ?? ''));
   }
-  // One input: a list of candidates for one mask, or a list of lists for several masks.
-  const out = body as FillMaskCandidate[] | FillMaskCandidate[][];
-  const lists = Array.isArray(out[0]) ? (out as FillMaskCandidate[][]) : [out as FillMaskCandidate[]];
+  // One input: a list of candidates for one slot (a mask), or a list of lists for several.
+  type Candidate = Record<string, unknown>;
+  const out = body as Candidate[] | Candidate[][];
+  const lists = Array.isArray(out[0]) ? (out as Candidate[][]) : [out as Candidate[]];
   return el(
     'ol',
     { class: 'answer' },
     ...lists
       .flat()
-      .map((c) => el('li', {}, `${c.token_str.trim()} `, el('span', { class: 'meta' }, c.score.toFixed(3)))),
+      .map((c) =>
+        el(
+          'li',
+          {},
+          `${String(c[view.label] ?? '').trim()} `,
+          el('span', { class: 'meta' }, Number(c[view.score]).toFixed(3)),
+        ),
+      ),
   );
 }
 
-async function runOne(task: string, model: string, query: string, text: string): Promise<HTMLElement> {
-  const route = taskRoute(task)!;
+async function runOne(info: TaskInfo, model: string, query: string, text: string): Promise<HTMLElement> {
   try {
-    const a = await call<unknown>('POST', `/v1/models/${encodeURIComponent(model)}/${route}?${query}`, {
+    const a = await call<unknown>('POST', `/v1/models/${encodeURIComponent(model)}/${info.route}?${query}`, {
       inputs: text,
     });
     const picked = a.headers.get('x-tlc-variant');
@@ -43,7 +41,7 @@ async function runOne(task: string, model: string, query: string, text: string):
       'div',
       { class: 'result' },
       el('p', { class: 'meta' }, `${fmtMs(a.ms)} ms${picked ? ` · served by ${picked}` : ''}`),
-      render(task, a.body),
+      render(info.answer, a.body),
     );
   } catch (error) {
     const e = error instanceof ApiError ? error : new ApiError('ERROR', String(error), 0);
@@ -73,14 +71,14 @@ function variantChoices(ofTask: readonly ModelRow[]): HTMLElement[] {
 
 /** One answer cell per chosen variant, and one for variant=auto under the budget, run at once. */
 async function runAll(
-  task: string,
+  info: TaskInfo,
   text: string,
   boxes: readonly HTMLInputElement[],
   auto: string,
   budgetMs: string,
 ) {
   const cell = async (title: string, model: string, query: string, className: string) =>
-    el('div', { class: className }, el('h4', {}, title), await runOne(task, model, query, text));
+    el('div', { class: className }, el('h4', {}, title), await runOne(info, model, query, text));
   return Promise.all([
     ...boxes.map((b) =>
       cell(
@@ -95,7 +93,8 @@ async function runAll(
 }
 
 export function playgroundView(models: readonly ModelRow[]): HTMLElement {
-  const served = models.filter((m) => m.status === 'ready' && taskRoute(m.task) !== undefined);
+  const served = models.filter((m) => m.status === 'ready' && m.task_info !== undefined);
+  const infoOf = (task: string) => served.find((m) => m.task === task)!.task_info!;
   const tasks = [...new Set(served.map((m) => m.task!))];
   if (tasks.length === 0) return el('p', {}, 'No model is ready to try.');
   const taskSelect = el(
@@ -119,7 +118,7 @@ export function playgroundView(models: readonly ModelRow[]): HTMLElement {
   const results = el('div', { class: 'results' });
   const run = el('button', { type: 'button', class: 'primary' }, 'Run');
   const setup = () => {
-    input.value = EXAMPLES[taskSelect.value] ?? '';
+    input.value = infoOf(taskSelect.value).example;
     const ofTask = served.filter((m) => m.task === taskSelect.value);
     choices.replaceChildren(el('legend', {}, 'variants'), ...variantChoices(ofTask));
   };
@@ -130,7 +129,7 @@ export function playgroundView(models: readonly ModelRow[]): HTMLElement {
     // variant=auto on the largest model of the task: which of its variants fits the budget.
     const auto = bySize(served.filter((m) => m.task === task)).at(-1)!.name;
     results.replaceChildren(el('p', { class: 'meta' }, 'running…'));
-    results.replaceChildren(...(await runAll(task, input.value, boxes, auto, budget.value)));
+    results.replaceChildren(...(await runAll(infoOf(task), input.value, boxes, auto, budget.value)));
   });
   setup();
   return el(

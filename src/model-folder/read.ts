@@ -112,6 +112,6 @@ export function servedTask(tlc: TlcModelJson, where: string): ModelTask {
   if (isServedTask(tlc.task)) return tlc.task;
   throw new TlcError(
     'TASK_NOT_SERVED',
-    `${where}: task not served: a ${tlc.task} model${tlc.source ? ` (${tlc.source.detected})` : ''}; TLC serves fill-mask and translation`,
+    `${where}: task not served: a ${tlc.task} model${tlc.source ? ` (${tlc.source.detected})` : ''}; TLC serves ${MODEL_TASKS.join(', ')}`,
   );
 }

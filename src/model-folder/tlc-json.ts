@@ -1,11 +1,12 @@
 /** `tlc.json`: what TLC knows about a model folder beyond the Hugging Face files. */
 import type { TransformerConfig } from '../models/config.js';
+import { MODEL_TASKS, type ModelTask } from '../tasks/catalog.js';
 
 export const TLC_MODEL_FORMAT = 'tlc-model/1';
 
-/** The tasks a model folder can declare (tlc.json `task`); src/tasks has one row for each. */
-export const MODEL_TASKS = ['fill-mask', 'translation'] as const;
-export type ModelTask = (typeof MODEL_TASKS)[number];
+export type { ModelTask };
+/** The tasks a model folder can declare (tlc.json `task`): the rows of src/tasks/catalog.ts. */
+export { MODEL_TASKS };
 
 export interface VariantEntry {
   /** Variant name (fp32, int8, pruned50_int8, q4…). */

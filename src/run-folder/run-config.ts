@@ -12,12 +12,13 @@ import {
   type TransformerConfig,
 } from '../models/config.js';
 import type { Device } from '../ort/session.js';
+import { RUN_TASK_NAMES, type RunTask } from '../tasks/catalog.js';
 import { jsonChecker } from '../util/json-schema.js';
 import { RUN_FILE } from './files.js';
 
-/** The tasks `tlc train --task` takes (run.json `task`); src/tasks maps each to the task its models serve. */
-export const RUN_TASK_NAMES = ['mlm', 'translation'] as const;
-export type Task = (typeof RUN_TASK_NAMES)[number];
+/** The tasks `tlc train --task` takes (run.json `task`): each task row's `runTask` (src/tasks/catalog.ts). */
+export { RUN_TASK_NAMES };
+export type Task = RunTask;
 
 /** How the learning rate falls after warm-up. */
 export type DecayKind = 'constant' | 'linear' | 'cosine' | 'inverse_sqrt';

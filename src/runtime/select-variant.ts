@@ -1,15 +1,18 @@
 /**
  * variant=auto: TLC's serving form of "train large, then compress". Among the loaded variants, the most
- * accurate one whose recent p95 latency fits the budget; when none fits, the fastest. Accuracy is the task
- * metric in tlc.json (MLM accuracy, BLEU); variants without one rank by size, larger first (a compressed
+ * accurate one whose recent p95 latency fits the budget; when none fits, the fastest. Accuracy is the task's
+ * headline metric in tlc.json (its row's first: MLM accuracy, BLEU); variants without one rank by size, larger first (a compressed
  * variant is assumed no more accurate than its source). Latency is the live p95 of recent requests, or the
  * figure measured at compression before traffic; a variant with neither is treated as fitting. A variant that
  * failed its fidelity probe on this machine (degraded) is passed over unless every variant did.
  */
+import type { MetricSpec } from '../tasks/about.js';
+import { metricPoints } from '../tasks/catalog.js';
 import type { LoadedVariant } from './registry.js';
 
 export interface VariantFacts {
   readonly name: string;
+  /** The task's headline metric in points, higher better. */
   readonly accuracy?: number;
   readonly bytes: number;
   readonly p95Ms?: number;
@@ -17,9 +20,10 @@ export interface VariantFacts {
   readonly degraded?: boolean;
 }
 
-export function variantFacts(v: LoadedVariant): VariantFacts {
-  const m = v.entry.metrics ?? {};
-  const accuracy = m.accuracy ?? m.bleu;
+/** What selection weighs of a loaded variant; `metric` is its task's headline (catalog.ts `headline`). */
+export function variantFacts(v: LoadedVariant, metric: MetricSpec | undefined): VariantFacts {
+  const points = metric && metricPoints(v.entry.metrics ?? {}, metric);
+  const accuracy = points === undefined ? undefined : metric?.higherIsBetter ? points : -points;
   const p95Ms = v.p95Ms();
   return {
     name: v.name,

@@ -1,10 +1,13 @@
 /** What every route gets: the model registry, metrics, limits and the server's own state. */
+
 import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { TlcError } from '../errors/index.js';
 import type { ModelTask } from '../model-folder/tlc-json.js';
+import { isServedTask } from '../model-folder/tlc-json.js';
 import type { LoadedVariant, ModelHandle, ModelRegistry } from '../runtime/registry.js';
 import { selectVariant, variantFacts } from '../runtime/select-variant.js';
+import { headline } from '../tasks/catalog.js';
 import { taskSpec } from '../tasks/index.js';
 import { publicPaths } from '../util/public-paths.js';
 import type { Labels, ServerMetrics } from './metrics.js';
@@ -72,7 +75,11 @@ export function chooseVariant(model: ModelHandle, query: Request['query']): Load
   if (asked !== 'auto') return model.variant(asked);
   model.variant(); // readiness
   const budget = typeof query.latency_budget_ms === 'string' ? Number(query.latency_budget_ms) : undefined;
-  const name = selectVariant([...model.variants.values()].map(variantFacts), budget);
+  const metric = model.task !== undefined && isServedTask(model.task) ? headline(model.task) : undefined;
+  const name = selectVariant(
+    [...model.variants.values()].map((v) => variantFacts(v, metric)),
+    budget,
+  );
   return model.variant(name);
 }
 

@@ -1,34 +1,24 @@
-/** Task scores of a model variant, and its headline metric on a 0–100 points scale. */
+/**
+ * Task scores of a model variant, keyed by the metrics of the task rows (src/tasks/catalog.ts), and a metric in
+ * points on a 0–100 scale.
+ */
+import type { MetricSpec } from './about.js';
+import { type MetricKey, metricPoints } from './catalog.js';
 
-export interface VariantScores {
-  /** Fill-mask: MLM accuracy, 0–1. */
-  readonly accuracy?: number;
-  /** Fill-mask: perplexity of the masked tokens. */
-  readonly perplexity?: number;
-  /** Translation: corpus BLEU, 0–100. */
-  readonly bleu?: number;
-  /** Translation: corpus chrF, 0–100. */
-  readonly chrf?: number;
-}
-
-/** A task's headline metric: the key in VariantScores, and its name in reports. */
-export type HeadlineMetric = 'accuracy' | 'bleu';
-
-export const METRIC_LABEL: Readonly<Record<HeadlineMetric, string>> = { accuracy: 'accuracy', bleu: 'BLEU' };
+/** A variant's scores: a value per metric key of its task (accuracy 0–1, perplexity, BLEU and chrF 0–100, …). */
+export type VariantScores = Readonly<Partial<Record<MetricKey, number>>>;
 
 /** The metric in points (accuracy ×100, BLEU as is); undefined when it was not scored or is not finite. */
 export function pointsOf(
-  scores: Readonly<Partial<Record<HeadlineMetric, number>>>,
-  metric: HeadlineMetric,
+  scores: Readonly<Partial<Record<string, number>>>,
+  metric: MetricSpec,
 ): number | undefined {
-  const value = scores[metric];
-  if (value === undefined || !Number.isFinite(value)) return undefined;
-  return metric === 'accuracy' ? value * 100 : value;
+  return metricPoints(scores, metric);
 }
 
 /** Points the variant lost against the baseline on the headline metric (undefined when either was not scored). */
 export function pointsLost(
-  metric: HeadlineMetric,
+  metric: MetricSpec,
   base: VariantScores,
   variant: VariantScores,
 ): { points: number; metric: string } | undefined {
@@ -36,5 +26,10 @@ export function pointsLost(
   const after = pointsOf(variant, metric);
   return before === undefined || after === undefined
     ? undefined
-    : { points: before - after, metric: METRIC_LABEL[metric] };
+    : { points: before - after, metric: metric.label };
+}
+
+/** A value of `metric` as tables print it: points with a % sign for fractions (accuracy), else the value. */
+export function formatMetric(metric: MetricSpec, value: number): string {
+  return metric.points === 100 ? `${(value * 100).toFixed(1)}%` : value.toFixed(metric.digits);
 }

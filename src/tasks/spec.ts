@@ -19,7 +19,8 @@ import type { RunConfig, Task } from '../run-folder/run-config.js';
 import type { BpeModel } from '../tokenizer/model.js';
 import type { SpecialIds } from '../tokenizer/special-ids.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
-import type { HeadlineMetric, VariantScores } from './scores.js';
+import type { MetricSpec } from './about.js';
+import type { VariantScores } from './scores.js';
 
 /** The session worker's side of a task: how it loads a variant's files and answers one batch. */
 export interface WorkerSpec<Request, Result> {
@@ -144,7 +145,7 @@ export interface ScoreOptions {
 
 /** How a variant is scored on `--eval-data` (compression reports, `tlc bench`). */
 export interface ScoringSpec {
-  readonly metric: HeadlineMetric;
+  readonly metric: MetricSpec;
   /** What `--eval-data` must be, for help texts and errors. */
   readonly dataDescription: string;
   /**

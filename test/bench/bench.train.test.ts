@@ -131,7 +131,7 @@ describe('compareAgainst', () => {
     );
     assert.throws(
       () => compareAgainst(small, small, { ...at, sequence: 64 }),
-      (e: unknown) => e instanceof TlcError && /no accuracy or no latency/.test(e.message),
+      (e: unknown) => e instanceof TlcError && /no MLM accuracy or no latency/.test(e.message),
     );
   });
 });

@@ -4,6 +4,7 @@
  * baseline); every request that would leave localhost is blocked and fails the test, and so does any console
  * error. Skipped, loudly, where no chromium is installed (apt-get install chromium, or CHROMIUM=/path).
  */
+
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { after, before, describe, it } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { compress } from '../../src/compress/compress.js';
 import { parseRecipe } from '../../src/compress/recipe.js';
+import { taskInfo } from '../../src/server/routes/models.js';
 import { type RunningServer, startServer } from '../../src/server/server.js';
 import { BERT_CONFIG, TORCH_BERT, writeForeignFolder } from '../helpers/foreign.js';
 
@@ -64,6 +66,7 @@ const STUB_MODELS = {
       name: 'stub',
       status: 'ready',
       task: 'fill-mask',
+      task_info: taskInfo('fill-mask'), // what the server sends for the task, from its row
       device: 'cpu',
       parameters: { total: 4_000_000 },
       architecture: { family: 'bert', layers: 2 },

@@ -1,10 +1,13 @@
 /** The options `export-and-compress` and `tlc compress` share, and the report table they print. */
+
 import type { Command } from 'commander';
 import { type CompressReport, compress } from '../../compress/compress.js';
 import type { CalibrationKind } from '../../compress/quantize/calibrate.js';
 import { parseInt8Coding } from '../../compress/quantize/int8-coding.js';
 import { parseRecipe } from '../../compress/recipe.js';
 import { TlcError } from '../../errors/index.js';
+import { isServedTask } from '../../model-folder/tlc-json.js';
+import { about, type MetricKey } from '../../tasks/catalog.js';
 import { cpuLabel } from '../../util/cpu.js';
 import { formatBytes, table } from '../../util/format.js';
 import { deviceFlag, integerFlag, numberFlag } from '../flags.js';
@@ -235,15 +238,10 @@ function unlistedNote(graphs: readonly string[] | undefined): string {
 
 export function renderReport(report: CompressReport): string {
   const base = report.variants[0]!;
-  // Translation reports show BLEU and chrF where fill-mask reports show accuracy.
-  const translation = report.variants.some((v) => v.bleu !== undefined);
+  // The task's metrics (src/tasks/<task>/about.ts), a column each.
+  const metrics = isServedTask(report.task) ? about(report.task).metrics : [];
   const score = (v: CompressReport['variants'][number]) =>
-    translation
-      ? [v.bleu === undefined ? '' : v.bleu.toFixed(2), v.chrf === undefined ? '' : v.chrf.toFixed(2)]
-      : [
-          v.accuracy === undefined ? '' : v.accuracy.toFixed(4),
-          v.perplexity === undefined ? '' : v.perplexity.toFixed(1),
-        ];
+    metrics.map((m) => v[m.key as MetricKey]?.toFixed(m.digits) ?? '');
   const rows = report.variants.map((v) => [
     v.name,
     formatBytes(v.bytes),
@@ -269,7 +267,7 @@ export function renderReport(report: CompressReport): string {
     'sparsity',
     'cosine',
     'top-1',
-    ...(translation ? ['BLEU', 'chrF'] : ['accuracy', 'perplexity']),
+    ...metrics.map((m) => m.label),
     'p50 ms',
     'p95 ms',
     'speed-up',

@@ -1,8 +1,25 @@
 /** GET /v1/models: the repository with what tlc.json says about each variant and the live p95. */
-import { isSizeVariant } from '../../model-folder/tlc-json.js';
+import { isServedTask, isSizeVariant, type ModelTask } from '../../model-folder/tlc-json.js';
 import type { ModelHandle } from '../../runtime/registry.js';
+import { about } from '../../tasks/catalog.js';
 import { publicText, type ServerContext } from '../context.js';
 import type { Route } from './route.js';
+
+/** What the console needs of a served task, from its row (src/tasks/<task>/about.ts). */
+export function taskInfo(task: ModelTask): Record<string, unknown> {
+  const row = about(task);
+  return {
+    route: row.route,
+    metrics: row.metrics.map((m) => ({
+      key: m.key,
+      label: m.label,
+      points: m.points,
+      higher_is_better: m.higherIsBetter,
+    })),
+    example: row.console.example,
+    answer: row.console.answer,
+  };
+}
 
 function describeModel(context: ServerContext, model: ModelHandle): Record<string, unknown> {
   const text = (s: string) => publicText(context, s);
@@ -13,6 +30,7 @@ function describeModel(context: ServerContext, model: ModelHandle): Record<strin
     ...(model.error !== undefined && { error: text(model.error) }),
     ...(model.reloadError !== undefined && { reload_error: text(model.reloadError) }),
     ...(model.task !== undefined && { task: model.task }),
+    ...(model.task !== undefined && isServedTask(model.task) && { task_info: taskInfo(model.task) }),
     device: [...model.variants.values()][0]?.provider ?? device,
     ...(model.tlc && { parameters: model.tlc.parameters, architecture: model.tlc.architecture }),
     variants: (model.tlc?.variants ?? []).map((entry) => {

@@ -1,6 +1,7 @@
 /** The fill-mask task: RoBERTa-style masked-language models (trained with `tlc train --task mlm`). */
 import { join } from 'node:path';
 import type { TaskSpec } from '../spec.js';
+import { fillMaskAbout } from './about.js';
 import { fillMaskExport } from './export.js';
 import { fillMaskProbe } from './probe.js';
 import { evaluateFillMask } from './score.js';
@@ -13,7 +14,7 @@ export const fillMask: TaskSpec<'fill-mask'> = {
   worker: fillMaskWorker,
   serving: fillMaskServing,
   scoring: {
-    metric: 'accuracy',
+    metric: fillMaskAbout.metrics[0],
     dataDescription: 'a text file (MLM accuracy of masked tokens)',
     sampleLength: (maxLength, asked) => Math.min(asked, maxLength || asked),
     score: (folder, files, evalFile, o) =>

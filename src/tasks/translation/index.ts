@@ -1,5 +1,6 @@
 /** The translation task: Marian-style encoder-decoders with a key/value cache. */
 import type { TaskSpec } from '../spec.js';
+import { translationAbout } from './about.js';
 import { translationExport } from './export.js';
 import { translationProbe } from './probe.js';
 import { evaluateTranslation } from './score.js';
@@ -12,7 +13,7 @@ export const translation: TaskSpec<'translation'> = {
   worker: translationWorker,
   serving: translationServing,
   scoring: {
-    metric: 'bleu',
+    metric: translationAbout.metrics[0],
     dataDescription: 'a source<TAB>target TSV file (BLEU and chrF of greedy translations)',
     // A decoder with past takes past + new tokens: both must fit the model's positions together.
     sampleLength: (maxLength, asked) => Math.min(asked, Math.floor((maxLength || 2 * asked) / 2)),
