@@ -1,4 +1,5 @@
 /** The server's JSON API as the console uses it: the key from session storage, errors as code and message. */
+import type { AnswerView } from '../tasks/about.js';
 import type { VariantStats } from '../util/variant-stats.js';
 
 export interface VariantRow {
@@ -47,10 +48,8 @@ export interface TaskMetric {
   readonly higher_is_better: boolean;
 }
 
-/** How the playground shows an answer (src/tasks/about.ts AnswerView). */
-export type AnswerView =
-  | { readonly kind: 'ranked'; readonly label: string; readonly score: string }
-  | { readonly kind: 'text'; readonly field: string };
+/** How the playground shows an answer, as the task's row says (the server sends it as is). */
+export type { AnswerView };
 
 /** What the console needs of a model's task, from the task's row: its route, metrics and playground view. */
 export interface TaskInfo {
