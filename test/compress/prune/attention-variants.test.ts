@@ -95,3 +95,38 @@ describe('T5 attention', () => {
     );
   });
 });
+
+describe('BERT attention as transformers exports it (test/fixtures/torch/bert_classifier)', () => {
+  const CLS = join(import.meta.dirname, '..', '..', 'fixtures', 'torch', 'bert_classifier');
+  const model = loadModel(join(CLS, 'model.onnx'));
+  const e = JSON.parse(readFileSync(join(CLS, 'expected.json'), 'utf8')) as {
+    input_ids: number[][];
+    attention_mask: number[][];
+    token_type_ids: number[][];
+  };
+  const shape = [e.input_ids.length, e.input_ids[0]!.length];
+  const clsFeeds = {
+    input_ids: i64(e.input_ids.flat(), shape),
+    attention_mask: i64(e.attention_mask.flat(), shape),
+    token_type_ids: i64(e.token_type_ids.flat(), shape),
+  };
+
+  it('removes a quarter of the heads beside the Shape readers of `size()[:-1]`, matching the zeroed-heads model', async () => {
+    // q, k, v and the merged context are each also read by Shape → Gather(0 | 1) (batch and sequence sizes).
+    const r = structuredPrune(model.graph, { heads: 0.25 });
+    assert.deepEqual(
+      r.changes.filter((c) => c.kind === 'declined'),
+      [],
+    );
+    assert.deepEqual(
+      r.report.blocks.filter((b) => b.kind === 'attention').map((b) => [b.units, b.kept]),
+      [
+        [4, 3],
+        [4, 3],
+      ],
+    );
+    const pruned = await runModel(withGraph(model, r.graph), clsFeeds);
+    const reference = await runModel(withGraph(model, zeroRemovedHeads(model.graph, r.report)), clsFeeds);
+    assertClose(pruned.logits!.data as Float32Array, reference.logits!.data as Float32Array, 1e-4, 'logits');
+  });
+});

@@ -3,6 +3,7 @@ import { getInt, getInts, hasAttr } from '../../../onnx/attributes.js';
 import { DataType } from '../../../onnx/dtype.js';
 import type { Node, Tensor } from '../../../onnx/ir.js';
 import { describe, isOp, type Level } from './level.js';
+import { readsLeadingDims } from './shape-readers.js';
 import { canSet, type ShapeSpec, shapeSpec } from './shape-spec.js';
 
 export interface Projection {
@@ -199,7 +200,12 @@ export function headPath(
   split: { reshape: Node; shape: ShapeSpec },
 ): HeadPath | string {
   const values: string[] = [split.reshape.inputs[0]!];
-  if (level.soleConsumer(split.reshape.inputs[0]!) !== split.reshape) {
+  const others = level.consumers(split.reshape.inputs[0]!).filter((n) => n !== split.reshape);
+  if (
+    level.index.isGraphOutput(split.reshape.inputs[0]!) ||
+    !level.consumers(split.reshape.inputs[0]!).includes(split.reshape) ||
+    !others.every((n) => readsLeadingDims(level, n))
+  ) {
     return `${role}: ${describe(split.reshape)}: ${level.describeConsumers(split.reshape.inputs[0]!)}`;
   }
   const projection = projectionOf(level, split.reshape.inputs[0]!, values);

@@ -9,7 +9,8 @@
  * where q, k and v each come from a projection MatMul(x, W) (+ bias), directly or as one output of a Split on
  * the last axis: TLC's self-attention ([D,3D] + Split [D,D,D]), its cross-attention (q [D,D]; kv [D,2D] +
  * Split [D,D]) and separate Q/K/V projections all fit. Every intermediate value must have exactly one reader,
- * so removing heads cannot change anything outside the block.
+ * so removing heads cannot change anything outside the block — or, beside it, Shapes whose readers take only the
+ * batch and sequence dims (PyTorch exports of transformers' `x.size()[:-1] + (heads, head_dim)`).
  */
 import type { Node } from '../../../onnx/ir.js';
 import {
@@ -25,6 +26,7 @@ import {
 } from './attention-parts.js';
 import { describe, isOp, type Level } from './level.js';
 import { throughScale } from './scaled.js';
+import { readsLeadingDims } from './shape-readers.js';
 import { canSet, dependsOn, shapeSpec } from './shape-spec.js';
 
 /** context [B,H,T,dv] → Transpose [0,2,1,3] → Reshape [·,·,H·dv] → MatMul W_o, or why not. */
@@ -33,8 +35,10 @@ export function matchMerge(level: Level, context: Node, merged: number) {
   const t = level.soleConsumer(ctxOut);
   if (!isOp(t, 'Transpose') || !samePerm(t, [0, 2, 1, 3]))
     return `context: ${level.describeConsumers(ctxOut)}, expected Transpose [0,2,1,3]`;
-  const r = level.soleConsumer(t.outputs[0]!);
-  if (!isOp(r, 'Reshape') || r.inputs[0] !== t.outputs[0])
+  // Besides the Reshape, only Shapes of the batch and sequence dims (transformers' `size()[:-2] + (all_head_size,)`).
+  const readers = level.index.isGraphOutput(t.outputs[0]!) ? [] : level.consumers(t.outputs[0]!);
+  const r = readers.find((n) => isOp(n, 'Reshape') && n.inputs[0] === t.outputs[0]);
+  if (r === undefined || !readers.every((n) => n === r || readsLeadingDims(level, n)))
     return `context: ${level.describeConsumers(t.outputs[0]!)}, expected Reshape`;
   const mergeShape = shapeSpec(level, r, 3);
   if (typeof mergeShape === 'string') return mergeShape;
