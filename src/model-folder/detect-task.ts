@@ -24,7 +24,6 @@ export interface DetectedTask {
 /** Architecture class name suffixes of tasks TLC does not serve, tried after the served tasks' (the catalog's). */
 const UNSERVED_ARCHITECTURES: readonly (readonly [RegExp, UnservedTask])[] = [
   [/(ForCausalLM|LMHeadModel)$/, 'text-generation'],
-  [/ForSequenceClassification$/, 'text-classification'],
   [/(Model|ForFeatureExtraction)$/, 'feature-extraction'],
 ];
 
@@ -65,12 +64,9 @@ function fromGraph(graph: Graph, layout: GraphLayout): DetectedTask {
     const evidence = CATALOG[task].detect.graph(f);
     if (evidence !== undefined) return { task, evidence };
   }
-  if (f.outputs.includes('logits')) {
-    // A classifier's logits are [batch, labels]: one row per text, never a vocabulary per position.
-    if (f.logitsRank === 2)
-      return { task: 'text-classification', evidence: 'logits of rank 2 ([batch, labels])' };
+  // Logits that no served task claimed: under a causal mask, as a causal LM's.
+  if (f.outputs.includes('logits'))
     return { task: 'text-generation', evidence: 'logits under a causal (Trilu) attention mask' };
-  }
   if (f.outputs.includes('last_hidden_state'))
     return { task: 'feature-extraction', evidence: 'last_hidden_state output, no logits' };
   return { task: 'other', evidence: `outputs ${f.outputs.join(', ') || '(none)'}` };

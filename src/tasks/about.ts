@@ -44,8 +44,8 @@ export type AnswerView =
 export interface TaskAbout {
   /** tlc.json `task`, the pipeline name of Hugging Face. */
   readonly name: string;
-  /** `tlc train --task` name of the runs whose models do this task. */
-  readonly runTask: string;
+  /** `tlc train --task` name of the runs whose models do this task (absent: TLC serves it but does not train it). */
+  readonly runTask?: string;
   /** The `/v1/models/{model}/…` path segment. */
   readonly route: string;
   /** Recognising a folder from another tool. */
@@ -60,10 +60,10 @@ export interface TaskAbout {
   /** Quality metrics, the headline first (`variant=auto`, frontier plots, the drop guard). */
   readonly metrics: readonly MetricSpec[];
   /**
-   * Defaults of `tlc train --task` (src/train/run/recipe.ts): the peak learning rate of a 128-wide model (a model
+   * Defaults of `tlc train --task` (with `runTask`) (src/train/run/recipe.ts): the peak learning rate of a 128-wide model (a model
    * of width w takes it × √(128 / w)), position scheme, warm-up steps and dropout, each measured (the row says how).
    */
-  readonly training: {
+  readonly training?: {
     readonly baseLr: number;
     readonly positions: PositionScheme;
     readonly warmupSteps: number;

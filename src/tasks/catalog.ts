@@ -6,27 +6,39 @@
  */
 import type { MetricSpec, TaskAbout } from './about.js';
 import { fillMaskAbout } from './fill-mask/about.js';
+import { textClassificationAbout } from './text-classification/about.js';
 import { translationAbout } from './translation/about.js';
 
-export const CATALOG = { 'fill-mask': fillMaskAbout, translation: translationAbout } as const;
+export const CATALOG = {
+  'fill-mask': fillMaskAbout,
+  translation: translationAbout,
+  'text-classification': textClassificationAbout,
+} as const;
 
 /** A task TLC serves: a tlc.json `task` with a row. */
 export type ModelTask = keyof typeof CATALOG;
-/** A `tlc train --task` name. */
-export type RunTask = (typeof CATALOG)[ModelTask]['runTask'];
+/** A `tlc train --task` name: the run tasks of the rows that have one. */
+export type RunTask = RunTaskOf<(typeof CATALOG)[ModelTask]>;
+type RunTaskOf<T> = T extends { readonly runTask: infer R } ? R : never;
 /** A metric key of any task. */
 export type MetricKey = (typeof CATALOG)[ModelTask]['metrics'][number]['key'];
 
 export const MODEL_TASKS = Object.keys(CATALOG) as readonly ModelTask[];
-export const RUN_TASK_NAMES = MODEL_TASKS.map((t) => CATALOG[t].runTask) as readonly RunTask[];
+export const RUN_TASK_NAMES = MODEL_TASKS.flatMap((t) => {
+  const row: TaskAbout = CATALOG[t];
+  return row.runTask === undefined ? [] : [row.runTask];
+}) as readonly RunTask[];
 
 export function about(task: ModelTask): TaskAbout {
   return CATALOG[task];
 }
 
 /** The task whose models a `tlc train --task runTask` run makes. */
-export function aboutRun(runTask: RunTask): TaskAbout {
-  return CATALOG[MODEL_TASKS.find((t) => CATALOG[t].runTask === runTask)!];
+export function aboutRun(runTask: RunTask): TaskAbout & Required<Pick<TaskAbout, 'runTask' | 'training'>> {
+  const row: TaskAbout = CATALOG[MODEL_TASKS.find((t) => about(t).runTask === runTask)!];
+  if (row.runTask === undefined || row.training === undefined)
+    throw new Error(`the row of run task ${runTask} has no training defaults`);
+  return { ...row, runTask: row.runTask, training: row.training };
 }
 
 /** Every metric of every task, each key once (the order of the catalog and of each task's list). */

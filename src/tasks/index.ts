@@ -7,13 +7,15 @@ import type { ModelTask } from '../model-folder/tlc-json.js';
 import type { Task } from '../run-folder/run-config.js';
 import { fillMask } from './fill-mask/index.js';
 import type { VariantScores } from './scores.js';
-import type { ScoreOptions, TaskSpec } from './spec.js';
+import type { ScoreOptions, TaskSpec, TrainedTaskSpec } from './spec.js';
+import { textClassification } from './text-classification/index.js';
 import { translation } from './translation/index.js';
 
 /** Every task of the model-folder format has a row (the type says so). */
 export const TASKS: Readonly<{ [N in ModelTask]: TaskSpec<N> }> = Object.freeze({
   'fill-mask': fillMask,
   translation,
+  'text-classification': textClassification,
 });
 
 export const TASK_NAMES = Object.keys(TASKS) as readonly ModelTask[];
@@ -39,12 +41,18 @@ export function evaluateVariant(
   return taskSpec(task, folder).scoring.score(folder, files, evalFile, o);
 }
 
+const trained = (t: TaskSpec): t is TrainedTaskSpec => t.training !== undefined && t.export !== undefined;
+
 /** `tlc train --task` names, in table order. */
-export const RUN_TASKS = Object.values(TASKS).map((t) => t.training.runTask) as readonly Task[];
+export const RUN_TASKS = Object.values(TASKS)
+  .filter(trained)
+  .map((t) => t.training.runTask) as readonly Task[];
 
 /** The row whose models a `tlc train --task runTask` run makes. */
-export function taskForRun(runTask: string): TaskSpec {
-  const spec = Object.values(TASKS).find((t) => t.training.runTask === runTask);
+export function taskForRun(runTask: string): TrainedTaskSpec {
+  const spec = Object.values(TASKS)
+    .filter(trained)
+    .find((t) => t.training.runTask === runTask);
   if (spec === undefined)
     throw new TlcError('CLI_USAGE', `--task must be one of ${RUN_TASKS.join(', ')}; got "${runTask}"`);
   return spec;

@@ -254,9 +254,13 @@ export interface TaskSpec<Name extends ModelTask = ModelTask> {
   readonly serving: ServingSpec;
   readonly scoring: ScoringSpec;
   readonly bench: BenchSpec;
-  readonly training: TrainingSpec;
-  readonly export: ExportSpec;
+  /** How `tlc train` trains it and exports the run (absent: TLC serves and compresses it, does not train it). */
+  readonly training?: TrainingSpec;
+  readonly export?: ExportSpec;
 }
+
+/** A task that `tlc train` trains: its row has both parts. */
+export type TrainedTaskSpec = TaskSpec & { readonly training: TrainingSpec; readonly export: ExportSpec };
 
 /** Runs the evaluation graph on a batch and returns the named outputs. */
 export type EvalRunner = (batch: Batch, outputs: readonly string[]) => Promise<Record<string, OrtTensor>>;

@@ -23,14 +23,17 @@ describe('task table', () => {
   });
 
   it('refuses unknown tasks with coded errors that list the known ones', () => {
-    assert.throws(() => taskSpec('text-classification', 'models/x'), {
+    assert.throws(() => taskSpec('feature-extraction', 'models/x'), {
       code: 'MODEL_INVALID',
-      message: /models\/x: unknown task "text-classification"; TLC knows fill-mask, translation/,
+      message:
+        /models\/x: unknown task "feature-extraction"; TLC knows fill-mask, translation, text-classification/,
     });
     assert.throws(() => taskSpec('constructor'), { code: 'MODEL_INVALID' });
     assert.throws(() => taskForRun('poetry'), {
       code: 'CLI_USAGE',
-      message: /--task must be one of mlm, translation/,
+      message: /--task must be one of mlm, translation; got "poetry"/,
     });
+    // A task TLC serves but does not train (no training part) is no run task.
+    assert.throws(() => taskForRun('text-classification'), { code: 'CLI_USAGE' });
   });
 });

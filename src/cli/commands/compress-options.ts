@@ -8,6 +8,7 @@ import { parseRecipe } from '../../compress/recipe.js';
 import { TlcError } from '../../errors/index.js';
 import { isServedTask } from '../../model-folder/tlc-json.js';
 import { about, type MetricKey } from '../../tasks/catalog.js';
+import { TASKS } from '../../tasks/index.js';
 import { cpuLabel } from '../../util/cpu.js';
 import { formatBytes, table } from '../../util/format.js';
 import { deviceFlag, integerFlag, numberFlag } from '../flags.js';
@@ -86,12 +87,14 @@ export function addCompressOptions(command: Command, recipes: 'many' | 'one'): C
     )
     .option(
       '--eval-data <file>',
-      'score each variant: a text file for MLM accuracy and perplexity (fill-mask models), or a source<TAB>target TSV for BLEU and chrF of greedy translations of its first 200 pairs (translation models)',
+      `score each variant on labelled data, by task — ${Object.values(TASKS)
+        .map((t) => `${t.name}: ${t.scoring.dataDescription}`)
+        .join('; ')}`,
     )
     .option('--eval-tokens <n>', 'fill-mask: tokens of --eval-data to score per variant (default 16384)')
     .option(
       '--max-accuracy-drop <points>',
-      'drop variants that fall more than this below fp32: accuracy points (0–100 scale) or BLEU points',
+      "drop variants that fall more than this below fp32 on the task's headline metric, in points (accuracy on a 0–100 scale, BLEU)",
     )
     .option(
       '--calibration <method>',

@@ -8,10 +8,12 @@
  * once its sessions exist (session-worker.ts); the launcher stays as the parent and passes every signal on, so
  * the PID a supervisor knows still drains and stops the server.
  */
+
 import type { Command } from 'commander';
 import { TlcError } from '../../errors/index.js';
 import { ISOLATIONS, type Isolation } from '../../runtime/worker/channel.js';
 import { DEFAULT_BATCHING, startServer } from '../../server/server.js';
+import { TASKS } from '../../tasks/index.js';
 import { action } from '../errors.js';
 import { choiceFlag, deviceFlag, integerFlag } from '../flags.js';
 import { onStopSignals, relaunch, servingEnvironment } from '../malloc-tuning.js';
@@ -116,13 +118,17 @@ async function startServing(
     process.stderr.write(`warning: ${name} in the models folder is skipped: ${reason}\n`);
 }
 
+/** `tlc serve --help`'s summary: the routes of the task table. */
+const SERVE_DESCRIPTION =
+  `serve the model folders under --models over HTTP: ${Object.values(TASKS)
+    .map((t) => t.serving.route)
+    .join(', ')} (Hugging Face formats), the ` +
+  'KServe v2 protocol, dynamic batching in session worker processes, Prometheus metrics at /metrics, API docs at /docs';
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description(
-      'serve the model folders under --models over HTTP: fill-mask and translate (Hugging Face formats), the ' +
-        'KServe v2 protocol, dynamic batching in session worker processes, Prometheus metrics at /metrics, API docs at /docs',
-    )
+    .description(SERVE_DESCRIPTION)
     .option('--port <n>', 'port to listen on (env PORT; default 8080)')
     .option('--host <host>', 'interface to listen on', '0.0.0.0')
     .option('--models <dir>', 'the model repository: one folder per model (env TLC_MODELS; default models)')

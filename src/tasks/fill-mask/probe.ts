@@ -5,9 +5,9 @@
 import { join } from 'node:path';
 import type { TlcModelJson, VariantEntry } from '../../model-folder/tlc-json.js';
 import { encodeModel, loadModel } from '../../onnx/io.js';
-import { createSessionOn, ortTensor, runSession } from '../../ort/session.js';
-import { withStandardInputs } from '../../ort/standard-inputs.js';
+import { ortTensor, runSession } from '../../ort/session.js';
 import { Rng } from '../../util/rng.js';
+import { encoderFeeds, probeSession } from '../encoder-inputs.js';
 import { FIRST_WORD_ID, randomIds } from '../probe-inputs.js';
 import type { Probe, ProbeOptions } from '../spec.js';
 import { FILL_MASK_INPUTS, fillMaskServingGraph } from './fill-mask-graph.js';
@@ -19,12 +19,7 @@ export async function fillMaskProbe(
   o: ProbeOptions,
 ): Promise<Probe> {
   const bytes = encodeModel(fillMaskServingGraph(loadModel(join(folder, variant.files[0]!))));
-  const { session, provider } = await createSessionOn(bytes, {
-    threads: o.threads,
-    device: o.device,
-    source: variant.files[0]!,
-    ...(o.extra && { extra: o.extra }),
-  });
+  const { session, provider } = await probeSession(bytes, variant.files[0]!, o);
   const vocab = tlc.architecture.vocabSize;
   return {
     provider,
@@ -32,9 +27,8 @@ export async function fillMaskProbe(
       const rng = Rng.seeded(batch * 1000 + sequence);
       const ids = BigInt64Array.from(randomIds(rng, batch * sequence, FIRST_WORD_ID, vocab), BigInt);
       const rows = BigInt64Array.from({ length: batch }, (_, b) => BigInt(b * sequence + (sequence >> 1)));
-      const feeds = withStandardInputs(session, {
-        input_ids: ortTensor('int64', ids, [batch, sequence]),
-        attention_mask: ortTensor('int64', new BigInt64Array(batch * sequence).fill(1n), [batch, sequence]),
+      const ones = new BigInt64Array(batch * sequence).fill(1n);
+      const feeds = encoderFeeds(session, ids, ones, [batch, sequence], {
         [FILL_MASK_INPUTS.rows]: ortTensor('int64', rows, [batch]),
         [FILL_MASK_INPUTS.topK]: ortTensor('int64', BigInt64Array.of(5n), [1]),
       });

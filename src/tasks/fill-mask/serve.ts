@@ -4,6 +4,7 @@
  */
 import { TlcError } from '../../errors/index.js';
 import type { Tokenizer } from '../../tokenizer/tokenizer.js';
+import { oneFile } from '../encoder-inputs.js';
 import { TRUNCATION } from '../parameters.js';
 import type { RequestIo, ServedModel, ServingSpec, TextBody, VariantRunner } from '../spec.js';
 import { type FillMaskItem, type FillMaskOutput, maskPositions, runFillMaskBatch } from './batch.js';
@@ -73,14 +74,7 @@ function fillMaskModel(tokenizer: Tokenizer, maskId: number, maxLength: number):
   const maskToken = tokenizer.idToToken(maskId) ?? '<mask>';
   return {
     maxLength,
-    variantFiles(files, where) {
-      if (files.length !== 1)
-        throw new TlcError(
-          'MODEL_INVALID',
-          `${where} lists ${files.length} files; a fill-mask variant has 1`,
-        );
-      return [...files];
-    },
+    variantFiles: (files, where) => oneFile(files, where, 'fill-mask'),
     runner(call, makeBatcher): VariantRunner {
       const batcher = makeBatcher<FillMaskItem, FillMaskOutput>(
         (items) => runFillMaskBatch(call, items, pad),

@@ -4,7 +4,7 @@
  */
 import { encodeModel, loadModel } from '../../onnx/io.js';
 import { type OrtSession, ortTensor, runSession } from '../../ort/session.js';
-import { withStandardInputs } from '../../ort/standard-inputs.js';
+import { encoderFeeds } from '../encoder-inputs.js';
 import type { WorkerSpec } from '../spec.js';
 import { wholeBuffers } from '../transfer.js';
 import { FILL_MASK_INPUTS, FILL_MASK_OUTPUTS, fillMaskServingGraph } from './fill-mask-graph.js';
@@ -32,12 +32,9 @@ export const fillMaskWorker: WorkerSpec<FillMaskRequest, FillMaskResult> = {
   async run(sessions: readonly OrtSession[], request: FillMaskRequest): Promise<FillMaskResult> {
     const [b, s] = request.dims;
     const session = sessions[0]!;
-    // A foreign export may declare token_type_ids or position_ids: one segment and 0..n-1, as HF pipelines feed.
     const out = await runSession(
       session,
-      withStandardInputs(session, {
-        input_ids: ortTensor('int64', request.ids, [b, s]),
-        attention_mask: ortTensor('int64', request.mask, [b, s]),
+      encoderFeeds(session, request.ids, request.mask, [b, s], {
         [FILL_MASK_INPUTS.rows]: ortTensor('int64', request.rows, [request.rows.length]),
         [FILL_MASK_INPUTS.topK]: ortTensor('int64', BigInt64Array.of(BigInt(request.topK)), [1]),
       }),

@@ -1,0 +1,26 @@
+/**
+ * The text-classification task: sequence classifiers (`*ForSequenceClassification` exports from PyTorch and
+ * Optimum), served with their own labels, compressed and scored by accuracy and macro-F1 on labelled
+ * `--eval-data`. Not trained by `tlc train` yet: the row has no training or export part.
+ */
+import { join } from 'node:path';
+import type { TaskSpec } from '../spec.js';
+import { textClassificationAbout } from './about.js';
+import { classifyProbe } from './probe.js';
+import { evaluateClassifier } from './score.js';
+import { classifyServing } from './serve.js';
+import { classifyWorker } from './worker.js';
+
+export const textClassification: TaskSpec<'text-classification'> = {
+  name: textClassificationAbout.name,
+  worker: classifyWorker,
+  serving: classifyServing,
+  scoring: {
+    metric: textClassificationAbout.metrics[0],
+    dataDescription: 'a TSV (text<TAB>label) or JSON Lines ({"text", "label"}) file (accuracy and macro-F1)',
+    sampleLength: (maxLength, asked) => Math.min(asked, maxLength || asked),
+    score: (folder, files, evalFile, o) =>
+      evaluateClassifier(folder, join(folder, files[0]!), evalFile, o.threads),
+  },
+  bench: { lengths: [32, 128], probe: classifyProbe },
+};
