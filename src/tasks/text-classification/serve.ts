@@ -70,14 +70,7 @@ function classifierModel(dir: string, tokenizer: Tokenizer, maxLength: number): 
   const pad = tokenizer.specialIds.pad ?? 0;
   return {
     maxLength,
-    variantFiles(files, where) {
-      if (files.length !== 1)
-        throw new TlcError(
-          'MODEL_INVALID',
-          `${where} lists ${files.length} files; a classifier variant has 1`,
-        );
-      return [...files];
-    },
+    variantFiles: (files, where) => oneFile(files, where, 'classifier'),
     runner(call, makeBatcher): VariantRunner {
       const batcher = makeBatcher<Int32Array, Float32Array>(
         (items) => classifyBatch(call, items, pad),
