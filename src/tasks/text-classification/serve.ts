@@ -4,7 +4,6 @@
  * `[{ label, score }]`; several inputs and `top_k` 1: one object per input; `top_k` > 1: a list per input).
  * `function_to_apply` as Hugging Face defines it (softmax, or sigmoid for multi-label; `none`: the logits).
  */
-import { TlcError } from '../../errors/index.js';
 import type { Tokenizer } from '../../tokenizer/tokenizer.js';
 import { oneFile } from '../encoder-inputs.js';
 import { TRUNCATION } from '../parameters.js';
