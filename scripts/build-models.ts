@@ -5,7 +5,10 @@
  * (MLM accuracy and perplexity, or BLEU and chrF), so that `GET /v1/models` and `variant=auto` have real
  * numbers. A folder whose source hash (checkpoint bytes or training settings, plus recipes) is unchanged is
  * kept; anything else is rebuilt. Runs the built CLI, so the commands are exactly the documented ones.
- *   node --import tsx scripts/build-models.ts [--cache .cache] [--only name] [--force]
+ * With --fp32-first (what `npm start` uses, beside `tlc serve --watch`), every model to build is first exported
+ * alone (`tlc export`: its fp32 folder, seconds each), so that the server answers with it, and only then
+ * compressed and scored model by model, each folder replaced as a whole when its variants are done.
+ *   node --import tsx scripts/build-models.ts [--cache .cache] [--only name] [--force] [--fp32-first]
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -27,6 +30,7 @@ const { values: flags } = parseArgs({
     cache: { type: 'string', default: join(root, '.cache') },
     only: { type: 'string' },
     force: { type: 'boolean', default: false },
+    'fp32-first': { type: 'boolean', default: false },
   },
 });
 const cache = resolve(flags.cache!);
@@ -58,27 +62,52 @@ function sourceHash(entry: ManifestEntry, source: string | undefined): string {
   return h.digest('hex').slice(0, 16);
 }
 
-for (const entry of manifest.models) {
-  if (flags.only !== undefined && entry.name !== flags.only) continue;
-  const source = shipped(entry.name);
-  const key = sourceHash(entry, source);
-  const out = join(cache, 'models', entry.name);
-  const stamp = join(out, '.tlc-source');
-  if (!flags.force && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === key) {
-    process.stderr.write(`${entry.name}: up to date (${key})\n`);
-    continue;
-  }
-  let runDir = source;
-  if (runDir === undefined) {
-    runDir = join(cache, 'runs', entry.name);
-    const runStamp = join(runDir, '.tlc-source');
-    if (flags.force || !existsSync(runStamp) || readFileSync(runStamp, 'utf8').trim() !== key) {
-      rmSync(runDir, { recursive: true, force: true });
-      process.stderr.write(`${entry.name}: training (no shipped checkpoint)\n`);
-      run('tlc.js', ['train', ...entry.train, '--out', runDir]);
-      writeFileSync(runStamp, `${key}\n`);
+interface Pending {
+  readonly entry: ManifestEntry;
+  readonly key: string;
+  readonly out: string;
+  readonly runDir: string;
+}
+
+/** The models to build (their folder's stamp differs from their source hash), each with its run, trained if need be. */
+function pending(): Pending[] {
+  const todo: Pending[] = [];
+  for (const entry of manifest.models) {
+    if (flags.only !== undefined && entry.name !== flags.only) continue;
+    const source = shipped(entry.name);
+    const key = sourceHash(entry, source);
+    const out = join(cache, 'models', entry.name);
+    const stamp = join(out, '.tlc-source');
+    if (!flags.force && existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === key) {
+      process.stderr.write(`${entry.name}: up to date (${key})\n`);
+      continue;
     }
+    let runDir = source;
+    if (runDir === undefined) {
+      runDir = join(cache, 'runs', entry.name);
+      const runStamp = join(runDir, '.tlc-source');
+      if (flags.force || !existsSync(runStamp) || readFileSync(runStamp, 'utf8').trim() !== key) {
+        rmSync(runDir, { recursive: true, force: true });
+        process.stderr.write(`${entry.name}: training (no shipped checkpoint)\n`);
+        run('tlc.js', ['train', ...entry.train, '--out', runDir]);
+        writeFileSync(runStamp, `${key}\n`);
+      }
+    }
+    todo.push({ entry, key, out, runDir });
   }
+  return todo;
+}
+
+const todo = pending();
+if (flags['fp32-first'])
+  for (const { entry, out, runDir } of todo) {
+    // The fp32 folder alone, without the stamp: served at once, rebuilt whole below (and at the next start if
+    // this one is interrupted).
+    mkdirSync(dirname(out), { recursive: true });
+    process.stderr.write(`${entry.name}: export fp32 first\n`);
+    run('tlc.js', ['export', runDir, '--out', out, '--force']);
+  }
+for (const { entry, key, out, runDir } of todo) {
   mkdirSync(dirname(out), { recursive: true });
   const evalData = await writeTestSplit(runDir, join(cache, 'eval', entry.name));
   process.stderr.write(`${entry.name}: export and compress (${entry.recipes.join(', ')})\n`);
@@ -92,7 +121,7 @@ for (const entry of manifest.models) {
     ...(evalData.task === 'mlm' ? ['--eval-tokens', '131072'] : []),
     ...entry.recipes.flatMap((r) => ['--recipe', r]),
   ]);
-  writeFileSync(stamp, `${key}\n`);
+  writeFileSync(join(out, '.tlc-source'), `${key}\n`);
 }
 
 // Folders this script built for models the manifest no longer lists (they carry its stamp) would still be served

@@ -22,6 +22,7 @@ import { messageOf, TlcError } from '../errors/index.js';
 import { modelFolderCheck } from '../model-folder/read.js';
 import type { Device } from '../ort/session.js';
 import type { BatcherOptions } from '../runtime/batcher.js';
+import { ModelWatcher } from '../runtime/model-watcher.js';
 import { ModelRegistry } from '../runtime/registry.js';
 import type { Isolation } from '../runtime/worker/channel.js';
 import { createApp } from './app.js';
@@ -43,6 +44,8 @@ export interface ServerOptions {
   readonly isolation?: Isolation;
   /** The environment of session worker processes (default: this process's; `tlc serve` adds malloc settings). */
   readonly workerEnv?: NodeJS.ProcessEnv;
+  /** Look at the models folder this often (ms) and load, reload or unload what changed (runtime/model-watcher.ts). */
+  readonly watchMs?: number;
   readonly batching?: Partial<Omit<BatcherOptions, 'concurrency'>>;
   readonly limits?: Partial<ServerLimits>;
   readonly apiKey?: string;
@@ -201,6 +204,19 @@ async function drainAndClose(
   await registry.close();
 }
 
+/** `--watch`: loads, reloads and unloads what changes in the models folder, declaring each variant's metrics. */
+function watchModels(context: ServerContext, intervalMs: number, log: (m: string) => void): ModelWatcher {
+  const watcher = new ModelWatcher(context.registry, {
+    intervalMs,
+    log,
+    onLoaded: (m) => {
+      for (const v of m.variants.values()) context.metrics.declare(labelsOf(context, m, v));
+    },
+  });
+  watcher.start();
+  return watcher;
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const log = options.log ?? ((m: string) => process.stderr.write(`${m}\n`));
   checkModelsDir(options.modelsDir, options.allowEmpty ?? false);
@@ -261,12 +277,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     for (const v of m.variants.values()) metrics.declare(labelsOf(context, m, v));
   handler = createApp(context, openapi, yamlText, log);
   server.keepAliveTimeout = 5000;
+  const watcher = options.watchMs === undefined ? undefined : watchModels(context, options.watchMs, log);
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8080);
   const url = `http://${options.host === undefined || options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${port}`;
   let closing: Promise<void> | undefined;
   const close = () => {
-    closing ??= drainAndClose(server, context, registry, options.graceMs ?? 30_000);
+    closing ??= (watcher?.stop() ?? Promise.resolve()).then(() =>
+      drainAndClose(server, context, registry, options.graceMs ?? 30_000),
+    );
     return closing;
   };
   return { url, port, context, close };

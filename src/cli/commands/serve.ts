@@ -15,7 +15,7 @@ import { ISOLATIONS, type Isolation } from '../../runtime/worker/channel.js';
 import { DEFAULT_BATCHING, startServer } from '../../server/server.js';
 import { TASKS } from '../../tasks/index.js';
 import { action } from '../errors.js';
-import { choiceFlag, deviceFlag, integerFlag } from '../flags.js';
+import { choiceFlag, deviceFlag, durationFlag, integerFlag } from '../flags.js';
 import { onStopSignals, relaunch, servingEnvironment } from '../malloc-tuning.js';
 
 interface ServeFlags {
@@ -36,6 +36,7 @@ interface ServeFlags {
   apiKey?: string;
   allowEmpty?: boolean;
   refuseDegraded?: boolean;
+  watch?: string | boolean;
 }
 
 const integer = (text: string, flag: string, min: number): number => integerFlag(text, flag, min);
@@ -94,6 +95,9 @@ async function startServing(
     },
     ...(apiKey !== undefined && apiKey !== '' && { apiKey }),
     refuseDegraded: flags.refuseDegraded ?? false,
+    ...(flags.watch !== undefined && {
+      watchMs: 1000 * (flags.watch === true ? 2 : durationFlag(String(flags.watch), '--watch')),
+    }),
   });
   // Listening before the start is announced (whoever reads it may stop the server at once). The first stop drains;
   // a second one ends the process at once, by the signal's default action. A stop that reaches this process both
@@ -125,37 +129,9 @@ const SERVE_DESCRIPTION =
     .join(', ')} (Hugging Face formats), the ` +
   'KServe v2 protocol, dynamic batching in session worker processes, Prometheus metrics at /metrics, API docs at /docs';
 
-export function registerServe(program: Command): void {
-  program
-    .command('serve')
-    .description(SERVE_DESCRIPTION)
-    .option('--port <n>', 'port to listen on (env PORT; default 8080)')
-    .option('--host <host>', 'interface to listen on', '0.0.0.0')
-    .option('--models <dir>', 'the model repository: one folder per model (env TLC_MODELS; default models)')
-    .option(
-      '--allow-empty',
-      'start even when the models folder is missing or empty (the server reports not ready until a model loads)',
-    )
-    .option(
-      '--device <device>',
-      'cpu | cuda | webgpu | auto (env TLC_DEVICE; default cpu); auto falls back to cpu',
-    )
-    .option(
-      '--threads <n>',
-      'ONNX Runtime intra-op threads per session (env TLC_THREADS; default cores ÷ workers)',
-    )
-    .option(
-      '--workers <n>',
-      'session workers per variant (workers × threads should not exceed the cores)',
-      '1',
-    )
-    .option(
-      '--isolation <how>',
-      'process: each session worker is a child process, so a reload or unload gives back all its memory and a ' +
-        'native crash ends only that worker; thread: a worker thread of the server (less memory per worker, ' +
-        'but native memory freed by released sessions stays with the server)',
-      'process',
-    )
+/** The batching and admission flags (DEFAULT_BATCHING's defaults). */
+function addBatchingOptions(command: Command): Command {
+  return command
     .option(
       '--max-batch <n>',
       'items per batch (1 turns dynamic batching off)',
@@ -186,7 +162,46 @@ export function registerServe(program: Command): void {
       '--max-batch-work <n>',
       'padded token positions per batch; a costlier request runs alone on a worker',
       String(DEFAULT_BATCHING.maxBatchWork),
+    );
+}
+
+export function registerServe(program: Command): void {
+  const command = program
+    .command('serve')
+    .description(SERVE_DESCRIPTION)
+    .option('--port <n>', 'port to listen on (env PORT; default 8080)')
+    .option('--host <host>', 'interface to listen on', '0.0.0.0')
+    .option('--models <dir>', 'the model repository: one folder per model (env TLC_MODELS; default models)')
+    .option(
+      '--allow-empty',
+      'start even when the models folder is missing or empty (the server reports not ready until a model loads)',
     )
+    .option(
+      '--device <device>',
+      'cpu | cuda | webgpu | auto (env TLC_DEVICE; default cpu); auto falls back to cpu',
+    )
+    .option(
+      '--threads <n>',
+      'ONNX Runtime intra-op threads per session (env TLC_THREADS; default cores ÷ workers)',
+    )
+    .option(
+      '--workers <n>',
+      'session workers per variant (workers × threads should not exceed the cores)',
+      '1',
+    )
+    .option(
+      '--watch [interval]',
+      'look at the models folder every interval (default 2s) and load new model folders, reload changed ones ' +
+        '(the old version serves until the new one is ready) and unload removed ones',
+    )
+    .option(
+      '--isolation <how>',
+      'process: each session worker is a child process, so a reload or unload gives back all its memory and a ' +
+        'native crash ends only that worker; thread: a worker thread of the server (less memory per worker, ' +
+        'but native memory freed by released sessions stays with the server)',
+      'process',
+    );
+  addBatchingOptions(command)
     .option(
       '--refuse-degraded',
       'answer 409 VARIANT_DEGRADED to requests that name a variant whose fidelity probe fell short on this machine (default: answer them; variant=auto never picks one)',
