@@ -82,7 +82,8 @@ export class ModelWatcher {
       log(`${name}: ${known ? 'changed on disk, reloading' : 'new in the models folder, loading'}`);
       try {
         const model = await this.registry.load(name);
-        log(`${name}: ${model.status}${model.error ? ` (${model.error})` : ''}`);
+        if (model.status !== 'ready')
+          log(`${name}: ${model.status}${model.error ? ` (${model.error})` : ''}`);
         this.options.onLoaded?.(model);
       } catch (error) {
         log(`${name}: ${messageOf(error)}`);
