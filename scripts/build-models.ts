@@ -16,6 +16,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { parseRecipe } from '../src/compress/recipe.js';
+import { writeBuilding } from '../src/model-folder/building.js';
 import { writeTestSplit } from '../src/train/run/test-split.js';
 
 interface ManifestEntry {
@@ -106,6 +108,11 @@ if (flags['fp32-first'])
     mkdirSync(dirname(out), { recursive: true });
     process.stderr.write(`${entry.name}: export fp32 first\n`);
     run('tlc.js', ['export', runDir, '--out', out, '--force']);
+    // GET /v1/models lists the variants to come as `building` until the compressed folder replaces this one.
+    writeBuilding(
+      out,
+      entry.recipes.map((r) => parseRecipe(r).suffix),
+    );
   }
 for (const { entry, key, out, runDir } of todo) {
   mkdirSync(dirname(out), { recursive: true });

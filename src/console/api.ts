@@ -15,8 +15,11 @@ export interface VariantRow {
   readonly kind?: 'size';
   /** The fidelity probe run when the variant loaded on this server, against where the folder was compressed. */
   readonly probe?: VariantProbe;
-  /** 'degraded': the probe agreed less here than where compressed, by more than its tolerance (auto skips it). */
-  readonly status?: 'degraded';
+  /**
+   * 'degraded': the probe agreed less here than where compressed, by more than its tolerance (auto skips it);
+   * 'building': being built beside the served folder, not served yet.
+   */
+  readonly status?: 'degraded' | 'building';
   readonly degraded_reason?: string;
   readonly loaded: boolean;
   readonly error?: string;

@@ -61,6 +61,12 @@ function probeCell(v: VariantRow): HTMLElement {
 
 /** Loaded, not loaded (and why), or degraded: the probe here against where compressed, the reason as title. */
 function stateCell(v: VariantRow): HTMLElement {
+  if (v.status === 'building')
+    return el(
+      'td',
+      { class: 'state building', title: 'being built and scored; served once it is done' },
+      'building…',
+    );
   if (!v.loaded) return el('td', { class: 'state' }, `not loaded${v.error ? `: ${v.error}` : ''}`);
   if (v.status !== 'degraded') return el('td', { class: 'state' }, 'loaded');
   const here = v.probe?.agreement;
@@ -81,8 +87,8 @@ function variantRow(v: VariantRow, metric: TaskMetric | undefined): HTMLElement 
     'tr',
     {},
     nameCell(v),
-    el('td', {}, v.recipe.length === 0 ? 'fp32' : v.recipe.join(' + ')),
-    el('td', { class: 'num' }, fmtBytes(v.bytes)),
+    el('td', {}, v.status === 'building' ? '' : v.recipe.length === 0 ? 'fp32' : v.recipe.join(' + ')),
+    el('td', { class: 'num' }, v.status === 'building' ? '–' : fmtBytes(v.bytes)),
     el('td', { class: 'num' }, nonZero(v)),
     el('td', { class: 'num' }, score(v.metrics, metric)?.toFixed(2) ?? '–'),
     probeCell(v),

@@ -290,6 +290,37 @@ describe('web console in a browser', { skip }, () => {
     await phone.close();
   });
 
+  it('shows variants still being built as building, without size, and offers only served ones to try', async () => {
+    const stub = STUB_MODELS.models[0]!;
+    const building = {
+      models: [
+        {
+          ...stub,
+          variants: [
+            stub.variants[0],
+            { name: 'int8', files: [], recipe: [], bytes: 0, status: 'building', loaded: false },
+          ],
+        },
+      ],
+    };
+    const page = await open('/', 1100, building);
+    await page.waitForSelector('table.variants');
+    const state = page.locator('td.state.building');
+    assert.equal(await state.count(), 1);
+    assert.equal((await state.textContent())?.trim(), 'building…');
+    const row = page.locator('section[data-model="stub"] tbody tr').nth(1);
+    assert.match((await row.textContent()) ?? '', /^int8\s*–/);
+    await page.click('nav button[data-view="playground"]');
+    await page.waitForSelector('fieldset.choices input');
+    assert.deepEqual(
+      await page
+        .locator('fieldset.choices input')
+        .evaluateAll((boxes) => boxes.map((b) => b.getAttribute('data-variant'))),
+      ['fp32'],
+    );
+    await page.close();
+  });
+
   it('renders /docs with every operation and runs "Try it out" against this server', async () => {
     const page = await open('/docs');
     await page.waitForSelector('.opblock');

@@ -9,6 +9,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { BUILDING_FILE, writeBuilding } from '../../src/model-folder/building.js';
 import { folderFingerprint, ModelWatcher } from '../../src/runtime/model-watcher.js';
 import { ModelRegistry } from '../../src/runtime/registry.js';
 import { startServer } from '../../src/server/server.js';
@@ -57,7 +58,7 @@ describe('the model watcher', () => {
       await watcher.look();
       assert.match(log.join('\n'), /kept: changed on disk, reloading/);
       assert.notEqual(registry.get('kept').variants.get('fp32'), before, 'new sessions for the new files');
-      assert.equal(log.filter((m) => /^fresh: /.test(m)).length, 2, 'fresh was left alone');
+      assert.equal(log.filter((m) => /^fresh: /.test(m)).length, 1, 'fresh was loaded once and left alone');
 
       rmSync(join(models, 'fresh'), { recursive: true });
       await watcher.look();
@@ -110,6 +111,59 @@ describe('the model watcher', () => {
       assert.equal(status, 200, 'answered once loaded');
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       assert.match(metrics, /tlc_requests_total\{[^}]*model="late"/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('variants being built (building.json)', () => {
+  it('are listed as building, not loaded, not chosen by variant=auto, and gone once the folder lists them', async () => {
+    const models = join(root, 'building');
+    mkdirSync(models);
+    publish(models, 'm');
+    writeBuilding(join(models, 'm'), ['int8', 'fp32']);
+    const server = await startServer({
+      modelsDir: models,
+      port: 0,
+      host: '127.0.0.1',
+      threads: 1,
+      processMetrics: false,
+      log: () => {},
+    });
+    try {
+      const list = async () =>
+        (
+          (await (await fetch(`${server.url}/v1/models`)).json()) as {
+            models: { variants: { name: string; status?: string; loaded: boolean }[] }[];
+          }
+        ).models[0]!.variants;
+      assert.deepEqual(
+        (await list()).map((v) => [v.name, v.status ?? 'served', v.loaded]),
+        [
+          ['fp32', 'served', true],
+          ['int8', 'building', false],
+        ],
+        'fp32 is in tlc.json already: listed once, as served',
+      );
+      const auto = await fetch(`${server.url}/v1/models/m/fill-mask?variant=auto`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ inputs: 'hello [MASK] world' }),
+      });
+      await auto.arrayBuffer();
+      assert.equal(auto.headers.get('x-tlc-variant'), 'fp32');
+      const named = await fetch(`${server.url}/v1/models/m/fill-mask?variant=int8`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ inputs: 'hello [MASK] world' }),
+      });
+      assert.equal(named.status, 404);
+      rmSync(join(models, 'm', BUILDING_FILE));
+      assert.deepEqual(
+        (await list()).map((v) => v.name),
+        ['fp32'],
+      );
     } finally {
       await server.close();
     }

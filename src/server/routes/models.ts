@@ -1,4 +1,5 @@
 /** GET /v1/models: the repository with what tlc.json says about each variant and the live p95. */
+import { readBuilding } from '../../model-folder/building.js';
 import { isServedTask, isSizeVariant, type ModelTask } from '../../model-folder/tlc-json.js';
 import type { ModelHandle } from '../../runtime/registry.js';
 import { about } from '../../tasks/catalog.js';
@@ -67,13 +68,29 @@ function describeModel(context: ServerContext, model: ModelHandle): Record<strin
   };
 }
 
+/** Variants being built beside the served folder (building.json), not served until they are in tlc.json. */
+function buildingVariants(model: ModelHandle): Record<string, unknown>[] {
+  const listed = new Set((model.tlc?.variants ?? []).map((v) => v.name));
+  return readBuilding(model.dir)
+    .filter((name) => !listed.has(name))
+    .map((name) => ({ name, files: [], recipe: [], bytes: 0, status: 'building', loaded: false }));
+}
+
 export const modelRoutes: readonly Route[] = [
   {
     method: 'get',
     path: '/v1/models',
     access: 'public',
     handler: (context, _req, res) => {
-      res.json({ models: context.registry.list().map((m) => describeModel(context, m)) });
+      res.json({
+        models: context.registry.list().map((m) => {
+          const described = describeModel(context, m);
+          const building = buildingVariants(m);
+          return building.length === 0
+            ? described
+            : { ...described, variants: [...(described.variants as unknown[]), ...building] };
+        }),
+      });
     },
   },
 ];
