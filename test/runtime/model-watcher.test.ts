@@ -14,6 +14,7 @@ import { folderFingerprint, ModelWatcher } from '../../src/runtime/model-watcher
 import { ModelRegistry } from '../../src/runtime/registry.js';
 import { startServer } from '../../src/server/server.js';
 import { BERT_CONFIG, TORCH_BERT, writeForeignFolder } from '../helpers/foreign.js';
+import { startTestServer } from '../helpers/test-server.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tlc-watch-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -123,14 +124,7 @@ describe('variants being built (building.json)', () => {
     mkdirSync(models);
     publish(models, 'm');
     writeBuilding(join(models, 'm'), ['int8', 'fp32']);
-    const server = await startServer({
-      modelsDir: models,
-      port: 0,
-      host: '127.0.0.1',
-      threads: 1,
-      processMetrics: false,
-      log: () => {},
-    });
+    const server = await startTestServer(models);
     try {
       const list = async () =>
         (
