@@ -5,9 +5,10 @@
  *
  * Every call is counted until answered. Closing stops admitting calls (MODEL_NOT_READY), waits for the calls in
  * flight (bounded; after the bound they fail with MODEL_NOT_READY), and asks each worker to exit by itself after
- * its current message: a worker is never terminated from outside, since `worker.terminate()` inside an ONNX
- * Runtime run aborts the process (protocol.ts CloseRequest). A worker that dies fails its calls, is routed
- * around, and is replaced by a fresh one loaded with the same request.
+ * its current message: a worker thread is never terminated from outside, since `worker.terminate()` inside an
+ * ONNX Runtime run aborts the process (protocol.ts CloseRequest); a worker process still in a run after the exit
+ * bound is killed, which harms nothing else. A worker that dies fails its calls, is routed around, and is
+ * replaced by a fresh one loaded with the same request.
  */
 import { messageOf, TlcError } from '../../errors/index.js';
 import { type Isolation, spawnSessionWorker, type WorkerChannel } from './channel.js';
