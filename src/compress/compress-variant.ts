@@ -204,7 +204,7 @@ export async function compressVariant(recipe: Recipe, ctx: VariantContext): Prom
   };
   if (!kept) for (const f of files) rmSync(join(ctx.out, f), { force: true });
   ctx.log(
-    `${recipe.text}: ${(report.bytes / 2 ** 20).toFixed(1)} MiB, cosine ${report.drift.meanCosine.toFixed(5)}, top-1 ${report.drift.top1Agreement.toFixed(3)}${kept ? '' : ` — dropped: ${report.reason}`}`,
+    `${recipe.text}: ${(report.bytes / 2 ** 20).toFixed(1)} MiB, cosine ${report.drift.meanCosine.toFixed(5)}, top-1 ${report.drift.top1Agreement.toFixed(3)}, KL ${report.drift.meanKl.toExponential(1)}${kept ? '' : ` — dropped: ${report.reason}`}`,
   );
   return report;
 }

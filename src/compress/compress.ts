@@ -95,7 +95,7 @@ function baselineReport(
     sparsity: 0,
     applied: 0,
     declined: [],
-    drift: { maxAbs: 0, meanCosine: 1, top1Agreement: 1, top1InTop5: 1, positions: 0 },
+    drift: { maxAbs: 0, meanCosine: 1, top1Agreement: 1, top1InTop5: 1, meanKl: 0, positions: 0 },
     ...scores,
     kept: true,
   };

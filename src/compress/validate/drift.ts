@@ -1,7 +1,9 @@
 /**
  * How far a compressed variant's outputs drift from the original's on the same inputs: max absolute difference,
- * mean per-position cosine similarity over the last axis, top-1 agreement, and how often the original top-1
- * stays in the variant's top-5.
+ * mean per-position cosine similarity over the last axis, top-1 agreement, how often the original top-1 stays in
+ * the variant's top-5, and the mean KL divergence of the variant's softmax from the original's (the outputs read as
+ * logits: a classifier's label distribution, an MLM's token distribution) — the agreement measures of a model
+ * scored without labels.
  */
 import type { OrtTensor } from '../../ort/session.js';
 
@@ -10,7 +12,31 @@ export interface Drift {
   readonly meanCosine: number;
   readonly top1Agreement: number;
   readonly top1InTop5: number;
+  /** Mean over positions of KL(softmax(original) ‖ softmax(variant)), in nats. */
+  readonly meanKl: number;
   readonly positions: number;
+}
+
+/** log Σ exp over `x[start, end)`, stably. */
+function logSumExp(x: Float32Array, start: number, end: number): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = start; i < end; i++) if (x[i]! > max) max = x[i]!;
+  if (!Number.isFinite(max)) return max;
+  let sum = 0;
+  for (let i = start; i < end; i++) sum += Math.exp(x[i]! - max);
+  return max + Math.log(sum);
+}
+
+/** KL(softmax(a) ‖ softmax(b)) over one position `[start, end)`. */
+function klOfLogits(a: Float32Array, b: Float32Array, start: number, end: number): number {
+  const la = logSumExp(a, start, end);
+  const lb = logSumExp(b, start, end);
+  let kl = 0;
+  for (let i = start; i < end; i++) {
+    const logP = a[i]! - la;
+    kl += Math.exp(logP) * (logP - (b[i]! - lb));
+  }
+  return Math.max(0, kl);
 }
 
 /** Accumulates drift statistics over batches of one float output of shape [..., classes]. */
@@ -19,6 +45,7 @@ export class DriftAccumulator {
   private cosine = 0;
   private agree = 0;
   private inTop5 = 0;
+  private kl = 0;
   private positions = 0;
 
   add(original: OrtTensor, variant: OrtTensor): this {
@@ -50,6 +77,7 @@ export class DriftAccumulator {
       let higher = 0;
       for (let i = start; i < start + classes && higher < 5; i++) if (b[i]! > target) higher += 1;
       if (higher < 5) this.inTop5 += 1;
+      this.kl += klOfLogits(a, b, start, start + classes);
       this.positions += 1;
     }
     return this;
@@ -62,6 +90,7 @@ export class DriftAccumulator {
       meanCosine: this.cosine / n,
       top1Agreement: this.agree / n,
       top1InTop5: this.inTop5 / n,
+      meanKl: this.kl / n,
       positions: this.positions,
     };
   }

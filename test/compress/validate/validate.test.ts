@@ -17,7 +17,14 @@ describe('drift', () => {
   it('measures max difference, cosine, top-1 agreement and top-5 containment per position', () => {
     const original = f32([3, 1, 0, 0, 0, 0, /* row 2 */ 0, 0, 1, 2, 3, 4], [2, 6]);
     const same = new DriftAccumulator().add(original, original).result();
-    assert.deepEqual(same, { maxAbs: 0, meanCosine: 1, top1Agreement: 1, top1InTop5: 1, positions: 2 });
+    assert.deepEqual(same, {
+      maxAbs: 0,
+      meanCosine: 1,
+      top1Agreement: 1,
+      top1InTop5: 1,
+      meanKl: 0,
+      positions: 2,
+    });
     // Row 1: top-1 moves from class 0 to class 1 (still in the top 5); row 2: unchanged but scaled.
     const variant = f32([1, 3, 0, 0, 0, 0, /* row 2 */ 0, 0, 2, 4, 6, 8], [2, 6]);
     const d = new DriftAccumulator().add(original, variant).result();
@@ -25,6 +32,19 @@ describe('drift', () => {
     assert.ok(Math.abs(d.meanCosine - (0.6 + 1) / 2) < 1e-6, String(d.meanCosine));
     assert.equal(d.top1Agreement, 0.5);
     assert.equal(d.top1InTop5, 1);
+    // KL of the softmaxes, by hand in float64: row 1 swaps two logits, row 2 doubles them.
+    const softmax = (x: number[]) => {
+      const e = x.map((v) => Math.exp(v));
+      const z = e.reduce((p, q) => p + q, 0);
+      return e.map((v) => v / z);
+    };
+    const kl = (x: number[], y: number[]) => {
+      const [p, q] = [softmax(x), softmax(y)];
+      return p.reduce((sum, pi, i) => sum + pi * Math.log(pi / q[i]!), 0);
+    };
+    const want =
+      (kl([3, 1, 0, 0, 0, 0], [1, 3, 0, 0, 0, 0]) + kl([0, 0, 1, 2, 3, 4], [0, 0, 2, 4, 6, 8])) / 2;
+    assert.ok(Math.abs(d.meanKl - want) < 1e-6, `${d.meanKl} vs ${want}`);
     // Six classes all above the original top-1 push it out of the top 5.
     const pushed = new DriftAccumulator()
       .add(f32([1, 0, 0, 0, 0, 0, 0], [1, 7]), f32([0, 1, 1, 1, 1, 1, 1], [1, 7]))
