@@ -18,16 +18,22 @@ function render(view: AnswerView, body: unknown): HTMLElement {
   return el(
     'ol',
     { class: 'answer' },
-    ...lists
-      .flat()
-      .map((c) =>
-        el(
-          'li',
-          {},
-          `${String(c[view.label] ?? '').trim()} `,
-          el('span', { class: 'meta' }, Number(c[view.score]).toFixed(3)),
-        ),
-      ),
+    ...lists.flat().map((c) => {
+      const score = Number(c[view.score]);
+      // A bar for probabilities (a label's or a token's); raw logits (function_to_apply none) get the number only.
+      const bar =
+        score >= 0 && score <= 1
+          ? el('meter', { min: '0', max: '1', value: String(score), 'aria-label': 'score' })
+          : null;
+      return el(
+        'li',
+        {},
+        `${String(c[view.label] ?? '').trim()} `,
+        bar,
+        ' ',
+        el('span', { class: 'meta' }, score.toFixed(3)),
+      );
+    }),
   );
 }
 

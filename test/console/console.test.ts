@@ -207,6 +207,11 @@ describe('web console in a browser', { skip }, () => {
     assert.equal(await page.locator('.results .cell').count(), chosen + 1);
     assert.equal(await page.locator('.results .cell .error').count(), 0);
     assert.equal(await page.locator('.results .cell ol.answer').count(), chosen + 1);
+    // Each candidate's probability drawn as a bar beside its number.
+    const bars = page.locator('.results .cell ol.answer li meter');
+    assert.ok((await bars.count()) > 0);
+    const value = Number(await bars.first().getAttribute('value'));
+    assert.ok(value > 0 && value <= 1, String(value));
     assert.match((await page.locator('.results .cell.auto').textContent()) ?? '', /served by (fp32|int8)/);
 
     await page.click('nav button[data-view="live"]');
