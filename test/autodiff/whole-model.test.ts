@@ -4,10 +4,9 @@ import { describe, it } from 'node:test';
 import { makeConfig, type TransformerConfig } from '../../src/models/config.js';
 import { buildMlmEncoder } from '../../src/models/encoder.js';
 import { buildSeq2Seq } from '../../src/models/seq2seq.js';
-import { encodeModel } from '../../src/onnx/io.js';
-import { createSession, type OrtFeeds, ortTensor, runSession } from '../../src/ort/session.js';
-import { buildTrainable } from '../../src/train/trainable.js';
+import type { OrtFeeds } from '../../src/ort/session.js';
 import { Rng } from '../../src/util/rng.js';
+import { assertGradientsMatch } from '../helpers/model-gradients.js';
 import { i64 } from '../helpers/ort.js';
 
 /** 2 layers × 8, 2 heads, no dropout: small enough for central differences on every parameter. */
@@ -59,74 +58,26 @@ for (const variant of [
         dtype: variant.dtype,
       });
       const built = buildMlmEncoder(config, { rng: Rng.seeded(11), head: 'loss', dropout: false });
-      const params = built.params.map((p) => p.name);
-      const trainable = await buildTrainable(built.model, params, built.loss!);
       // Larger-than-init weights so that every path carries a visible gradient.
       const rng = Rng.seeded(5);
-      const values = new Map<string, Float64Array>();
-      for (const [name, t] of trainable.initial) {
-        const v = Float64Array.from(
-          t.data as Float64Array,
-          (x) => x * variant.gain + (t.dims.length === 1 ? rng.normal() * 0.3 : 0),
-        );
-        values.set(name, v);
-      }
       const data: OrtFeeds = {
         input_ids: i64([3, 5, 7, 1, 2, 9, 4, 4, 8, 22, 0, 6], [2, 6]),
         attention_mask: i64([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0], [2, 6]),
         mlm_positions: i64([1, 4, 7, 8], [4]),
         mlm_labels: i64([5, 11, 20, 3], [4]),
       };
-      const feeds = (vals: Map<string, Float64Array>): OrtFeeds => {
-        const f: OrtFeeds = { ...data };
-        for (const p of params) {
-          const dims = trainable.initial.get(p)!.dims;
-          const v = vals.get(p)!;
-          f[p] =
-            variant.dtype === 'float64'
-              ? ortTensor('float64', v, dims)
-              : ortTensor('float32', Float32Array.from(v), dims);
-        }
-        return f;
-      };
-      const gradSession = await createSession(encodeModel(trainable.model));
-      const fwdSession = await createSession(encodeModel(trainable.forward));
-      try {
-        const out = await runSession(gradSession, feeds(values));
-        const loss = async (vals: Map<string, Float64Array>) =>
-          Number((await runSession(fwdSession, feeds(vals), [built.loss!]))[built.loss!]!.data[0]);
-        let checked = 0;
-        for (const p of params) {
-          const analytic = out[trainable.gradients.get(p)!]!.data as Float64Array;
-          const v = values.get(p)!;
-          // The largest-gradient entry plus two spread-out ones.
-          let big = 0;
-          for (let i = 1; i < analytic.length; i++)
-            if (Math.abs(analytic[i]!) > Math.abs(analytic[big]!)) big = i;
-          const scale = Math.max(Math.abs(analytic[big]!), 1e-12);
-          for (const i of new Set([big, Math.floor(v.length / 3), v.length - 1])) {
-            const orig = v[i]!;
-            v[i] = orig + variant.eps;
-            const lp = await loss(values);
-            v[i] = orig - variant.eps;
-            const lm = await loss(values);
-            v[i] = orig;
-            const numeric = (lp - lm) / (2 * variant.eps);
-            const err = Math.abs(numeric - analytic[i]!) / scale;
-            assert.ok(
-              err < variant.limit,
-              `${p}[${i}]: analytic ${analytic[i]} vs numeric ${numeric} (relative ${err})`,
-            );
-            checked += 1;
-          }
-          if (p !== 'head.bias' || variant.dtype !== 'float32')
-            assert.ok(scale > 1e-9, `${p} receives a gradient`);
-        }
-        assert.ok(checked >= params.length * 2);
-      } finally {
-        await gradSession.release();
-        await fwdSession.release();
-      }
+      const checked = await assertGradientsMatch(built, data, {
+        start: (t) =>
+          Float64Array.from(
+            t.data as Float64Array,
+            (x) => x * variant.gain + (t.dims.length === 1 ? rng.normal() * 0.3 : 0),
+          ),
+        dtype: variant.dtype,
+        eps: variant.eps,
+        limit: variant.limit,
+        mustMove: (p) => p !== 'head.bias' || variant.dtype !== 'float32',
+      });
+      assert.ok(checked >= built.params.length * 2);
     });
   });
 }
@@ -146,11 +97,6 @@ for (const positions of ['learned', 'alibi'] as const)
         dropout: false,
         labelSmoothing: 0.1,
       });
-      const params = built.params.map((p) => p.name);
-      const trainable = await buildTrainable(built.model, params, built.loss!);
-      const values = new Map(
-        [...trainable.initial].map(([n, t]) => [n, Float64Array.from(t.data as Float64Array, (x) => x * 10)]),
-      );
       const data: OrtFeeds = {
         input_ids: i64([3, 5, 7, 1, 2, 9, 4, 0], [2, 4]),
         attention_mask: i64([1, 1, 1, 1, 1, 1, 0, 0], [2, 4]),
@@ -159,44 +105,14 @@ for (const positions of ['learned', 'alibi'] as const)
         target_positions: i64([0, 1, 2, 3, 4], [5]),
         target_labels: i64([6, 8, 2, 11, -100], [5]),
       };
-      const feeds = (vals: Map<string, Float64Array>): OrtFeeds => {
-        const f: OrtFeeds = { ...data };
-        for (const p of params) f[p] = ortTensor('float64', vals.get(p)!, trainable.initial.get(p)!.dims);
-        return f;
-      };
-      const gradSession = await createSession(encodeModel(trainable.model));
-      const fwdSession = await createSession(encodeModel(trainable.forward));
-      try {
-        const out = await runSession(gradSession, feeds(values));
-        const loss = async () =>
-          Number((await runSession(fwdSession, feeds(values), [built.loss!]))[built.loss!]!.data[0]);
-        for (const p of params) {
-          const analytic = out[trainable.gradients.get(p)!]!.data as Float64Array;
-          const v = values.get(p)!;
-          let big = 0;
-          for (let i = 1; i < analytic.length; i++)
-            if (Math.abs(analytic[i]!) > Math.abs(analytic[big]!)) big = i;
-          const scale = Math.max(Math.abs(analytic[big]!), 1e-12);
-          assert.ok(scale > 1e-9, `${p} receives a gradient`);
-          for (const i of new Set([big, v.length - 1])) {
-            const orig = v[i]!;
-            v[i] = orig + 1e-6;
-            const lp = await loss();
-            v[i] = orig - 1e-6;
-            const lm = await loss();
-            v[i] = orig;
-            const numeric = (lp - lm) / 2e-6;
-            // 2e-9: the central difference's own rounding (loss ≈ 3, 2⁻⁵² / 1e-6, amplified through the
-            // graph), which shows on the cross-attention queries whose gradients are ~1e-4 with ALiBi.
-            assert.ok(
-              Math.abs(numeric - analytic[i]!) < 1e-6 * scale + 2e-9,
-              `${p}[${i}]: analytic ${analytic[i]} vs numeric ${numeric}`,
-            );
-          }
-        }
-      } finally {
-        await gradSession.release();
-        await fwdSession.release();
-      }
+      // 2e-9: the central difference's own rounding (loss ≈ 3, 2⁻⁵² / 1e-6, amplified through the graph), which
+      // shows on the cross-attention queries whose gradients are ~1e-4 with ALiBi.
+      await assertGradientsMatch(built, data, {
+        start: (t) => Float64Array.from(t.data as Float64Array, (x) => x * 10),
+        eps: 1e-6,
+        limit: 1e-6,
+        absolute: 2e-9,
+        samples: (n) => [n - 1],
+      });
     });
   });
