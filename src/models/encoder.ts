@@ -87,6 +87,14 @@ export interface EncoderOptions {
   readonly opset?: number;
 }
 
+/** The encoder's graph inputs: token ids and attention mask, [batch, sequence] int64. */
+export function tokenInputs(m: ModelContext): { ids: string; mask: string } {
+  return {
+    ids: m.b.input('input_ids', DataType.INT64, ['batch', 'sequence']),
+    mask: m.b.input('attention_mask', DataType.INT64, ['batch', 'sequence']),
+  };
+}
+
 export function buildMlmEncoder(config: TransformerConfig, options: EncoderOptions): BuiltModel {
   const m = createModelContext(
     config,
@@ -95,8 +103,7 @@ export function buildMlmEncoder(config: TransformerConfig, options: EncoderOptio
     options.opset,
   );
   const b = m.b;
-  const ids = b.input('input_ids', DataType.INT64, ['batch', 'sequence']);
-  const mask = b.input('attention_mask', DataType.INT64, ['batch', 'sequence']);
+  const { ids, mask } = tokenInputs(m);
   const x = encode(m, ids, mask, wordEmbedding(m));
   const rows = b.op('Reshape', [x, m.int64s([-1, config.dModel])]);
   if (options.head === 'loss') {

@@ -2,7 +2,7 @@
  * Inputs of the `tlc bench` probes: random token ids above the special ones, drawn with a fixed seed. Latency
  * does not depend on the words, and every variant gets the same ones.
  */
-import type { Rng } from '../util/rng.js';
+import { Rng } from '../util/rng.js';
 
 /** Special tokens take the first ids of TLC's vocabularies (and of most BPE vocabularies). */
 export const FIRST_WORD_ID = 5;
@@ -10,4 +10,17 @@ export const FIRST_WORD_ID = 5;
 /** Token ids drawn in [first, vocab): above the special tokens, below the vocabulary size. */
 export function randomIds(rng: Rng, n: number, first: number, vocab: number): number[] {
   return Array.from({ length: n }, () => first + rng.int(vocab - first));
+}
+
+/** A probe's batch of `batch` × `sequence` tokens: ids seeded by the shape (the same for every variant), no padding. */
+export function probeBatch(
+  batch: number,
+  sequence: number,
+  vocab: number,
+): { ids: BigInt64Array; mask: BigInt64Array } {
+  const rng = Rng.seeded(batch * 1000 + sequence);
+  return {
+    ids: BigInt64Array.from(randomIds(rng, batch * sequence, FIRST_WORD_ID, vocab), BigInt),
+    mask: new BigInt64Array(batch * sequence).fill(1n),
+  };
 }

@@ -1,27 +1,12 @@
 /** A 2-layer Transformer encoder with MLM loss: every parameter's gradient matches finite differences. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { makeConfig, type TransformerConfig } from '../../src/models/config.js';
 import { buildMlmEncoder } from '../../src/models/encoder.js';
 import { buildSeq2Seq } from '../../src/models/seq2seq.js';
 import type { OrtFeeds } from '../../src/ort/session.js';
 import { Rng } from '../../src/util/rng.js';
-import { assertGradientsMatch } from '../helpers/model-gradients.js';
+import { assertGradientsMatch, gradCheckConfig } from '../helpers/model-gradients.js';
 import { i64 } from '../helpers/ort.js';
-
-/** 2 layers × 8, 2 heads, no dropout: small enough for central differences on every parameter. */
-function gradCheckConfig(settings: Pick<TransformerConfig, 'vocabSize'> & Partial<TransformerConfig>) {
-  return makeConfig({
-    dModel: 8,
-    layers: 2,
-    heads: 2,
-    ffn: 12,
-    maxLength: 8,
-    dropout: 0,
-    attentionDropout: 0,
-    ...settings,
-  });
-}
 
 for (const variant of [
   { dtype: 'float64', activation: 'gelu_tanh', preLayerNorm: false, eps: 1e-6, limit: 1e-6, gain: 10 },

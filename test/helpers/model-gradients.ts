@@ -4,11 +4,26 @@
  * names) with (L(w + ε) − L(w − ε)) / 2ε, within `limit` × the parameter's largest gradient + `absolute`.
  */
 import assert from 'node:assert/strict';
+import { makeConfig, type TransformerConfig } from '../../src/models/config.js';
 import type { BuiltModel } from '../../src/models/encoder.js';
 import { encodeModel } from '../../src/onnx/io.js';
 import type { Tensor } from '../../src/onnx/ir.js';
 import { createSession, type OrtFeeds, ortTensor, runSession } from '../../src/ort/session.js';
 import { buildTrainable } from '../../src/train/trainable.js';
+
+/** 2 layers × 8, 2 heads, no dropout: small enough for central differences on every parameter. */
+export function gradCheckConfig(settings: Pick<TransformerConfig, 'vocabSize'> & Partial<TransformerConfig>) {
+  return makeConfig({
+    dModel: 8,
+    layers: 2,
+    heads: 2,
+    ffn: 12,
+    maxLength: 8,
+    dropout: 0,
+    attentionDropout: 0,
+    ...settings,
+  });
+}
 
 export interface GradientCheck {
   /** Starting values of a parameter, from its initial tensor (default: as initialised). */

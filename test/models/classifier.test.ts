@@ -6,27 +6,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildSequenceClassifier } from '../../src/models/classifier.js';
-import { makeConfig } from '../../src/models/config.js';
 import { buildMlmEncoder } from '../../src/models/encoder.js';
 import { encodeModel } from '../../src/onnx/io.js';
 import { createSession, runSession } from '../../src/ort/session.js';
 import { Rng } from '../../src/util/rng.js';
-import { assertGradientsMatch } from '../helpers/model-gradients.js';
+import { assertGradientsMatch, gradCheckConfig } from '../helpers/model-gradients.js';
 import { i64 } from '../helpers/ort.js';
 
 const config = (dtype: 'float32' | 'float64') =>
-  makeConfig({
-    vocabSize: 23,
-    dModel: 8,
-    layers: 2,
-    heads: 2,
-    ffn: 12,
-    maxLength: 8,
-    dropout: 0,
-    attentionDropout: 0,
-    activation: 'gelu_tanh',
-    dtype,
-  });
+  gradCheckConfig({ vocabSize: 23, activation: 'gelu_tanh', dtype });
 
 describe('sequence classifier', () => {
   it('names its encoder parameters as the MLM encoder does, and adds RoBERTa’s head', () => {

@@ -3,6 +3,7 @@
  * splits the worker's top-k back per item. Tokenizing and formatting stay with the HTTP route.
  */
 import { TlcError } from '../../errors/index.js';
+import { padBatch } from '../encoder-inputs.js';
 import type { WorkerCall } from '../spec.js';
 import type { FillMaskRequest, FillMaskResult } from './worker.js';
 
@@ -31,24 +32,21 @@ export async function runFillMaskBatch(
   items: readonly FillMaskItem[],
   padId: number,
 ): Promise<FillMaskOutput[]> {
-  const b = items.length;
-  const s = Math.max(...items.map((i) => i.ids.length));
-  const ids = new BigInt64Array(b * s).fill(BigInt(padId));
-  const mask = new BigInt64Array(b * s);
+  const { ids, mask, dims } = padBatch(
+    items.map((i) => i.ids),
+    padId,
+  );
+  const s = dims[1];
   const rows: bigint[] = [];
   const counts: number[] = [];
   const topK = Math.max(...items.map((i) => i.topK));
   items.forEach((item, k) => {
-    item.ids.forEach((v, j) => {
-      ids[k * s + j] = BigInt(v);
-      mask[k * s + j] = 1n;
-    });
     const positions = item.maskPositions ?? [];
     if (positions.length === 0) throw new TlcError('INPUT_INVALID', 'an input has no mask token');
     for (const p of positions) rows.push(BigInt(k * s + p));
     counts.push(positions.length);
   });
-  const request: FillMaskRequest = { ids, mask, dims: [b, s], rows: BigInt64Array.from(rows), topK };
+  const request: FillMaskRequest = { ids, mask, dims, rows: BigInt64Array.from(rows), topK };
   // The worker answers a fill-mask request with this task's result (fillMaskWorker.run).
   const r = (await call(request)) as FillMaskResult;
   const outputs: FillMaskOutput[] = [];

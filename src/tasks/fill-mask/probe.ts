@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import type { TlcModelJson, VariantEntry } from '../../model-folder/tlc-json.js';
 import { encodeModel, loadModel } from '../../onnx/io.js';
 import { ortTensor, runSession } from '../../ort/session.js';
-import { Rng } from '../../util/rng.js';
+
 import { encoderFeeds, probeSession } from '../encoder-inputs.js';
-import { FIRST_WORD_ID, randomIds } from '../probe-inputs.js';
+import { probeBatch } from '../probe-inputs.js';
 import type { Probe, ProbeOptions } from '../spec.js';
 import { FILL_MASK_INPUTS, fillMaskServingGraph } from './fill-mask-graph.js';
 
@@ -24,11 +24,9 @@ export async function fillMaskProbe(
   return {
     provider,
     workload(batch: number, sequence: number) {
-      const rng = Rng.seeded(batch * 1000 + sequence);
-      const ids = BigInt64Array.from(randomIds(rng, batch * sequence, FIRST_WORD_ID, vocab), BigInt);
+      const { ids, mask } = probeBatch(batch, sequence, vocab);
       const rows = BigInt64Array.from({ length: batch }, (_, b) => BigInt(b * sequence + (sequence >> 1)));
-      const ones = new BigInt64Array(batch * sequence).fill(1n);
-      const feeds = encoderFeeds(session, ids, ones, [batch, sequence], {
+      const feeds = encoderFeeds(session, ids, mask, [batch, sequence], {
         [FILL_MASK_INPUTS.rows]: ortTensor('int64', rows, [batch]),
         [FILL_MASK_INPUTS.topK]: ortTensor('int64', BigInt64Array.of(5n), [1]),
       });

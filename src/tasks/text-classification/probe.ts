@@ -2,9 +2,9 @@
 import { join } from 'node:path';
 import type { TlcModelJson, VariantEntry } from '../../model-folder/tlc-json.js';
 import { runSession } from '../../ort/session.js';
-import { Rng } from '../../util/rng.js';
+
 import { encoderFeeds, probeSession } from '../encoder-inputs.js';
-import { FIRST_WORD_ID, randomIds } from '../probe-inputs.js';
+import { probeBatch } from '../probe-inputs.js';
 import type { Probe, ProbeOptions } from '../spec.js';
 
 export async function classifyProbe(
@@ -18,12 +18,8 @@ export async function classifyProbe(
   return {
     provider,
     workload(batch: number, sequence: number) {
-      const rng = Rng.seeded(batch * 1000 + sequence);
-      const ids = BigInt64Array.from(randomIds(rng, batch * sequence, FIRST_WORD_ID, vocab), BigInt);
-      const feeds = encoderFeeds(session, ids, new BigInt64Array(batch * sequence).fill(1n), [
-        batch,
-        sequence,
-      ]);
+      const { ids, mask } = probeBatch(batch, sequence, vocab);
+      const feeds = encoderFeeds(session, ids, mask, [batch, sequence]);
       return async () => {
         await runSession(session, feeds);
       };

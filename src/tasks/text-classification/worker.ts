@@ -1,6 +1,6 @@
 /** Text classification in the session worker: the classifier's logits for a padded batch. */
 import { type OrtSession, runSession } from '../../ort/session.js';
-import { encoderFeeds } from '../encoder-inputs.js';
+import { encoderFeeds, padBatch } from '../encoder-inputs.js';
 import type { WorkerSpec } from '../spec.js';
 import { wholeBuffers } from '../transfer.js';
 
@@ -35,15 +35,5 @@ export const classifyWorker: WorkerSpec<ClassifyRequest, ClassifyResult> = {
 
 /** Pads `items` into one request (pad id `pad`, mask 0 on padding). */
 export function classifyRequest(items: readonly Int32Array[], pad: number): ClassifyRequest {
-  const b = items.length;
-  const s = Math.max(...items.map((i) => i.length));
-  const ids = new BigInt64Array(b * s).fill(BigInt(pad));
-  const mask = new BigInt64Array(b * s);
-  items.forEach((item, k) => {
-    item.forEach((v, j) => {
-      ids[k * s + j] = BigInt(v);
-      mask[k * s + j] = 1n;
-    });
-  });
-  return { ids, mask, dims: [b, s] };
+  return padBatch(items, pad);
 }
