@@ -61,6 +61,8 @@ export interface TaskInfo {
   readonly metrics: readonly TaskMetric[];
   readonly example: string;
   readonly answer: AnswerView;
+  /** Request parameters the playground sends with the input. */
+  readonly parameters?: Readonly<Record<string, unknown>>;
 }
 
 export interface ModelRow {

@@ -41,6 +41,7 @@ async function runOne(info: TaskInfo, model: string, query: string, text: string
   try {
     const a = await call<unknown>('POST', `/v1/models/${encodeURIComponent(model)}/${info.route}?${query}`, {
       inputs: text,
+      ...(info.parameters && { parameters: info.parameters }),
     });
     const picked = a.headers.get('x-tlc-variant');
     return el(

@@ -70,5 +70,10 @@ export interface TaskAbout {
     readonly dropout: number;
   };
   /** What the console's playground sends first and how it shows the answer. */
-  readonly console: { readonly example: string; readonly answer: AnswerView };
+  readonly console: {
+    readonly example: string;
+    readonly answer: AnswerView;
+    /** Request parameters the playground sends (a classifier's `top_k`, so that every label shows). */
+    readonly parameters?: Readonly<Record<string, unknown>>;
+  };
 }

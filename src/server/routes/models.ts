@@ -19,6 +19,7 @@ export function taskInfo(task: ModelTask): Record<string, unknown> {
     })),
     example: row.console.example,
     answer: row.console.answer,
+    ...(row.console.parameters && { parameters: row.console.parameters }),
   };
 }
 

@@ -25,5 +25,6 @@ export const textClassificationAbout = {
   console: {
     example: 'What a wonderful day: everything went well.',
     answer: { kind: 'ranked', label: 'label', score: 'score' },
+    parameters: { top_k: 10 },
   },
 } as const satisfies TaskAbout;
