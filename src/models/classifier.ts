@@ -40,6 +40,9 @@ function classificationHead(m: ModelContext, x: string, labels: number): string 
   return linear(m, out, 'classifier.out_proj', d, labels);
 }
 
+const namedLogits = (m: ModelContext, logits: string): string =>
+  m.b.op('Identity', [logits], {}, { name: 'classifier/logits', outputs: ['logits'] });
+
 export function buildSequenceClassifier(config: TransformerConfig, options: ClassifierOptions): BuiltModel {
   const m = createModelContext(
     config,
@@ -58,9 +61,10 @@ export function buildSequenceClassifier(config: TransformerConfig, options: Clas
       floatType: m.floatType,
     });
     b.output(loss, { elemType: m.floatType, shape: [] });
+    // For evaluation (accuracy, F1); training graphs drop it with the other unused nodes.
+    b.output(namedLogits(m, logits), { elemType: m.floatType, shape: ['batch', options.labels] });
     return { model: b.toModel(), params: m.params, dropoutSites: m.dropoutSites, loss };
   }
-  const named = b.op('Identity', [logits], {}, { name: 'classifier/logits', outputs: ['logits'] });
-  b.output(named, { elemType: m.floatType, shape: ['batch', options.labels] });
+  b.output(namedLogits(m, logits), { elemType: m.floatType, shape: ['batch', options.labels] });
   return { model: b.toModel(), params: m.params, dropoutSites: m.dropoutSites };
 }

@@ -45,6 +45,13 @@ export interface RunConfig {
   readonly vocabSize: number;
   /** An existing tokenizer.json to use instead of training one. */
   readonly tokenizer?: string;
+  /**
+   * The run or built-in model whose weights start this one (`--init`, fine-tuning): parameters of the same name
+   * and shape are copied, the others (a new head) keep their initialisation; its size and tokenizer are used.
+   */
+  readonly init?: string;
+  /** Label names of a classifier, in output order (from its data, sorted). */
+  readonly labels?: readonly string[];
   /** Stop after this many seconds of training (evaluation time excluded) … */
   readonly timeBudgetSeconds?: number;
   /** … or this many optimizer steps, whichever comes first. */
@@ -142,6 +149,8 @@ const RUN_SCHEMA = {
       },
     },
     vocabSize: { type: 'integer', minimum: 1 },
+    init: { type: 'string' },
+    labels: { type: 'array', items: { type: 'string' } },
     batchTokens: { type: 'integer', minimum: 1 },
     lr: { type: 'number' },
     seed: { type: 'integer' },

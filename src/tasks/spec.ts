@@ -208,12 +208,16 @@ export interface SplitEvaluation {
   readonly threads: number;
   /** Cap on tokens evaluated, where the task reads a token stream. */
   readonly maxTokens?: number;
+  /** Writes a JSON file beside the checkpoint in the run folder (a classifier's confusion matrix). */
+  readonly writeReport?: (file: string, value: unknown) => void;
 }
 
 /** The training side of a task (`tlc train`, `tlc eval`). */
 export interface TrainingSpec {
   /** `tlc train --task` and run.json's `task`. */
   readonly runTask: Task;
+  /** Runs start from a pretrained run (`--init`, fine-tuning) and take its size and tokenizer. */
+  readonly fineTunes?: boolean;
   /** Built-in corpora (`--corpus`); the first is the default. */
   readonly corpora: readonly string[];
   /** User data files a run takes at most, and what they are (for `--data`). */
@@ -229,8 +233,13 @@ export interface TrainingSpec {
     special: SpecialIds,
     log: (m: string) => void,
   ): Promise<TrainingTask>;
+  /**
+   * Settings a new run takes from its data or its initial model before run.json is written (a classifier's
+   * label names); absent: the run is used as given.
+   */
+  resolve?(run: RunConfig): Promise<RunConfig>;
   /** The evaluation graph (loss, no dropout, no label smoothing). */
-  lossGraph(config: TransformerConfig): BuiltModel;
+  lossGraph(config: TransformerConfig, run: RunConfig): BuiltModel;
   evaluateSplit(e: SplitEvaluation): Promise<Record<string, number>>;
   /** Writes the run's test split to `<base>.txt` / `.tsv` (what `--eval-data` takes); returns the file. */
   writeTestSplit(run: RunConfig, base: string): Promise<string>;
@@ -240,11 +249,15 @@ export interface TrainingSpec {
 export interface ExportSpec {
   readonly family: 'roberta' | 'marian';
   /** The graphs, by file name under onnx/; `bake` puts the trained weights in. */
-  graphs(config: TransformerConfig, bake: (model: Model) => Model): readonly (readonly [string, Model])[];
+  graphs(
+    config: TransformerConfig,
+    bake: (model: Model) => Model,
+    run: RunConfig,
+  ): readonly (readonly [string, Model])[];
   /** The parameters of the model as trained (for the counts in tlc.json). */
-  params(config: TransformerConfig): readonly ParamInfo[];
+  params(config: TransformerConfig, run: RunConfig): readonly ParamInfo[];
   /** config.json and any other Hugging Face JSON files (generation_config.json), by file name. */
-  hfFiles(config: TransformerConfig, special: SpecialIds): Readonly<Record<string, unknown>>;
+  hfFiles(config: TransformerConfig, special: SpecialIds, run: RunConfig): Readonly<Record<string, unknown>>;
 }
 
 export interface TaskSpec<Name extends ModelTask = ModelTask> {

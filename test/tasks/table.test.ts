@@ -31,9 +31,9 @@ describe('task table', () => {
     assert.throws(() => taskSpec('constructor'), { code: 'MODEL_INVALID' });
     assert.throws(() => taskForRun('poetry'), {
       code: 'CLI_USAGE',
-      message: /--task must be one of mlm, translation; got "poetry"/,
+      message: /--task must be one of mlm, translation, classify; got "poetry"/,
     });
-    // A task TLC serves but does not train (no training part) is no run task.
+    // A served task's name is not its run task's name.
     assert.throws(() => taskForRun('text-classification'), { code: 'CLI_USAGE' });
   });
 });

@@ -1,4 +1,8 @@
-/** `tlc train`: train an MLM encoder or a translation encoder-decoder under a wall-clock and/or step budget. */
+/**
+ * `tlc train`: train an MLM encoder or a translation encoder-decoder, or fine-tune a classifier from an MLM run
+ * (`--init`), under a wall-clock and/or step budget.
+ */
+import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { TlcError } from '../../errors/index.js';
@@ -13,6 +17,7 @@ import {
   validateRunConfig,
 } from '../../run-folder/run-config.js';
 import { RUN_TASKS, taskForRun } from '../../tasks/index.js';
+import { initSettings } from '../../train/run/init.js';
 import { runTraining } from '../../train/run/loop.js';
 import { defaultRecipe } from '../../train/run/recipe.js';
 import { action } from '../errors.js';
@@ -38,6 +43,7 @@ interface TrainFlags {
   data?: string[];
   vocabSize: string;
   tokenizer?: string;
+  init?: string;
   timeBudget?: string;
   maxSteps?: string;
   batchTokens: string;
@@ -62,9 +68,64 @@ interface TrainFlags {
 const num = (text: string | undefined, flag: string, integer = false): number =>
   numberFlag(text, flag, { integer });
 
+/** Flags that set a model's size, which `--init` takes from the initial run instead. */
+const SIZE_FLAGS = ['preset', 'layers', 'width', 'heads', 'ffn', 'preLn', 'postLn', 'positions'] as const;
+
+/**
+ * `--data NAME` where NAME is a built-in set of the task and no file of that name exists: the set (so that
+ * `--data spam-assassin` reads as `--corpus spam-assassin`).
+ */
+function dataOrCorpus(f: TrainFlags, corpora: readonly string[]): { corpus?: string; data: string[] } {
+  const data = f.data ?? [];
+  if (data.length === 1 && corpora.includes(data[0]!) && !existsSync(data[0]!))
+    return { corpus: data[0]!, data: [] };
+  return { ...(f.corpus !== undefined && { corpus: f.corpus }), data };
+}
+
+/** A run started from `--init`: the initial run's model, tokenizer and vocabulary, this task's dropout. */
+function fromInit(f: TrainFlags, task: Task): RunConfig {
+  const given = SIZE_FLAGS.filter((k) => f[k] !== undefined);
+  if (given.length > 0)
+    throw new TlcError(
+      'CLI_USAGE',
+      `--init takes the model's size from the initial run; drop ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`,
+    );
+  const init = initSettings(f.init!);
+  const base = configFromFlags(
+    { ...f, width: String(init.model.dModel), heads: String(init.model.heads) },
+    task,
+  );
+  const recipe = defaultRecipe(task, init.model);
+  const dropout = f.dropout === undefined ? recipe.dropout : num(f.dropout, '--dropout');
+  return {
+    ...base,
+    model: {
+      ...init.model,
+      dropout,
+      attentionDropout:
+        f.attentionDropout === undefined ? dropout : num(f.attentionDropout, '--attention-dropout'),
+    },
+    vocabSize: init.vocabSize,
+    init: f.init!,
+  };
+}
+
 export function runConfigFromFlags(f: TrainFlags): RunConfig {
   const task = choiceFlag<Task>(f.task, RUN_TASKS, '--task');
   const training = taskForRun(task).training;
+  if (f.init !== undefined) return validateRunConfig(fromInit(f, task), training);
+  if (training.fineTunes)
+    throw new TlcError(
+      'CONFIG_INVALID',
+      `--task ${task} fine-tunes a pretrained encoder: give --init mlm-small (or mlm-large, or an MLM run folder)`,
+    );
+  return validateRunConfig(configFromFlags(f, task), training);
+}
+
+/** The settings the flags give (sizes from --preset / --width, defaults from the recipe), not yet validated. */
+function configFromFlags(f: TrainFlags, task: Task): RunConfig {
+  const training = taskForRun(task).training;
+  const data = dataOrCorpus(f, training.corpora);
   const preset =
     f.preset === undefined && f.width === undefined
       ? findPreset('small')
@@ -80,56 +141,53 @@ export function runConfigFromFlags(f: TrainFlags): RunConfig {
   if (f.preLn && f.postLn) throw new TlcError('CLI_USAGE', 'give --pre-ln or --post-ln, not both');
   const recipe = defaultRecipe(task, { layers, dModel });
   const dropout = f.dropout === undefined ? recipe.dropout : num(f.dropout, '--dropout');
-  return validateRunConfig(
-    {
-      task,
-      corpus: f.corpus ?? training.corpora[0]!,
-      dataFiles: f.data ?? [],
-      model: {
-        ...(preset !== undefined && { preset: preset.name }),
-        dModel,
-        layers,
-        heads,
-        ffn: f.ffn !== undefined ? num(f.ffn, '--ffn', true) : (preset?.ffn ?? 4 * dModel),
-        maxLength: num(f.maxLength, '--max-length', true),
-        dropout,
-        attentionDropout:
-          f.attentionDropout === undefined ? dropout : num(f.attentionDropout, '--attention-dropout'),
-        preLayerNorm: f.preLn ? true : f.postLn ? false : recipe.preLayerNorm,
-        positions:
-          f.positions === undefined
-            ? recipe.positions
-            : choiceFlag(f.positions, POSITION_SCHEMES, '--positions'),
-        activation: choiceFlag(f.activation, ['gelu', 'gelu_tanh', 'relu'], '--activation'),
-      },
-      vocabSize: num(f.vocabSize, '--vocab-size', true),
-      ...(f.tokenizer !== undefined && { tokenizer: f.tokenizer }),
-      ...(f.timeBudget !== undefined && { timeBudgetSeconds: durationFlag(f.timeBudget, '--time-budget') }),
-      ...(f.maxSteps !== undefined && { maxSteps: num(f.maxSteps, '--max-steps', true) }),
-      batchTokens: num(f.batchTokens, '--batch-tokens', true),
-      accumulate: num(f.accumulate, '--accumulate', true),
-      lr: f.lr === undefined ? recipe.lr : num(f.lr, '--lr'),
-      warmupSteps: f.warmup === undefined ? recipe.warmupSteps : num(f.warmup, '--warmup', true),
-      schedule: choiceFlag<DecayKind>(
-        f.schedule,
-        ['linear', 'cosine', 'inverse_sqrt', 'constant'],
-        '--schedule',
-      ),
-      weightDecay: num(f.weightDecay, '--weight-decay'),
-      clipNorm: num(f.clipNorm, '--clip-norm'),
-      labelSmoothing:
-        f.labelSmoothing === undefined ? recipe.labelSmoothing : num(f.labelSmoothing, '--label-smoothing'),
-      evalEvery: num(f.evalEvery, '--eval-every', true),
-      evalTokens: num(f.evalTokens, '--eval-tokens', true),
-      evalSentences: num(f.evalSentences, '--eval-sentences', true),
-      seed: num(f.seed, '--seed', true),
-      device: deviceFlag(f.device),
-      fallbackToCpu: f.fallbackCpu ?? false,
-      threads: num(f.threads, '--threads', true),
-      out: f.out,
+  return {
+    task,
+    corpus: data.corpus ?? training.corpora[0]!,
+    dataFiles: data.data,
+    model: {
+      ...(preset !== undefined && { preset: preset.name }),
+      dModel,
+      layers,
+      heads,
+      ffn: f.ffn !== undefined ? num(f.ffn, '--ffn', true) : (preset?.ffn ?? 4 * dModel),
+      maxLength: num(f.maxLength, '--max-length', true),
+      dropout,
+      attentionDropout:
+        f.attentionDropout === undefined ? dropout : num(f.attentionDropout, '--attention-dropout'),
+      preLayerNorm: f.preLn ? true : f.postLn ? false : recipe.preLayerNorm,
+      positions:
+        f.positions === undefined
+          ? recipe.positions
+          : choiceFlag(f.positions, POSITION_SCHEMES, '--positions'),
+      activation: choiceFlag(f.activation, ['gelu', 'gelu_tanh', 'relu'], '--activation'),
     },
-    training,
-  );
+    vocabSize: num(f.vocabSize, '--vocab-size', true),
+    ...(f.tokenizer !== undefined && { tokenizer: f.tokenizer }),
+    ...(f.timeBudget !== undefined && { timeBudgetSeconds: durationFlag(f.timeBudget, '--time-budget') }),
+    ...(f.maxSteps !== undefined && { maxSteps: num(f.maxSteps, '--max-steps', true) }),
+    batchTokens: num(f.batchTokens, '--batch-tokens', true),
+    accumulate: num(f.accumulate, '--accumulate', true),
+    lr: f.lr === undefined ? recipe.lr : num(f.lr, '--lr'),
+    warmupSteps: f.warmup === undefined ? recipe.warmupSteps : num(f.warmup, '--warmup', true),
+    schedule: choiceFlag<DecayKind>(
+      f.schedule,
+      ['linear', 'cosine', 'inverse_sqrt', 'constant'],
+      '--schedule',
+    ),
+    weightDecay: num(f.weightDecay, '--weight-decay'),
+    clipNorm: num(f.clipNorm, '--clip-norm'),
+    labelSmoothing:
+      f.labelSmoothing === undefined ? recipe.labelSmoothing : num(f.labelSmoothing, '--label-smoothing'),
+    evalEvery: num(f.evalEvery, '--eval-every', true),
+    evalTokens: num(f.evalTokens, '--eval-tokens', true),
+    evalSentences: num(f.evalSentences, '--eval-sentences', true),
+    seed: num(f.seed, '--seed', true),
+    device: deviceFlag(f.device),
+    fallbackToCpu: f.fallbackCpu ?? false,
+    threads: num(f.threads, '--threads', true),
+    out: f.out,
+  };
 }
 
 /** Built-in corpora per task, from the task table. */
@@ -157,7 +215,7 @@ function addModelOptions(command: Command): Command {
     .option('--corpus <name>', CORPUS_HELP)
     .option(
       '--data <files...>',
-      'your own data: text files (mlm) or one TSV of source<TAB>target (translation)',
+      'your own data: text files (mlm), one TSV of source<TAB>target (translation), one TSV / JSONL of text and label (classify); or a built-in set by name',
     );
 }
 
@@ -170,6 +228,10 @@ function addRunOptions(command: Command): Command {
       String(RUN_DEFAULTS.vocabSize),
     )
     .option('--tokenizer <tokenizer.json>', 'use this tokenizer instead of training one')
+    .option(
+      '--init <run>',
+      'start from this run folder, checkpoint or built-in model (mlm-small, mlm-large): its size, tokenizer and weights (required by classify)',
+    )
     .option(
       '--time-budget <duration>',
       'stop after this much training time, e.g. 15m (evaluation not counted)',
@@ -265,12 +327,12 @@ export function registerTrain(program: Command): void {
   const command = program
     .command('train')
     .description(
-      'train a Transformer (MLM encoder or translation encoder-decoder) for a wall-clock and/or step budget',
+      'train a Transformer (MLM encoder, translation encoder-decoder, or a classifier fine-tuned from an MLM run) for a wall-clock and/or step budget',
     );
   addRunOptions(addModelOptions(command))
     .addHelpText(
       'after',
-      '\nSettings not given (positions, LayerNorm placement, --lr, --warmup, --label-smoothing) come from the\nrecipe for the task and size that docs/training.md measures.\n\nExamples:\n  tlc train --task mlm --preset tiny --time-budget 10m --out runs/mlm-tiny\n  tlc train --task translation --preset small --time-budget 15m --out runs/enfr-small\n  tlc train --resume --out runs/mlm-tiny --time-budget 20m\n',
+      '\nSettings not given (positions, LayerNorm placement, --lr, --warmup, --label-smoothing) come from the\nrecipe for the task and size that docs/training.md measures.\n\nExamples:\n  tlc train --task mlm --preset tiny --time-budget 10m --out runs/mlm-tiny\n  tlc train --task translation --preset small --time-budget 15m --out runs/enfr-small\n  tlc train --task classify --init mlm-small --data spam-assassin --time-budget 5m --out runs/spam-small\n  tlc train --resume --out runs/mlm-tiny --time-budget 20m\n',
     )
     .action(action(train));
 }

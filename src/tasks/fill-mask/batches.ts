@@ -8,6 +8,7 @@ import { TlcError } from '../../errors/index.js';
 import { ortTensor } from '../../ort/session.js';
 import type { SpecialIds } from '../../tokenizer/special-ids.js';
 import { Rng } from '../../util/rng.js';
+import { EpochOrder } from '../epoch-order.js';
 import type { Batch } from '../spec.js';
 
 export interface MlmBatchOptions {
@@ -138,42 +139,22 @@ export function mlmBatch(blocks: readonly Int32Array[], options: MlmBatchOptions
 
 /** Training batches for any step: epochs reshuffle the blocks, each step masks afresh. */
 export class MlmBatcher {
+  private readonly epochs: EpochOrder;
+
   constructor(
     readonly blocks: readonly Int32Array[],
     readonly options: MlmBatchOptions,
   ) {
-    if (blocks.length < options.batchSize) {
-      throw new TlcError(
-        'DATA_INVALID',
-        `the training data has ${blocks.length} blocks, fewer than one batch of ${options.batchSize}`,
-      );
-    }
+    this.epochs = new EpochOrder(blocks.length, options.batchSize, options.seed, 0x0e90c, 'blocks');
   }
 
   get batchesPerEpoch(): number {
-    return Math.floor(this.blocks.length / this.options.batchSize);
-  }
-
-  private orders = new Map<number, number[]>();
-
-  private order(epoch: number): number[] {
-    let o = this.orders.get(epoch);
-    if (o === undefined) {
-      o = Rng.seeded(this.options.seed, 0x0e90c, epoch).shuffle([...this.blocks.keys()]);
-      this.orders.clear();
-      this.orders.set(epoch, o);
-    }
-    return o;
+    return this.epochs.batchesPerEpoch;
   }
 
   /** The batch for a 1-based step (and micro-batch index, for accumulation). */
   batch(step: number, micro = 0, microPerStep = 1): Batch {
-    const index = (step - 1) * microPerStep + micro;
-    const epoch = Math.floor(index / this.batchesPerEpoch);
-    const offset = (index % this.batchesPerEpoch) * this.options.batchSize;
-    const picked = this.order(epoch)
-      .slice(offset, offset + this.options.batchSize)
-      .map((i) => Int32Array.from(this.blocks[i]!));
+    const picked = this.epochs.pick(step, micro, microPerStep).map((i) => Int32Array.from(this.blocks[i]!));
     return mlmBatch(picked, this.options, Rng.seeded(this.options.seed, 0x3a5c, step, micro));
   }
 }

@@ -1,14 +1,17 @@
 /**
- * The text-classification task: sequence classifiers (`*ForSequenceClassification` exports from PyTorch and
- * Optimum), served with their own labels, compressed and scored by accuracy and macro-F1 on labelled
- * `--eval-data`. Not trained by `tlc train` yet: the row has no training or export part.
+ * The text-classification task: classifiers fine-tuned by `tlc train --task classify --init …` and exported as
+ * RobertaForSequenceClassification, and sequence classifiers from elsewhere (`*ForSequenceClassification`
+ * exports from PyTorch and Optimum), served with their own labels, compressed and scored by accuracy and
+ * macro-F1 on labelled `--eval-data`.
  */
 import { join } from 'node:path';
 import type { TaskSpec } from '../spec.js';
 import { textClassificationAbout } from './about.js';
+import { classifyExport } from './export.js';
 import { classifyProbe } from './probe.js';
 import { evaluateClassifier } from './score.js';
 import { classifyServing } from './serve.js';
+import { classifyTraining } from './train.js';
 import { classifyWorker } from './worker.js';
 
 export const textClassification: TaskSpec<'text-classification'> = {
@@ -22,5 +25,7 @@ export const textClassification: TaskSpec<'text-classification'> = {
     score: (folder, files, evalFile, o) =>
       evaluateClassifier(folder, join(folder, files[0]!), evalFile, o.threads),
   },
+  training: classifyTraining,
+  export: classifyExport,
   bench: { lengths: [32, 128], probe: classifyProbe },
 };

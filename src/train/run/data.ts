@@ -10,11 +10,14 @@ import { taskForRun } from '../../tasks/index.js';
 import type { BpeModel } from '../../tokenizer/model.js';
 import { readTokenizerModel, writeTokenizerFiles } from '../../tokenizer/tokenizer-files.js';
 import { trainBpe } from '../../tokenizer/train.js';
+import { initTokenizer } from './init.js';
 
-/** Loads the run's tokenizer from its folder, from --tokenizer, or trains one on the train split. */
+/** Loads the run's tokenizer from its folder, from --tokenizer or --init's run, or trains one on the train split. */
 export async function runTokenizer(config: RunConfig, log: (m: string) => void): Promise<BpeModel> {
   const saved = join(config.out, TOKENIZER_FILE);
-  const source = existsSync(saved) ? saved : config.tokenizer;
+  const source = existsSync(saved)
+    ? saved
+    : (config.tokenizer ?? (config.init === undefined ? undefined : initTokenizer(config.init)));
   let model: BpeModel;
   if (source !== undefined) {
     model = await readTokenizerModel(source);

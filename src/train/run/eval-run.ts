@@ -2,6 +2,7 @@
  * `tlc eval`: the metrics of a run's checkpoint on a split (the test split by default — the only place the test
  * split is read). Rebuilds the evaluation graph from the run's saved settings and tokenizer.
  */
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Split } from '../../data/index.js';
 import { withWeights } from '../../models/weights.js';
@@ -44,7 +45,7 @@ export async function evaluateRun(target: string, options: EvalOptions = {}): Pr
   const weights = new Map<string, Tensor['data']>([...tensors].map(([name, t]) => [name, t.data]));
   const config = modelConfig(run, tokenizer.tokens.length);
   const spec = taskForRun(run.task).training;
-  const built = spec.lossGraph(config);
+  const built = spec.lossGraph(config, run);
   const session = await createSession(encodeModel(withWeights(built.model, weights)), {
     threads,
     source: checkpoint,
@@ -59,6 +60,7 @@ export async function evaluateRun(target: string, options: EvalOptions = {}): Pr
       runner,
       weights,
       threads,
+      writeReport: (file, value) => writeFileSync(join(dir, file), `${JSON.stringify(value, null, 2)}\n`),
       ...(options.maxTokens !== undefined && { maxTokens: options.maxTokens }),
     });
     return { task: run.task, split, checkpoint, step: meta.step, metrics };

@@ -21,6 +21,7 @@ import { restoreCheckpoint, saveCheckpoint } from '../checkpoint.js';
 import { makeProgressSchedule } from '../schedule.js';
 import { Trainer } from '../trainer.js';
 import { runTokenizer } from './data.js';
+import { copyInitWeights } from './init.js';
 
 export interface RunHooks {
   readonly log: (message: string) => void;
@@ -242,11 +243,23 @@ export async function runTraining(run: RunConfig, hooks: RunHooks, resume = fals
   }
 }
 
-async function trainLocked(run: RunConfig, hooks: RunHooks, resume: boolean): Promise<RunSummary> {
+/** A new run's weights from `--init`: the parameters it shares with the initial run, by name. */
+function initialiseFrom(run: RunConfig, trainer: Trainer, log: (message: string) => void): void {
+  if (run.init === undefined) return;
+  const shapes = new Map([...trainer.graph.initial].map(([name, t]) => [name, t.dims.map(Number)] as const));
+  const c = copyInitWeights(run.init, trainer.params, shapes);
+  log(
+    `init: ${c.copied.length} parameters from ${run.init} (step ${c.step}); ${c.fresh.length} new (${c.fresh.join(', ') || 'none'}); ${c.unused.length} of its not used`,
+  );
+}
+
+async function trainLocked(given: RunConfig, hooks: RunHooks, resume: boolean): Promise<RunSummary> {
+  const spec = taskForRun(given.task).training;
+  // A new run's settings from its data or initial model (a resumed run.json has them already).
+  const run = !resume && spec.resolve !== undefined ? await spec.resolve(given) : given;
   const checkpoint = openRunFolder(run, resume, hooks.log);
   const tokenizer = await runTokenizer(run, hooks.log);
   const special = specialIdsOf(tokenizer);
-  const spec = taskForRun(run.task).training;
   const task = await spec.prepare(run, tokenizer, special, hooks.log);
   const parameters = countParameters(task.train);
   hooks.log(
@@ -256,6 +269,7 @@ async function trainLocked(run: RunConfig, hooks: RunHooks, resume: boolean): Pr
   const trainer = await createTrainer(run, task, spec.sessions, clock);
   hooks.log(`device: ${run.device}, ${run.threads} thread(s)`);
   if (resume) resumeFrom(checkpoint, { run, trainer, clock, log: hooks.log });
+  else initialiseFrom(run, trainer, hooks.log);
   const started = performance.now();
   const wall = () => clock.wallOffset + (performance.now() - started) / 1000;
   const save = (path: string) =>
