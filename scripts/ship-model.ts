@@ -18,7 +18,7 @@ mkdirSync(dest, { recursive: true });
 const settings = JSON.parse(readFileSync(join(run, 'run.json'), 'utf8')) as Record<string, unknown>;
 settings.out = relative(process.cwd(), resolve(dest));
 writeFileSync(join(dest, 'run.json'), `${JSON.stringify(settings, null, 2)}\n`);
-for (const f of ['tokenizer.json', 'tokenizer_config.json', 'summary.json', 'log.jsonl']) {
+for (const f of ['tokenizer.json', 'tokenizer_config.json', 'summary.json', 'log.jsonl', 'data.json']) {
   if (existsSync(join(run, f))) copyFileSync(join(run, f), join(dest, f));
 }
 // The exact training command, as scripts/train-builtin.ts recorded it beside the run folder.

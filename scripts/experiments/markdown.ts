@@ -18,7 +18,7 @@ function tableMarkdown(rows: readonly Readonly<Record<string, string | number | 
 /** The markdown of every result in `out`, image links relative to `from` (the document's folder). */
 export function resultsMarkdown(out: string, from: string): string {
   const parts: string[] = [];
-  for (const id of ['a', 'b', 'c', 'd', 'e']) {
+  for (const id of ['a', 'b', 'c', 'd', 'e', 'f']) {
     const file = join(out, `${id}.json`);
     if (!existsSync(file)) continue;
     const r = JSON.parse(readFileSync(file, 'utf8')) as ExperimentResult;

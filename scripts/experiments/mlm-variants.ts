@@ -32,15 +32,20 @@ export interface PresetVariants {
   readonly commands: readonly string[];
 }
 
+/** Parameters and non-zero parameters over a variant's files. */
+export function variantCounts(folder: string, v: VariantEntry): { parameters: number; nonZero: number } {
+  return v.files
+    .map((f) => countParameters(loadModel(join(folder, f))))
+    .reduce((a, c) => ({ parameters: a.parameters + c.parameters, nonZero: a.nonZero + c.nonZero }));
+}
+
 export async function mlmVariants(o: StudyOptions): Promise<PresetVariants[]> {
   const out: PresetVariants[] = [];
   const recipes = mlmRecipes(o);
   for (const run of mlmStudyRuns(o)) {
     const variants = await compressedVariants(o, run, recipes);
     const scored = variants.tlc.variants.map((v) => {
-      const counts = v.files
-        .map((f) => countParameters(loadModel(join(variants.folder, f))))
-        .reduce((a, c) => ({ parameters: a.parameters + c.parameters, nonZero: a.nonZero + c.nonZero }));
+      const counts = variantCounts(variants.folder, v);
       return {
         preset: run.preset,
         name: v.name,

@@ -10,7 +10,7 @@ import { FRONTIER } from './latency-frontier.js';
 import { type PlotSpec, plotRows, type Series, writePlot } from './plot.js';
 
 export interface ExperimentResult {
-  readonly id: 'a' | 'b' | 'c' | 'd' | 'e';
+  readonly id: 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
   readonly title: string;
   readonly quick: boolean;
   readonly machine: ReturnType<typeof machineFacts>;

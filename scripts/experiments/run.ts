@@ -5,7 +5,8 @@
  *   npm run bench:exp -- c            C: accuracy against size for fp32, int8, q8, q4
  *   npm run bench:exp -- d            D: accuracy against served latency, all variants, Pareto frontier
  *   npm run bench:exp -- e            E: the same for English→French translation (BLEU)
- *   npm run bench:exp -- all          A–E in order
+ *   npm run bench:exp -- f            F: classifiers fine-tuned from the MLM pair, pruned and quantized
+ *   npm run bench:exp -- all          A–F in order
  *   npm run bench:exp -- report       the written results as markdown (plots, tables, commands)
  * Options: --quick (minutes instead of hours), --out DIR (results; default docs/results, quick:
  * .cache/experiments/quick/results), --work DIR (runs and model folders, cached between experiments),
@@ -22,6 +23,7 @@ import { experimentB } from './exp-b.js';
 import { experimentC } from './exp-c.js';
 import { experimentD } from './exp-d.js';
 import { experimentE } from './exp-e.js';
+import { experimentF } from './exp-f.js';
 import { resultsMarkdown } from './markdown.js';
 import type { ExperimentResult } from './results.js';
 import { FULL, QUICK, ROOT, type StudyOptions } from './study.js';
@@ -32,6 +34,7 @@ export const EXPERIMENTS: Readonly<Record<string, (o: StudyOptions) => Promise<E
   c: experimentC,
   d: experimentD,
   e: experimentE,
+  f: experimentF,
 };
 
 export interface StudyFlags {
@@ -85,7 +88,7 @@ async function main(): Promise<void> {
   }
   if (flags.help || !(which === 'all' || which in EXPERIMENTS)) {
     process.stderr.write(
-      'usage: npm run bench:exp -- <a|b|c|d|e|all|report> [--quick] [--out DIR] [--work DIR] [--presets list] [--budget 12m] [--translation-budget 15m] [--threads 2]\n',
+      'usage: npm run bench:exp -- <a|b|c|d|e|f|all|report> [--quick] [--out DIR] [--work DIR] [--presets list] [--budget 12m] [--translation-budget 15m] [--threads 2]\n',
     );
     process.exitCode = flags.help ? 0 : 2;
     return;

@@ -14,6 +14,7 @@ import { parseRecipe } from '../../src/compress/recipe.js';
 import type { TlcModelJson } from '../../src/model-folder/tlc-json.js';
 import { LOG_FILE } from '../../src/run-folder/files.js';
 import { readLog as readRunLog } from '../../src/run-folder/log.js';
+import type { RunTask } from '../../src/tasks/catalog.js';
 import { writeTestSplit } from '../../src/train/run/test-split.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -36,6 +37,8 @@ export interface StudyOptions {
   readonly translationPresets: readonly string[];
   /** Trained translation run folders for experiment E (default: the shipped built-in pair). */
   readonly translationRuns?: readonly string[];
+  /** Fine-tuned classifier run folders for experiment F, small and large of each set (default: the shipped ones). */
+  readonly classifierRuns?: readonly string[];
   /** Training time per preset. */
   readonly budget: string;
   readonly translationBudget: string;
@@ -62,11 +65,17 @@ export interface StudyOptions {
 /** The built-in translation pair (trained side by side for the same budget), shipped in models/. */
 const BUILTIN_TRANSLATION = ['enfr-small', 'enfr-large'].map((n) => join(ROOT, 'models', n));
 
+/** The built-in classifiers (fine-tuned from the MLM pair side by side), shipped in models/. */
+const BUILTIN_CLASSIFIERS = ['party-small', 'party-large', 'spam-small', 'spam-large'].map((n) =>
+  join(ROOT, 'models', n),
+);
+
 export const FULL: Omit<StudyOptions, 'out' | 'work' | 'log'> = {
   quick: false,
   presets: ['tiny', 'small', 'deep', 'medium'],
   translationPresets: ['tiny', 'small'],
   translationRuns: BUILTIN_TRANSLATION,
+  classifierRuns: BUILTIN_CLASSIFIERS,
   budget: '10m',
   translationBudget: '15m',
   evalEvery: 100,
@@ -85,6 +94,7 @@ export const QUICK: Omit<StudyOptions, 'out' | 'work' | 'log'> = {
   mlmRuns: ['mlm-small', 'mlm-large'].map((n) => join(ROOT, 'models', n)),
   translationPresets: ['tiny', 'small'],
   translationRuns: BUILTIN_TRANSLATION,
+  classifierRuns: BUILTIN_CLASSIFIERS,
   budget: '30s',
   translationBudget: '30s',
   evalEvery: 5,
@@ -110,6 +120,11 @@ export function mlmRecipes(o: StudyOptions): string[] {
 }
 
 export const TRANSLATION_RECIPES = ['int8', 'q4', 'prune:0.5+int8'];
+
+/** Recipes of experiment F: B–D's (the pruning sweep, the quantizers, the served combinations) without q8. */
+export function classifierRecipes(o: StudyOptions): string[] {
+  return mlmRecipes(o).filter((r) => r !== 'q8');
+}
 
 /**
  * Runs `tlc <args>` (the TypeScript sources, as the experiments run from a checkout) and returns its command;
@@ -144,7 +159,7 @@ export interface LogEntry {
 
 export interface PresetRun {
   readonly preset: string;
-  readonly task: 'mlm' | 'translation';
+  readonly task: RunTask;
   readonly dir: string;
   readonly log: readonly LogEntry[];
   readonly command: string;
@@ -204,7 +219,7 @@ export function presetRuns(o: StudyOptions, task: 'mlm' | 'translation'): Preset
 }
 
 /** A trained run folder given by path (a shipped built-in model or your own run) as a PresetRun. */
-export function givenRun(dir: string, task: 'mlm' | 'translation'): PresetRun {
+export function givenRun(dir: string, task: RunTask): PresetRun {
   if (!existsSync(join(dir, 'run.json'))) throw new Error(`${dir} is not a trained run folder (no run.json)`);
   const command = existsSync(join(dir, 'train.command'))
     ? readFileSync(join(dir, 'train.command'), 'utf8').trim()
@@ -248,7 +263,7 @@ export interface Variants {
 
 /** The model folder name of a run's variants: the preset run's own name (mlm-tiny) or the given folder's. */
 function variantsName(run: PresetRun): string {
-  return run.preset.startsWith(`${run.task}-`) || run.preset.startsWith('enfr-')
+  return run.task === 'classify' || run.preset.startsWith(`${run.task}-`) || run.preset.startsWith('enfr-')
     ? run.preset
     : `${run.task}-${run.preset}`;
 }
@@ -294,7 +309,7 @@ export function compressCommand(
 ): string {
   const rel = (p: string) => relative(ROOT, p);
   return (
-    `export-and-compress ${rel(run.dir)} --out ${rel(join(o.work, 'models', `${run.task}-${run.preset}`))} ` +
+    `export-and-compress ${rel(run.dir)} --out ${rel(join(o.work, 'models', variantsName(run)))} ` +
     `${recipes.map((r) => `--recipe ${r}`).join(' ')} --eval-data ${rel(evalData)} --eval-tokens ${o.evalTokens} ` +
     `--threads ${o.threads} --batch 1 --sequence 32`
   );

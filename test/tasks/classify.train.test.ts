@@ -175,6 +175,7 @@ describe('tlc train --task classify --init', () => {
 
     it('tlc eval: accuracy equals the confusion matrix’s diagonal; naive Bayes beside it', async () => {
       const report = await evaluateRun(out);
+      assert.deepEqual(report.files, [join(out, 'confusion-test.json')]);
       const confusion = JSON.parse(readFileSync(join(out, 'confusion-test.json'), 'utf8')) as {
         labels: string[];
         confusion: number[][];

@@ -9,7 +9,7 @@ export function registerEval(program: Command): void {
   program
     .command('eval')
     .description(
-      'evaluate a trained run on its test split: MLM accuracy and perplexity (beside two baselines: unigram perplexity and the accuracy of counting the two neighbouring tokens), or BLEU / chrF and perplexity',
+      'evaluate a trained run on its test split: MLM accuracy and perplexity (beside two baselines: unigram perplexity and the accuracy of counting the two neighbouring tokens); BLEU / chrF and perplexity; or a classifier’s accuracy and macro-F1 (beside naive Bayes on the same texts; the confusion matrix goes to confusion-<split>.json in the run folder)',
     )
     .argument('<target>', 'a run folder (its best checkpoint is used) or a checkpoint file in one')
     .option('--split <split>', 'test | validation | train', 'test')

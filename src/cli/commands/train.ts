@@ -68,8 +68,18 @@ interface TrainFlags {
 const num = (text: string | undefined, flag: string, integer = false): number =>
   numberFlag(text, flag, { integer });
 
-/** Flags that set a model's size, which `--init` takes from the initial run instead. */
-const SIZE_FLAGS = ['preset', 'layers', 'width', 'heads', 'ffn', 'preLn', 'postLn', 'positions'] as const;
+/** Flags that set a model's size or vocabulary, which `--init` takes from the initial run instead. */
+const SIZE_FLAGS = [
+  'preset',
+  'layers',
+  'width',
+  'heads',
+  'ffn',
+  'preLn',
+  'postLn',
+  'positions',
+  'tokenizer',
+] as const;
 
 /**
  * `--data NAME` where NAME is a built-in set of the task and no file of that name exists: the set (so that
@@ -88,7 +98,7 @@ function fromInit(f: TrainFlags, task: Task): RunConfig {
   if (given.length > 0)
     throw new TlcError(
       'CLI_USAGE',
-      `--init takes the model's size from the initial run; drop ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`,
+      `--init takes the model's size and tokenizer from the initial run; drop ${given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}`,
     );
   const init = initSettings(f.init!);
   const base = configFromFlags(
@@ -202,7 +212,7 @@ function addModelOptions(command: Command): Command {
     .option('--width <n>', 'hidden size (overrides the preset)')
     .option('--heads <n>', 'attention heads')
     .option('--ffn <n>', 'feed-forward inner size (default 4 × width)')
-    .option('--max-length <n>', 'tokens per sequence', '128')
+    .option('--max-length <n>', "tokens per sequence (with --init: the initial run's)", '128')
     .option('--dropout <p>', 'dropout probability (default: the recipe, mlm 0.1, translation 0.3)')
     .option('--attention-dropout <p>', 'dropout on attention probabilities (default: --dropout)')
     .option('--pre-ln', 'pre-LayerNorm blocks (default: the recipe, pre-LN above 6 layers)')

@@ -32,6 +32,8 @@ export interface EvalReport {
   readonly checkpoint: string;
   readonly step: number;
   readonly metrics: Readonly<Record<string, number>>;
+  /** Files the evaluation wrote into the run folder (a classifier's confusion matrix). */
+  readonly files: readonly string[];
 }
 
 export async function evaluateRun(target: string, options: EvalOptions = {}): Promise<EvalReport> {
@@ -51,6 +53,7 @@ export async function evaluateRun(target: string, options: EvalOptions = {}): Pr
     source: checkpoint,
   });
   const runner: EvalRunner = (batch, outputs) => runSession(session, batch.inputs, outputs);
+  const files: string[] = [];
   try {
     const metrics = await spec.evaluateSplit({
       run,
@@ -60,10 +63,13 @@ export async function evaluateRun(target: string, options: EvalOptions = {}): Pr
       runner,
       weights,
       threads,
-      writeReport: (file, value) => writeFileSync(join(dir, file), `${JSON.stringify(value, null, 2)}\n`),
+      writeReport: (file, value) => {
+        writeFileSync(join(dir, file), `${JSON.stringify(value, null, 2)}\n`);
+        files.push(join(dir, file));
+      },
       ...(options.maxTokens !== undefined && { maxTokens: options.maxTokens }),
     });
-    return { task: run.task, split, checkpoint, step: meta.step, metrics };
+    return { task: run.task, split, checkpoint, step: meta.step, metrics, files };
   } finally {
     await session.release();
   }
