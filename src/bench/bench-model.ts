@@ -148,6 +148,7 @@ export async function benchModel(folder: string, o: BenchOptions): Promise<Model
       progress(`${variant.name}: scoring on ${basename(o.evalData)}`);
       const scores = await taskSpec(task, folder).scoring.score(folder, variant.files, o.evalData, {
         threads: o.threads,
+        maxLength: tlc.architecture.maxLength,
         sequenceLength: Math.min(128, tlc.architecture.maxLength || 128),
         ...(o.evalTokens !== undefined && { maxTokens: o.evalTokens }),
       });

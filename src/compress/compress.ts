@@ -71,6 +71,7 @@ function scorer(out: string, tlc: TlcModelJson, spec: TaskSpec | undefined, opti
     evalFile && spec
       ? spec.scoring.score(out, files, evalFile, {
           threads: options.threads ?? 2,
+          maxLength: tlc.architecture.maxLength,
           sequenceLength: evalLength,
           ...(options.evalTokens !== undefined && { maxTokens: options.evalTokens }),
         })

@@ -7,16 +7,8 @@ import type { Response } from 'express';
 import { TlcError } from '../errors/index.js';
 import type { LoadedVariant, ModelHandle } from '../runtime/registry.js';
 import type { RequestIo } from '../tasks/spec.js';
+import { truncateIds } from '../tokenizer/truncate.js';
 import { labelsOf, type ServerContext } from './context.js';
-
-/** The first `maxLength` ids, the last one kept when it is the tokenizer's closing token (`</s>`, `[SEP]`). */
-export function truncateIds(ids: Int32Array, maxLength: number, closing: number | undefined): Int32Array {
-  if (ids.length <= maxLength) return ids;
-  if (closing === undefined || ids.at(-1) !== closing) return ids.slice(0, maxLength);
-  const out = ids.slice(0, maxLength);
-  out[maxLength - 1] = closing;
-  return out;
-}
 
 /** Answers longer than this (characters of JSON) are written in slices, other work let in between them. */
 const SLICE_CHARS = 1 << 16;

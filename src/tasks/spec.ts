@@ -137,6 +137,8 @@ export interface ServingSpec {
 
 export interface ScoreOptions {
   readonly threads: number;
+  /** The model's longest input (0: unknown): longer inputs are cut as the server's `truncation` cuts them. */
+  readonly maxLength: number;
   /** Fill-mask: the block length of the evaluation text. */
   readonly sequenceLength: number;
   /** Fill-mask: tokens of the evaluation text scored (default 16384). */

@@ -198,6 +198,7 @@ describe('benchModel on trained models', () => {
       // The same files scored by export-and-compress's evaluation give the same numbers.
       const direct = await evaluateVariant('fill-mask', fillMask, v.files, join(dir, 'train.txt'), {
         threads: 1,
+        maxLength: 32,
         sequenceLength: 32,
         maxTokens: 512,
       });

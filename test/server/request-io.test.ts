@@ -1,7 +1,7 @@
 /** Truncation as requested with `parameters.truncation`: the first ids, and the closing token kept. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { truncateIds } from '../../src/server/request-io.js';
+import { truncateIds } from '../../src/tokenizer/truncate.js';
 
 describe('truncateIds', () => {
   it('keeps inputs within the limit as they are', () => {

@@ -15,6 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { runConfigFromFlags } from '../../src/cli/commands/train.js';
 import { exportRun } from '../../src/export/export-run.js';
 import type { RunConfig } from '../../src/run-folder/run-config.js';
+import { evaluateClassifier } from '../../src/tasks/text-classification/score.js';
 import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { evaluateRun } from '../../src/train/run/eval-run.js';
 import { runTraining } from '../../src/train/run/loop.js';
@@ -228,6 +229,31 @@ describe('tlc train --task classify --init', () => {
           if (ours[0]!.label === row.label) right++;
         }
         assert.ok(right >= 27, `${right} of 30 new texts labelled right`);
+        // --eval-data longer than the model is scored as the server's truncation serves it: each text opens with
+        // 10 words of its topic and goes on with 50 of another, so that only a cut text reads as its label.
+        const rng = Rng.seeded(13);
+        const long = topicRows(rng, 24, 10).map((r, i) => {
+          const other = TOPICS[LABELS[(i + 1) % LABELS.length]!]!;
+          const rest = Array.from({ length: 50 }, () => other[rng.int(other.length)]);
+          return { text: [...r.text.split(' ').slice(0, 10), ...rest].join(' '), label: r.label };
+        });
+        const file = join(dir, 'long.jsonl');
+        writeFileSync(file, long.map((r) => JSON.stringify(r)).join('\n'));
+        let served = 0;
+        for (const row of long) {
+          const res = await postJson(server, '/v1/models/topics/text-classification?variant=fp32', {
+            inputs: row.text,
+            parameters: { truncation: true },
+          });
+          assert.equal(res.status, 200, JSON.stringify(res.json));
+          if ((res.json as { label: string }[])[0]!.label === row.label) served++;
+        }
+        const scored = await evaluateClassifier(folder, join(folder, 'onnx', 'model.onnx'), file, 1, 32);
+        assert.equal(scored.label_accuracy, served / long.length);
+        assert.ok(
+          served / long.length > 0.8,
+          `${served} of ${long.length} cut texts read as their opening topic`,
+        );
       } finally {
         await server.close();
       }

@@ -23,7 +23,7 @@ export const textClassification: TaskSpec<'text-classification'> = {
     dataDescription: 'a TSV (text<TAB>label) or JSON Lines ({"text", "label"}) file (accuracy and macro-F1)',
     sampleLength: (maxLength, asked) => Math.min(asked, maxLength || asked),
     score: (folder, files, evalFile, o) =>
-      evaluateClassifier(folder, join(folder, files[0]!), evalFile, o.threads),
+      evaluateClassifier(folder, join(folder, files[0]!), evalFile, o.threads, o.maxLength),
   },
   training: classifyTraining,
   export: classifyExport,

@@ -8,6 +8,7 @@ import { readLabelledFile } from '../../data/labelled-file.js';
 import { classificationScores } from '../../eval/classification.js';
 import { createSession, runSession } from '../../ort/session.js';
 import { Tokenizer } from '../../tokenizer/tokenizer.js';
+import { truncateIds } from '../../tokenizer/truncate.js';
 import { encoderFeeds } from '../encoder-inputs.js';
 import type { VariantScores } from '../scores.js';
 import { labelName, readLabels } from './labels.js';
@@ -18,6 +19,7 @@ export async function evaluateClassifier(
   modelFile: string,
   evalFile: string,
   threads: number,
+  maxLength: number,
   maxRows = 2000,
 ): Promise<VariantScores> {
   const rows = readLabelledFile(evalFile).slice(0, maxRows);
@@ -27,7 +29,10 @@ export async function evaluateClassifier(
   const predicted: string[] = [];
   try {
     for (let start = 0; start < rows.length; start += 16) {
-      const batch = rows.slice(start, start + 16).map((r) => Int32Array.from(tokenizer.encode(r.text)));
+      const batch = rows
+        .slice(start, start + 16)
+        .map((r) => Int32Array.from(tokenizer.encode(r.text)))
+        .map((ids) => (maxLength > 0 ? truncateIds(ids, maxLength, tokenizer.specialIds.eos) : ids));
       const { ids, mask, dims } = classifyRequest(batch, tokenizer.specialIds.pad ?? 0);
       const out = await runSession(session, encoderFeeds(session, ids, mask, dims), ['logits']);
       const logits = out.logits!.data as Float32Array;
