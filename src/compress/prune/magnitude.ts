@@ -7,7 +7,8 @@
  * attention and FFN projections (grouped as such where structured pruning's matchers recognise them, `other`
  * where they do not, as in cached decoders) — but never embedding tables, their tied copies (a PyTorch
  * export's constant-folded LM head) or other projections onto the vocabulary, whose larger magnitudes would
- * otherwise take the global threshold's share from the blocks. `include` patterns replace the default (any
+ * otherwise take the global threshold's share from the blocks, nor the projection that makes a graph output (a
+ * classifier's head onto its labels, which a global threshold can empty). `include` patterns replace the default (any
  * 2-D float weight they name, embeddings with `includeEmbeddings`); `exclude` patterns always apply.
  * Initializers in If/Loop subgraphs are pruned with the rest, and so are outer-scope initializers that
  * subgraphs read. The global threshold counts each distinct weight once (by content), so copies of a weight
@@ -111,7 +112,7 @@ interface Candidate {
 
 const GROUP_REASONS: Readonly<Partial<Record<WeightGroup, string>>> = {
   embedding: 'embedding table or a tied copy of one; name it with --prune-include to prune it',
-  head: 'projection onto the vocabulary (LM head); name it with --prune-include to prune it',
+  head: 'projection onto the vocabulary (LM head) or onto a graph output (a classifier head); name it with --prune-include to prune it',
 };
 
 /** The tensors a magnitude pruning pass works on, and the declines for the ones it leaves alone. */
@@ -140,10 +141,6 @@ export function selectPrunableWeights(
         refuse('embedding table (read by Gather); pass --prune-embeddings (includeEmbeddings) to prune it');
         continue;
       }
-      if (!explicit && !inScope(group) && !(role === 'embedding' && options.includeEmbeddings)) {
-        refuse(GROUP_REASONS[group] ?? 'outside the default scope');
-        continue;
-      }
       if (!FLOAT_TYPES.has(tensor.dataType)) {
         refuse(
           `element type ${dataTypeName(tensor.dataType)} is not floating point (prune before quantizing)`,
@@ -156,6 +153,10 @@ export function selectPrunableWeights(
       }
       if (asOutput.has(key)) {
         refuse('also a graph output; pruning it would change that output');
+        continue;
+      }
+      if (!explicit && !inScope(group) && !(role === 'embedding' && options.includeEmbeddings)) {
+        refuse(GROUP_REASONS[group] ?? 'outside the default scope');
         continue;
       }
       const filtered = filter(name);

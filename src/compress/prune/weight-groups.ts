@@ -5,13 +5,15 @@
  *     two kinds of pruning agree on what a block is);
  *   - `embedding`: a table read by Gather, or an initializer that holds the same values (a tied LM head that the
  *     exporter constant-folded into its own, often transposed, copy);
- *   - `head`: a projection onto the vocabulary (output width = the token table's rows) that is not a copy;
+ *   - `head`: a projection onto the vocabulary (output width = the token table's rows) that is not a copy, or the
+ *     projection that makes a graph output (a classifier's out_proj onto its labels: pruning a matrix of D × labels
+ *     weights by a global threshold can leave a class with no input, and the model answers one label for all);
  *   - `other`: any other MatMul / Gemm weight (blocks the matchers do not take apart, such as cached decoders'
  *     attention, and the MLM head's dense transform).
  */
 import type { Graph } from '../../onnx/ir.js';
 import { embeddingFacts } from '../../onnx/tied-weights.js';
-import { walkGraphTree } from '../../onnx/traverse.js';
+import { MAIN_PATH, walkGraphTree } from '../../onnx/traverse.js';
 import { initializerKey } from './initializer-uses.js';
 import { structuredPrune } from './structured/prune.js';
 
@@ -20,6 +22,32 @@ export type WeightGroup = 'attention' | 'ffn' | 'embedding' | 'head' | 'other';
 export interface WeightGroups {
   /** Group of an initializer by `initializerKey(level path, name)`; absent ones are `other` (or not weights). */
   readonly of: (key: string) => WeightGroup;
+}
+
+/** Ops a graph output may pass through after its last projection (a bias, renaming, reshaping). */
+const PASS_THROUGH = new Set(['Add', 'Identity', 'Reshape', 'Cast', 'Squeeze', 'Unsqueeze', 'Flatten']);
+
+/**
+ * The weights of the MatMul / Gemm nodes whose result is a graph output, directly or through PASS_THROUGH ops
+ * (following each op's first input that is not an initializer).
+ */
+function outputProjections(graph: Graph): string[] {
+  const producer = new Map(graph.nodes.flatMap((n) => n.outputs.map((o) => [o, n] as const)));
+  const weights: string[] = [];
+  for (const output of graph.outputs) {
+    let node = producer.get(output.name);
+    for (let hops = 0; node !== undefined && hops < 8; hops++) {
+      if (node.opType === 'MatMul' || node.opType === 'Gemm') {
+        const weight = node.inputs.slice(0, 2).find((i) => graph.initializers.has(i));
+        if (weight !== undefined) weights.push(weight);
+        break;
+      }
+      if (!PASS_THROUGH.has(node.opType)) break;
+      const next = node.inputs.find((i) => i !== '' && !graph.initializers.has(i));
+      node = next === undefined ? undefined : producer.get(next);
+    }
+  }
+  return weights;
 }
 
 export function weightGroups(graph: Graph): WeightGroups {
@@ -43,5 +71,10 @@ export function weightGroups(graph: Graph): WeightGroups {
         groups.set(key, 'head');
     }
   });
+  for (const name of outputProjections(graph)) {
+    const key = initializerKey(MAIN_PATH, name);
+    // Even where a matcher took it for a block's projection (dense → tanh → out_proj reads as an FFN).
+    if (groups.get(key) !== 'embedding') groups.set(key, 'head');
+  }
   return { of: (key) => groups.get(key) ?? 'other' };
 }

@@ -29,7 +29,10 @@ function zeros(a: ArrayLike<number>): number {
   return z;
 }
 
-/** x [2, 8] → MatMul W1 [8, 16] → Gemm W2 [16, 4] (transB=0) + b; also Gather from an embedding table. */
+/**
+ * x [2, 8] → MatMul W1 [8, 16] → Gemm W2 [16, 4] (transB=0) + b → Relu; also Gather from an embedding table. (The
+ * Relu keeps W2 a block projection: a projection straight onto a graph output is a head, left alone by default.)
+ */
 function smallGraph(): Model {
   const b = GraphBuilder.create();
   const x = b.input('x', DataType.FLOAT, [2, 8]);
@@ -39,7 +42,7 @@ function smallGraph(): Model {
   b.initializer(float32Tensor('bias', [4], [0.1, 0.2, 0.3, 0.4]));
   b.initializer(float32Tensor('table', [10, 8], randomFloats(80, 3)));
   const h = b.op('MatMul', [x, 'W1']);
-  b.output(b.op('Gemm', [h, 'W2', 'bias'], {}, { outputs: ['y'] }));
+  b.output(b.op('Relu', [b.op('Gemm', [h, 'W2', 'bias'])], {}, { outputs: ['y'] }));
   b.output(b.op('Gather', ['table', ids], { axis: attr.int(0) }, { outputs: ['e'] }));
   return b.toModel();
 }
@@ -104,7 +107,7 @@ describe('magnitudePrune', () => {
     assert.equal(zeros(init(model.graph, 'W1').data as Float32Array), 0);
     assert.deepEqual(graph.nodes, model.graph.nodes);
 
-    // ONNX Runtime computes x·W1'·W2' + b with the pruned weights.
+    // ONNX Runtime computes relu(x·W1'·W2' + b) with the pruned weights.
     const x = randomFloats(16, 9);
     const out = await runModel(withGraph(model, graph), {
       x: f32(Array.from(x), [2, 8]),
@@ -120,7 +123,12 @@ describe('magnitudePrune', () => {
         return s;
       });
       for (let j = 0; j < 4; j++)
-        expected.push(h.reduce((s, hv, k) => s + hv * w2[k * 4 + j]!, 0.1 * (j + 1)));
+        expected.push(
+          Math.max(
+            0,
+            h.reduce((s, hv, k) => s + hv * w2[k * 4 + j]!, 0.1 * (j + 1)),
+          ),
+        );
     }
     assertClose(out.y!.data as Float32Array, expected, 1e-5, 'y');
   });
@@ -159,7 +167,7 @@ describe('magnitudePrune', () => {
     );
     b.initializer(float32Tensor('big', [8, 8], randomFloats(64, 5)));
     b.output(b.op('MatMul', [b.op('MatMul', [x, 'tiny']), 'big']));
-    const { report } = magnitudePrune(b.build(), { sparsity: 0.5 });
+    const { report } = magnitudePrune(b.build(), { sparsity: 0.5, include: ['tiny', 'big'] });
     const [tiny, big] = report.tensors;
     assert.equal(tiny!.zeros + big!.zeros, 64);
     assert.ok(tiny!.sparsity > 0.95 && big!.sparsity < 0.05, `${tiny!.sparsity} / ${big!.sparsity}`);
@@ -188,12 +196,33 @@ describe('magnitudePrune', () => {
     assert.match(declinedFor(changes, 'exposed').detail, /graph output/);
   });
 
+  it('leaves the projection that makes a graph output alone (a classifier head) unless it is named', () => {
+    const b = GraphBuilder.create();
+    const x = b.input('x', DataType.FLOAT, [2, 8]);
+    b.initializer(float32Tensor('dense', [8, 8], randomFloats(64, 1)));
+    b.initializer(float32Tensor('out_proj', [8, 3], randomFloats(24, 2)));
+    b.initializer(float32Tensor('out_bias', [3], [0.1, 0.2, 0.3]));
+    const hidden = b.op('Tanh', [b.op('MatMul', [x, 'dense'])]);
+    const logits = b.op('Add', [b.op('MatMul', [hidden, 'out_proj']), 'out_bias']);
+    b.output(b.op('Identity', [logits], {}, { outputs: ['logits'] }));
+    const graph = b.build();
+    const plain = magnitudePrune(graph, { sparsity: 0.5 });
+    assert.deepEqual(
+      plain.report.tensors.map((t) => t.name),
+      ['dense'],
+    );
+    assert.match(declinedFor(plain.changes, 'out_proj').detail, /graph output \(a classifier head\)/);
+    assert.equal(zeros(init(plain.graph, 'out_proj').data as Float32Array), 0);
+    const named = magnitudePrune(graph, { sparsity: 0.5, include: ['dense', 'out_proj'] });
+    assert.deepEqual(named.report.tensors.map((t) => t.name).sort(), ['dense', 'out_proj']);
+  });
+
   it('keeps float16 weights in float16', () => {
     const b = GraphBuilder.create();
     const x = b.input('x', DataType.FLOAT16, [1, 4]);
     b.initializer(float16Tensor('h', [4, 4], Array.from(randomFloats(16, 8))));
     b.output(b.op('MatMul', [x, 'h']));
-    const { graph, report } = magnitudePrune(b.build(), { sparsity: 0.25 });
+    const { graph, report } = magnitudePrune(b.build(), { sparsity: 0.25, include: ['h'] });
     const t = init(graph, 'h');
     assert.equal(t.dataType, DataType.FLOAT16);
     assert.equal(zeros(tensorToFloat32(t)), 4);

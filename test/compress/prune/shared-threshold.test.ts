@@ -10,14 +10,14 @@ import { chooseThreshold, distinctThreshold, thresholdMask } from '../../../src/
 import { DataType, float32Tensor, GraphBuilder, type Model } from '../../../src/onnx/index.js';
 import { tensorToFloat32 } from '../../../src/onnx/tensor-values.js';
 
-/** y = x · W1 · W2 with the weights under the given names. */
+/** y = relu(x · W1 · W2) with the weights under the given names. */
 function twoLayers(w1: string, w2: string, a: Float32Array, b: Float32Array): Model {
   const g = GraphBuilder.create({ opsets: { '': 17 } });
   const x = g.input('x', DataType.FLOAT, ['m', 4]);
   const h = g.op('MatMul', [x, g.initializer(float32Tensor(w1, [4, 4], a))]);
-  g.output(g.op('MatMul', [h, g.initializer(float32Tensor(w2, [4, 4], b))], {}, { outputs: ['y'] }), {
-    elemType: DataType.FLOAT,
-  });
+  // Relu after W2, so that W2 is a block's projection, not the head onto the output the default scope leaves.
+  const z = g.op('MatMul', [h, g.initializer(float32Tensor(w2, [4, 4], b))]);
+  g.output(g.op('Relu', [z], {}, { outputs: ['y'] }), { elemType: DataType.FLOAT });
   return g.toModel();
 }
 

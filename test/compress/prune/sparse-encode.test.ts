@@ -51,7 +51,8 @@ function matmulModel(k: number, n: number, sparsity: number, rows = 3, seed = 1)
   b.initializer(float32Tensor('W', [k, n], randomFloats(k * n, seed)));
   b.output(b.op('MatMul', [x, 'W'], {}, { outputs: ['y'] }));
   const model = b.toModel();
-  return withGraph(model, magnitudePrune(model.graph, { sparsity }).graph);
+  // W makes the graph's output, which the default scope leaves alone (a classifier head): name it.
+  return withGraph(model, magnitudePrune(model.graph, { sparsity, include: ['W'] }).graph);
 }
 
 function fileBytes(model: Model, name: string): number {
@@ -187,7 +188,8 @@ describe('encodeSparseWeights', () => {
     b0.initializer(float32Tensor('W', [k, n], randomFloats(k * n, 5)));
     b0.output(b0.op('MatMul', [x0, 'W'], {}, { outputs: ['y'] }));
     const fp32 = b0.toModel();
-    const w = init(magnitudePrune(fp32.graph, { sparsity: 0.6 }).graph, 'W').data as Float32Array;
+    const w = init(magnitudePrune(fp32.graph, { sparsity: 0.6, include: ['W'] }).graph, 'W')
+      .data as Float32Array;
     const scale = new Float32Array(n);
     for (let i = 0; i < w.length; i++) scale[i % n] = Math.max(scale[i % n]!, Math.abs(w[i]!) / 127);
     const q = Int8Array.from(w, (v, i) => Math.round(v / scale[i % n]!));
