@@ -126,7 +126,8 @@ export async function experimentF(o: StudyOptions): Promise<ExperimentResult> {
     o.out,
     {
       id: 'f',
-      title: 'Classification: accuracy against non-zero parameters and served latency, small and large fine-tuned',
+      title:
+        'Classification: accuracy against non-zero parameters and served latency, small and large fine-tuned',
       quick: o.quick,
       commands: models.flatMap((m) => [
         m.run.command,
