@@ -225,9 +225,10 @@ export function presetRuns(o: StudyOptions, task: 'mlm' | 'translation'): Preset
 /** A trained run folder given by path (a shipped built-in model or your own run) as a PresetRun. */
 export function givenRun(dir: string, task: RunTask): PresetRun {
   if (!existsSync(join(dir, 'run.json'))) throw new Error(`${dir} is not a trained run folder (no run.json)`);
-  const command = existsSync(join(dir, 'train.command'))
-    ? readFileSync(join(dir, 'train.command'), 'utf8').trim()
-    : `(trained run ${relative(ROOT, dir)})`;
+  // A shipped model keeps its command inside; scripts/train-builtin.ts writes it beside the run folder.
+  const file = [join(dir, 'train.command'), `${dir}.command`].find((f) => existsSync(f));
+  const command =
+    file === undefined ? `(trained run ${relative(ROOT, dir)})` : readFileSync(file, 'utf8').trim();
   return {
     preset: basename(dir),
     task,
