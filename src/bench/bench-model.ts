@@ -149,6 +149,7 @@ export async function benchModel(folder: string, o: BenchOptions): Promise<Model
       const scores = await taskSpec(task, folder).scoring.score(folder, variant.files, o.evalData, {
         threads: o.threads,
         maxLength: tlc.architecture.maxLength,
+        reference: (tlc.variants.find((v) => v.recipe.length === 0) ?? tlc.variants[0]!).files,
         sequenceLength: Math.min(128, tlc.architecture.maxLength || 128),
         ...(o.evalTokens !== undefined && { maxTokens: o.evalTokens }),
       });

@@ -63,7 +63,13 @@ function sampler(tlc: TlcModelJson, spec: TaskSpec | undefined) {
 }
 
 /** Scores a variant's files on --eval-data through its task (nothing without eval data or a served task). */
-function scorer(out: string, tlc: TlcModelJson, spec: TaskSpec | undefined, options: CompressOptions) {
+function scorer(
+  out: string,
+  tlc: TlcModelJson,
+  spec: TaskSpec | undefined,
+  options: CompressOptions,
+  reference: readonly string[],
+) {
   const evalFile = options.evalData;
   const sequence = options.sequence ?? 128;
   const evalLength = Math.min(sequence, tlc.architecture.maxLength || sequence);
@@ -72,6 +78,7 @@ function scorer(out: string, tlc: TlcModelJson, spec: TaskSpec | undefined, opti
       ? spec.scoring.score(out, files, evalFile, {
           threads: options.threads ?? 2,
           maxLength: tlc.architecture.maxLength,
+          reference,
           sequenceLength: evalLength,
           ...(options.evalTokens !== undefined && { maxTokens: options.evalTokens }),
         })
@@ -162,7 +169,7 @@ async function compressInto(source: string, out: string, options: CompressOption
   );
   const feeds = baseSessions.map((s) => sample(s, batch, sequence));
   const baseOutputs = await Promise.all(baseSessions.map((s, i) => outputsOf(s, feeds[i]!)));
-  const score = scorer(out, tlc, spec, options);
+  const score = scorer(out, tlc, spec, options, base.files);
   const baseScores = await score(base.files);
   reports.push(baselineReport(out, base.files, baseModels, baseScores));
   for (const s of baseSessions) await s.release();

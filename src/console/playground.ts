@@ -5,11 +5,22 @@
 import { type AnswerView, ApiError, call, type ModelRow, type TaskInfo } from './api.js';
 import { el, errorBox, fmtMs } from './dom.js';
 
-/** One answer as the task's row says to show it: ranked candidates (with scores), or a text. */
+/** One answer as the task's row says to show it: ranked candidates (with scores), a text, or a vector. */
 function render(view: AnswerView, body: unknown): HTMLElement {
   if (view.kind === 'text') {
     const out = body as Record<string, unknown>[];
     return el('p', { class: 'answer' }, String(out[0]?.[view.field] ?? ''));
+  }
+  if (view.kind === 'vector') {
+    const v = (body as unknown[]).map(Number);
+    return el(
+      'p',
+      { class: 'answer' },
+      `${v.length} dimensions: [${v
+        .slice(0, 6)
+        .map((x) => x.toFixed(4))
+        .join(', ')}, …]`,
+    );
   }
   // One input: a list of candidates for one slot (a mask), or a list of lists for several.
   type Candidate = Record<string, unknown>;

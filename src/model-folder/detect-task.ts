@@ -24,7 +24,6 @@ export interface DetectedTask {
 /** Architecture class name suffixes of tasks TLC does not serve, tried after the served tasks' (the catalog's). */
 const UNSERVED_ARCHITECTURES: readonly (readonly [RegExp, UnservedTask])[] = [
   [/(ForCausalLM|LMHeadModel)$/, 'text-generation'],
-  [/(Model|ForFeatureExtraction)$/, 'feature-extraction'],
 ];
 
 function fromArchitectures(architectures: readonly string[], layout: GraphLayout): DetectedTask | undefined {
@@ -67,8 +66,6 @@ function fromGraph(graph: Graph, layout: GraphLayout): DetectedTask {
   // Logits that no served task claimed: under a causal mask, as a causal LM's.
   if (f.outputs.includes('logits'))
     return { task: 'text-generation', evidence: 'logits under a causal (Trilu) attention mask' };
-  if (f.outputs.includes('last_hidden_state'))
-    return { task: 'feature-extraction', evidence: 'last_hidden_state output, no logits' };
   return { task: 'other', evidence: `outputs ${f.outputs.join(', ') || '(none)'}` };
 }
 

@@ -60,7 +60,7 @@ export function isSizeVariant(entry: VariantEntry): boolean {
  * Tasks a folder from another tool can hold that TLC recognises but does not serve; tlc.json records them so
  * that a compressed causal LM still says what it is ("task not served") instead of posing as fill-mask.
  */
-export const UNSERVED_TASKS = ['text-generation', 'feature-extraction', 'other'] as const;
+export const UNSERVED_TASKS = ['text-generation', 'other'] as const;
 export type UnservedTask = (typeof UNSERVED_TASKS)[number];
 
 export function isServedTask(task: string): task is ModelTask {

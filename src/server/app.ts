@@ -25,13 +25,21 @@ import type { Labels } from './metrics.js';
 import type { OpenApiValidator, OperationMatch } from './openapi.js';
 import { consoleRoutes } from './routes/console.js';
 import { modelRoutes } from './routes/models.js';
+import { openaiRoutes } from './routes/openai.js';
 import { opsRoutes } from './routes/ops.js';
 import { type Access, operationKey, type Route, routeKey } from './routes/route.js';
 import { taskRoutes } from './routes/tasks.js';
 import { v2Routes } from './routes/v2.js';
 
 export function routeTable(openapi: OpenApiValidator, yamlText: string): readonly Route[] {
-  return [...consoleRoutes, ...modelRoutes, ...taskRoutes, ...v2Routes, ...opsRoutes(openapi, yamlText)];
+  return [
+    ...consoleRoutes,
+    ...modelRoutes,
+    ...taskRoutes,
+    ...openaiRoutes,
+    ...v2Routes,
+    ...opsRoutes(openapi, yamlText),
+  ];
 }
 
 /** Compares digests, so that neither the key's content nor its length shows in the time taken. */

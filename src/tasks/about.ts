@@ -39,7 +39,9 @@ export type AnswerView =
   /** A list (or, for several slots of one input, a list of lists) of candidates with a label and a score field. */
   | { readonly kind: 'ranked'; readonly label: string; readonly score: string }
   /** A list whose first element's field is the answer text. */
-  | { readonly kind: 'text'; readonly field: string };
+  | { readonly kind: 'text'; readonly field: string }
+  /** A vector of numbers (an embedding): its length and first values. */
+  | { readonly kind: 'vector' };
 
 export interface TaskAbout {
   /** tlc.json `task`, the pipeline name of Hugging Face. */
@@ -57,6 +59,8 @@ export interface TaskAbout {
     /** Evidence that a graph without config.json does this task, or undefined. */
     graph(facts: GraphFacts): string | undefined;
   };
+  /** OpenAI-compatible routes the task answers besides its own (`/v1/embeddings`), by OpenAI's name. */
+  readonly openai?: readonly 'embeddings'[];
   /** Quality metrics, the headline first (`variant=auto`, frontier plots, the drop guard). */
   readonly metrics: readonly MetricSpec[];
   /**

@@ -5,6 +5,7 @@
  * there, in catalog order (detection tries rows in this order).
  */
 import type { MetricSpec, TaskAbout } from './about.js';
+import { featureExtractionAbout } from './feature-extraction/about.js';
 import { fillMaskAbout } from './fill-mask/about.js';
 import { textClassificationAbout } from './text-classification/about.js';
 import { translationAbout } from './translation/about.js';
@@ -13,6 +14,7 @@ export const CATALOG = {
   'fill-mask': fillMaskAbout,
   translation: translationAbout,
   'text-classification': textClassificationAbout,
+  'feature-extraction': featureExtractionAbout,
 } as const;
 
 /** A task TLC serves: a tlc.json `task` with a row. */

@@ -5,6 +5,7 @@
 import { TlcError } from '../errors/index.js';
 import type { ModelTask } from '../model-folder/tlc-json.js';
 import type { Task } from '../run-folder/run-config.js';
+import { featureExtraction } from './feature-extraction/index.js';
 import { fillMask } from './fill-mask/index.js';
 import type { VariantScores } from './scores.js';
 import type { ScoreOptions, TaskSpec, TrainedTaskSpec } from './spec.js';
@@ -16,6 +17,7 @@ export const TASKS: Readonly<{ [N in ModelTask]: TaskSpec<N> }> = Object.freeze(
   'fill-mask': fillMask,
   translation,
   'text-classification': textClassification,
+  'feature-extraction': featureExtraction,
 });
 
 export const TASK_NAMES = Object.keys(TASKS) as readonly ModelTask[];

@@ -139,6 +139,8 @@ export interface ScoreOptions {
   readonly threads: number;
   /** The model's longest input (0: unknown): longer inputs are cut as the server's `truncation` cuts them. */
   readonly maxLength: number;
+  /** The fp32 variant's files, for scores measured against fp32 (feature extraction's cosine and recall@10). */
+  readonly reference?: readonly string[];
   /** Fill-mask: the block length of the evaluation text. */
   readonly sequenceLength: number;
   /** Fill-mask: tokens of the evaluation text scored (default 16384). */

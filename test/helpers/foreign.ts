@@ -109,6 +109,16 @@ export interface ForeignFolderOptions {
   readonly tokenizer?: number;
 }
 
+/** Short texts in the words of `writeBertTokenizer`'s vocabulary (no unknown tokens). */
+export const BERT_TEXTS: readonly string[] = [
+  'the time of his life',
+  'she said that it is not here',
+  'they have been there by the first one',
+  'what could he do',
+  'all of them were with her',
+  'his first one was about them and the new time',
+];
+
 export const BERT_CONFIG = {
   architectures: ['BertForMaskedLM'],
   model_type: 'bert',

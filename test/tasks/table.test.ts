@@ -23,10 +23,10 @@ describe('task table', () => {
   });
 
   it('refuses unknown tasks with coded errors that list the known ones', () => {
-    assert.throws(() => taskSpec('feature-extraction', 'models/x'), {
+    assert.throws(() => taskSpec('text-generation', 'models/x'), {
       code: 'MODEL_INVALID',
       message:
-        /models\/x: unknown task "feature-extraction"; TLC knows fill-mask, translation, text-classification/,
+        /models\/x: unknown task "text-generation"; TLC knows fill-mask, translation, text-classification, feature-extraction/,
     });
     assert.throws(() => taskSpec('constructor'), { code: 'MODEL_INVALID' });
     assert.throws(() => taskForRun('poetry'), {

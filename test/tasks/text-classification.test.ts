@@ -19,7 +19,7 @@ import { readForeignModel } from '../../src/model-folder/foreign.js';
 import { createSession, ortTensor, runSession } from '../../src/ort/session.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { Tokenizer } from '../../src/tokenizer/tokenizer.js';
-import { writeForeignFolder } from '../helpers/foreign.js';
+import { BERT_TEXTS, writeForeignFolder } from '../helpers/foreign.js';
 import { postJson, startTestServer } from '../helpers/test-server.js';
 
 const FIXTURE = join(import.meta.dirname, '..', 'fixtures', 'torch', 'bert_classifier');
@@ -28,14 +28,7 @@ const root = mkdtempSync(join(tmpdir(), 'tlc-text-classification-'));
 const models = join(root, 'models');
 const source = join(root, 'source');
 const RECIPES = ['int8', 'prune:0.5+int8', 'heads:0.25+ffn:0.5+int8'];
-const TEXTS = [
-  'the time of his life',
-  'she said that it is not here',
-  'they have been there by the first one',
-  'what could he do',
-  'all of them were with her',
-  'his first one was about them and the new time',
-];
+const TEXTS = BERT_TEXTS;
 let server: RunningServer;
 let report: CompressReport;
 let tokenizer: Tokenizer;

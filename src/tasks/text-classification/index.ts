@@ -5,10 +5,10 @@
  * macro-F1 on labelled `--eval-data`.
  */
 import { join } from 'node:path';
+import { wholeGraphProbe } from '../probe-inputs.js';
 import type { TaskSpec } from '../spec.js';
 import { textClassificationAbout } from './about.js';
 import { classifyExport } from './export.js';
-import { classifyProbe } from './probe.js';
 import { evaluateClassifier } from './score.js';
 import { classifyServing } from './serve.js';
 import { classifyTraining } from './train.js';
@@ -27,5 +27,5 @@ export const textClassification: TaskSpec<'text-classification'> = {
   },
   training: classifyTraining,
   export: classifyExport,
-  bench: { lengths: [32, 128], probe: classifyProbe },
+  bench: { lengths: [32, 128], probe: wholeGraphProbe },
 };
