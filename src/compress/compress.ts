@@ -145,6 +145,14 @@ async function preparedBaseline(
   const prepared = await prepareSource(source, out, { ...options, force: true });
   const tlc = prepared.tlc;
   const { spec, notServed } = taskOf(tlc, source, options, log);
+  if (options.pooling !== undefined) {
+    if (spec?.serving.withPooling === undefined)
+      throw new TlcError(
+        'CLI_USAGE',
+        `--pooling is for feature-extraction models; ${source} is a ${tlc.task} model`,
+      );
+    spec.serving.withPooling(out, options.pooling);
+  }
   const base = tlc.variants.find((v) => v.recipe.length === 0) ?? tlc.variants[0]!;
   const widened = float32Baseline(out, { ...prepared, files: base.files }, log);
   const { models: baseModels, fixes } = options.dynamicAxes

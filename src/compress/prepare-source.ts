@@ -28,6 +28,11 @@ export interface SourceOptions {
    * server batches requests of any size and length. Checked by running the graph at two other shapes.
    */
   readonly dynamicAxes?: boolean;
+  /**
+   * A feature-extraction model whose graph outputs token states: the pooling to write beside it (cls, max, mean,
+   * mean_sqrt_len), as sentence-transformers' modules.json and 1_Pooling/config.json.
+   */
+  readonly pooling?: string;
 }
 
 /** The source's extra files for a bare .onnx: config.json, and tokenizer.json with its tokenizer_config.json. */

@@ -133,6 +133,8 @@ export interface ServingSpec {
   readonly parameters: { readonly type: 'object'; readonly properties: Readonly<Record<string, object>> };
   /** Reads what the task needs from the folder (beyond tlc.json) and checks the tokenizer has it. */
   open(dir: string, tokenizer: Tokenizer, maxLength: number): ServedModel;
+  /** Writes into a model folder the pooling `export-and-compress --pooling` names (feature extraction). */
+  readonly withPooling?: (dir: string, mode: string) => void;
 }
 
 export interface ScoreOptions {

@@ -64,6 +64,16 @@ before(async () => {
     latency: false,
   });
   stFolder(join(models, 'bare'), false);
+  // A bare export (no sentence-transformers modules) compressed with --pooling cls.
+  stFolder(join(root, 'bare-source'), false);
+  await compress(join(root, 'bare-source'), join(models, 'cls'), {
+    recipes: [parseRecipe('int8')],
+    pooling: 'cls',
+    threads: 1,
+    batch: 2,
+    sequence: 16,
+    latency: false,
+  });
   server = await startTestServer(models);
 });
 after(async () => {
@@ -201,6 +211,41 @@ describe('a sentence-transformers BERT folder', () => {
     const bare = rows.find((m) => m.name === 'bare')!;
     assert.equal(bare.status, 'failed', JSON.stringify(bare));
     assert.match(bare.error ?? '', /modules\.json and 1_Pooling\/config\.json/);
+    assert.match(bare.error ?? '', /export-and-compress --pooling mean/);
+  });
+
+  it('serves a bare export compressed with --pooling cls; refuses --pooling where modules name one', async () => {
+    assert.deepEqual(readPooling(join(models, 'cls')), { modes: ['cls'], normalize: false });
+    const tokenizer = await Tokenizer.fromFile(source);
+    const res = await postJson(server, '/v1/models/cls/feature-extraction?variant=fp32', {
+      inputs: TEXTS[2],
+    });
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    const session = await createSession(join(source, 'onnx', 'model.onnx'), { threads: 1 });
+    try {
+      const r = await embedBatch(
+        session,
+        embedRequest([Int32Array.from(tokenizer.encode(TEXTS[2]!))], 0, { modes: ['cls'], normalize: false }),
+      );
+      for (const [j, v] of (res.json as number[]).entries()) assert.ok(Math.abs(v - r.embeddings[j]!) < 1e-5);
+    } finally {
+      await session.release();
+    }
+    await assert.rejects(
+      compress(source, join(root, 'again'), { recipes: [], pooling: 'mean', latency: false }),
+      {
+        code: 'CLI_USAGE',
+        message: /modules\.json names the model's pooling already/,
+      },
+    );
+    await assert.rejects(
+      compress(join(root, 'bare-source'), join(root, 'again2'), {
+        recipes: [],
+        pooling: 'median',
+        latency: false,
+      }),
+      { code: 'CLI_USAGE', message: /--pooling must be one of cls, max, mean, mean_sqrt_len/ },
+    );
   });
 
   it('scores retrieval agreement: identical rows agree fully, a shuffle does not', () => {

@@ -60,6 +60,7 @@ export const COMPRESS_OPTION_FLAGS = {
   config: { flag: '--config' },
   tokenizer: { flag: '--tokenizer' },
   dynamicAxes: { flag: '--dynamic-axes' },
+  pooling: { flag: '--pooling' },
   log: { notUser: 'the progress callback: the CLI passes its progress bar' },
 } as const satisfies Record<keyof CompressOptions, CompressOptionRow>;
 

@@ -36,6 +36,7 @@ export interface CompressFlags extends PassFlags {
   force?: boolean;
   json?: boolean;
   config?: string;
+  pooling?: string;
   tokenizer?: string;
   pruneInclude?: string[];
   pruneExclude?: string[];
@@ -116,6 +117,10 @@ export function addCompressOptions(command: Command, recipes: 'many' | 'one'): C
     .option(
       '--tokenizer <tokenizer.json>',
       'a bare .onnx source: its tokenizer.json (tokenizer_config.json beside it is taken too)',
+    )
+    .option(
+      '--pooling <mode>',
+      'a feature-extraction export of token states (last_hidden_state) without sentence-transformers modules: cls | max | mean | mean_sqrt_len, written as modules.json and 1_Pooling/config.json',
     )
     .option(
       '--latency-shape <BxT>',
@@ -212,6 +217,7 @@ export async function runCompress(
       latencySeconds: numberFlag(flags.latencySeconds, '--latency-seconds', { min: 0 }),
     }),
     ...(flags.tokenizer !== undefined && { tokenizer: flags.tokenizer }),
+    ...(flags.pooling !== undefined && { pooling: flags.pooling }),
     log,
   });
   for (const glob of unusedExcludes(report, pruneExclude))

@@ -6,11 +6,12 @@
  * a `Normalize` module makes each embedding unit-length (L2). A graph that outputs `sentence_embedding` has its
  * pooling inside and is used as it is.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { messageOf, TlcError } from '../../errors/index.js';
 
-export type PoolingMode = 'cls' | 'max' | 'mean' | 'mean_sqrt_len';
+export const POOLING_MODES = ['cls', 'max', 'mean', 'mean_sqrt_len'] as const;
+export type PoolingMode = (typeof POOLING_MODES)[number];
 
 /** sentence-transformers' config keys, in its concatenation order. */
 const MODE_KEYS: readonly (readonly [PoolingMode, string])[] = [
@@ -114,4 +115,27 @@ export function normalizeRow(row: Float32Array): void {
   for (const v of row) norm += v * v;
   const scale = 1 / Math.max(Math.sqrt(norm), 1e-12);
   for (let j = 0; j < row.length; j++) row[j]! *= scale;
+}
+
+/**
+ * Writes sentence-transformers' modules.json and 1_Pooling/config.json into `dir` for one pooling `mode` (no
+ * Normalize module): what `export-and-compress --pooling` gives a bare `*Model` export. A folder that names its
+ * pooling already is refused (its own modules say how it was trained).
+ */
+export function writePooling(dir: string, mode: string): void {
+  if (!(POOLING_MODES as readonly string[]).includes(mode))
+    throw new TlcError('CLI_USAGE', `--pooling must be one of ${POOLING_MODES.join(', ')}; got "${mode}"`);
+  if (existsSync(join(dir, 'modules.json')))
+    throw new TlcError(
+      'CLI_USAGE',
+      `${dir}: modules.json names the model's pooling already; drop --pooling (or edit its 1_Pooling/config.json)`,
+    );
+  const modules = [
+    { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },
+    { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },
+  ];
+  writeFileSync(join(dir, 'modules.json'), `${JSON.stringify(modules, null, 2)}\n`);
+  mkdirSync(join(dir, '1_Pooling'), { recursive: true });
+  const config = Object.fromEntries(MODE_KEYS.map(([m, key]) => [key, m === mode]));
+  writeFileSync(join(dir, '1_Pooling', 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 }

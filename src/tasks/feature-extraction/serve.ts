@@ -8,7 +8,7 @@ import { oneFile } from '../encoder-inputs.js';
 import { TRUNCATION } from '../parameters.js';
 import type { RequestIo, ServedModel, ServingSpec, TextBody, VariantRunner, WorkerCall } from '../spec.js';
 import { featureExtractionAbout } from './about.js';
-import { type Pooling, readPooling } from './pooling.js';
+import { type Pooling, readPooling, writePooling } from './pooling.js';
 import { type EmbedResult, embedRequest } from './worker.js';
 
 /** The embedding of each item of a batch, from one worker call. */
@@ -71,4 +71,5 @@ export const embedServing: ServingSpec = {
     properties: { truncation: TRUNCATION },
   },
   open: (dir, tokenizer, maxLength) => embeddingModel(dir, tokenizer, maxLength),
+  withPooling: writePooling,
 };

@@ -37,7 +37,7 @@ export async function embedBatch(session: OrtSession, request: EmbedRequest): Pr
   if (request.pooling === undefined)
     throw new TlcError(
       'MODEL_INVALID',
-      `the graph outputs ${TOKEN_OUTPUT} (token states), not ${SENTENCE_OUTPUT}, and the folder names no pooling: add sentence-transformers' modules.json and 1_Pooling/config.json (for mean pooling, "pooling_mode_mean_tokens": true)`,
+      `the graph outputs ${TOKEN_OUTPUT} (token states), not ${SENTENCE_OUTPUT}, and the folder names no pooling: add sentence-transformers' modules.json and 1_Pooling/config.json (for mean pooling, "pooling_mode_mean_tokens": true), or compress it with export-and-compress --pooling mean (or cls, max, mean_sqrt_len), which writes them`,
     );
   const hidden = (await runSession(session, feeds, [TOKEN_OUTPUT]))[TOKEN_OUTPUT]!;
   const d = Number(hidden.dims[2]);
