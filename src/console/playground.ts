@@ -5,23 +5,57 @@
 import { type AnswerView, ApiError, call, type ModelRow, type TaskInfo } from './api.js';
 import { el, errorBox, fmtMs } from './dom.js';
 
-/** One answer as the task's row says to show it: ranked candidates (with scores), a text, or a vector. */
-function render(view: AnswerView, body: unknown): HTMLElement {
+const cosine = (a: readonly number[], b: readonly number[]) => {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    ab += a[i]! * b[i]!;
+    aa += a[i]! * a[i]!;
+    bb += b[i]! * b[i]!;
+  }
+  return ab / Math.max(Math.sqrt(aa * bb), 1e-12);
+};
+
+/** Embeddings of a query (the first line) and sentences (the rest): the sentences by cosine to the query. */
+function ranking(lines: readonly string[], vectors: readonly number[][]): HTMLElement {
+  const [query, ...rest] = vectors;
+  const ranked = rest
+    .map((v, i) => ({ text: lines[i + 1]!, score: cosine(query!, v) }))
+    .sort((a, b) => b.score - a.score);
+  return el(
+    'ol',
+    { class: 'answer ranking' },
+    ...ranked.map((r) =>
+      el(
+        'li',
+        {},
+        `${r.text} `,
+        el('meter', { min: '0', max: '1', value: String(Math.max(0, r.score)), 'aria-label': 'cosine' }),
+        ' ',
+        el('span', { class: 'meta' }, r.score.toFixed(3)),
+      ),
+    ),
+  );
+}
+
+/** The lines of a playground input for a vector task: a query, then the sentences to rank (blank lines dropped). */
+const inputLines = (text: string) =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
+
+/**
+ * One answer as the task's row says to show it: ranked candidates (with scores), a text, or — for embeddings — the
+ * input's sentences ranked by cosine to its first line.
+ */
+function render(view: AnswerView, body: unknown, lines: readonly string[]): HTMLElement {
   if (view.kind === 'text') {
     const out = body as Record<string, unknown>[];
     return el('p', { class: 'answer' }, String(out[0]?.[view.field] ?? ''));
   }
-  if (view.kind === 'vector') {
-    const v = (body as unknown[]).map(Number);
-    return el(
-      'p',
-      { class: 'answer' },
-      `${v.length} dimensions: [${v
-        .slice(0, 6)
-        .map((x) => x.toFixed(4))
-        .join(', ')}, …]`,
-    );
-  }
+  if (view.kind === 'vector') return ranking(lines, body as number[][]);
   // One input: a list of candidates for one slot (a mask), or a list of lists for several.
   type Candidate = Record<string, unknown>;
   const out = body as Candidate[] | Candidate[][];
@@ -50,8 +84,10 @@ function render(view: AnswerView, body: unknown): HTMLElement {
 
 async function runOne(info: TaskInfo, model: string, query: string, text: string): Promise<HTMLElement> {
   try {
+    // An embedding task ranks sentences: every line is an input, the first one the query.
+    const lines = inputLines(text);
     const a = await call<unknown>('POST', `/v1/models/${encodeURIComponent(model)}/${info.route}?${query}`, {
-      inputs: text,
+      inputs: info.answer.kind === 'vector' ? lines : text,
       ...(info.parameters && { parameters: info.parameters }),
     });
     const picked = a.headers.get('x-tlc-variant');
@@ -59,7 +95,7 @@ async function runOne(info: TaskInfo, model: string, query: string, text: string
       'div',
       { class: 'result' },
       el('p', { class: 'meta' }, `${fmtMs(a.ms)} ms${picked ? ` · served by ${picked}` : ''}`),
-      render(info.answer, a.body),
+      render(info.answer, a.body, lines),
     );
   } catch (error) {
     const e = error instanceof ApiError ? error : new ApiError('ERROR', String(error), 0);
@@ -120,7 +156,7 @@ export function playgroundView(models: readonly ModelRow[]): HTMLElement {
     { 'aria-label': 'task' },
     ...tasks.map((t) => el('option', { value: t }, t)),
   );
-  const input = el('textarea', { rows: '2', 'aria-label': 'input text' });
+  const input = el('textarea', { rows: '4', 'aria-label': 'input text' });
   const choices = el('fieldset', { class: 'choices' });
   const budget = el('input', {
     type: 'range',

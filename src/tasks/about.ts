@@ -40,7 +40,7 @@ export type AnswerView =
   | { readonly kind: 'ranked'; readonly label: string; readonly score: string }
   /** A list whose first element's field is the answer text. */
   | { readonly kind: 'text'; readonly field: string }
-  /** A vector of numbers (an embedding): its length and first values. */
+  /** One vector per input (an embedding): the playground sends a query and sentences, and ranks them by cosine. */
   | { readonly kind: 'vector' };
 
 export interface TaskAbout {

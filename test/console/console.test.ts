@@ -6,7 +6,7 @@
  */
 
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -52,7 +52,17 @@ async function writeModels(models: string): Promise<void> {
   };
   patch('bert', [0.31, 0.3]);
   patch('bert-small', [0.25], 1000);
+  // A sentence-embedding model (PyTorch BERT, mean pooling + Normalize) for the playground's ranking.
+  const st = writeForeignFolder(join(dir, 'st-source'), join(ST_BERT, 'model.onnx'), {
+    tokenizer: 1000,
+    place: 'onnx',
+  });
+  for (const f of ['config.json', 'modules.json', '1_Pooling'])
+    cpSync(join(ST_BERT, f), join(st, f), { recursive: true });
+  await compress(st, join(models, 'st'), { ...options, recipes: [] });
 }
+
+const ST_BERT = join(import.meta.dirname, '..', 'fixtures', 'torch', 'st_bert');
 
 /**
  * A /v1/models answer to stand in for the server's (page.route), with what a real folder only shows on some
@@ -184,7 +194,7 @@ describe('web console in a browser', { skip }, () => {
   it('lists every model and variant, draws the frontier, answers in the playground, polls live figures', async () => {
     const page = await open('/');
     await page.waitForSelector('table.variants');
-    assert.equal(await page.locator('section[data-model] table.variants tbody tr').count(), 3);
+    assert.equal(await page.locator('section[data-model] table.variants tbody tr').count(), 4);
     assert.match((await page.locator('section[data-model="bert"]').textContent()) ?? '', /int8.*30\.00/s);
     assert.match(
       (await page.locator('section[data-model="bert"] tbody tr').first().textContent()) ?? '',
@@ -216,7 +226,30 @@ describe('web console in a browser', { skip }, () => {
 
     await page.click('nav button[data-view="live"]');
     await page.waitForSelector('.live tbody tr');
-    assert.equal(await page.locator('.live tbody tr').count(), 3);
+    assert.equal(await page.locator('.live tbody tr').count(), 4);
+    await page.close();
+  });
+
+  it('ranks sentences by cosine to a query with an embedding model, in the playground', async () => {
+    const page = await open('/');
+    await page.waitForSelector('table.variants');
+    await page.click('nav button[data-view="playground"]');
+    await page.selectOption('select[aria-label="task"]', 'feature-extraction');
+    const lines = (await page.inputValue('textarea')).split('\n').filter((l) => l.trim() !== '');
+    assert.ok(lines.length >= 3, 'the example is a query and sentences');
+    await page.click('button.primary');
+    await page.waitForSelector('.results .cell ol.ranking, .results .cell .error');
+    assert.equal(await page.locator('.results .cell .error').count(), 0);
+    const first = page.locator('.results .cell ol.ranking').first();
+    assert.equal(await first.locator('li').count(), lines.length - 1, 'every sentence but the query ranked');
+    const scores = (await first.locator('li .meta').allTextContents()).map(Number);
+    assert.deepEqual(
+      scores,
+      [...scores].sort((a, b) => b - a),
+      'highest cosine first',
+    );
+    assert.ok(scores.every((x) => x >= -1 && x <= 1));
+    assert.equal(await first.locator('li meter').count(), lines.length - 1);
     await page.close();
   });
 

@@ -27,7 +27,9 @@ export const featureExtractionAbout = {
     { key: 'recall_at_10', label: 'recall@10 of fp32', points: 100, higherIsBetter: true, digits: 4 },
   ],
   console: {
-    example: 'The people of the United States have the right to vote.',
+    // The playground ranks the lines after the first by cosine to it.
+    example:
+      'Who may vote in elections?\nThe people of the United States have the right to vote.\nThe whale swam under the boat.\nCongress shall have the power to lay and collect taxes.',
     answer: { kind: 'vector' },
   },
 } as const satisfies TaskAbout;
