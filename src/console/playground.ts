@@ -4,18 +4,7 @@
  */
 import { type AnswerView, ApiError, call, type ModelRow, type TaskInfo } from './api.js';
 import { el, errorBox, fmtMs } from './dom.js';
-
-const cosine = (a: readonly number[], b: readonly number[]) => {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return ab / Math.max(Math.sqrt(aa * bb), 1e-12);
-};
+import { cosine } from './vector.js';
 
 /** Embeddings of a query (the first line) and sentences (the rest): the sentences by cosine to the query. */
 function ranking(lines: readonly string[], vectors: readonly number[][]): HTMLElement {

@@ -17,6 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import { compress } from '../../src/compress/compress.js';
 import { parseRecipe } from '../../src/compress/recipe.js';
 import type { CompressReport } from '../../src/compress/report.js';
+import { cosine } from '../../src/console/vector.js';
 import { readForeignModel } from '../../src/model-folder/foreign.js';
 import { createSession } from '../../src/ort/session.js';
 import type { RunningServer } from '../../src/server/server.js';
@@ -86,18 +87,6 @@ after(async () => {
   await server?.close();
   rmSync(root, { recursive: true, force: true });
 });
-
-const cosine = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    ab += a[i]! * b[i]!;
-    aa += a[i]! * a[i]!;
-    bb += b[i]! * b[i]!;
-  }
-  return ab / Math.sqrt(aa * bb);
-};
 
 /** The fixture's padded batch through the fp32 graph and `modes` pooling in the worker's code. */
 async function pooled(modes: readonly PoolingMode[], normalize: boolean): Promise<number[][]> {
