@@ -247,7 +247,7 @@ export interface TrainingSpec {
   /** The evaluation graph (loss, no dropout, no label smoothing). */
   lossGraph(config: TransformerConfig, run: RunConfig): BuiltModel;
   evaluateSplit(e: SplitEvaluation): Promise<Record<string, number>>;
-  /** Writes the run's test split to `<base>.txt` / `.tsv` (what `--eval-data` takes); returns the file. */
+  /** Writes the run's test split to `<base>.txt` / `.tsv` / `.jsonl` (what `--eval-data` takes); returns the file. */
   writeTestSplit(run: RunConfig, base: string): Promise<string>;
 }
 
