@@ -24,6 +24,9 @@ interface ManifestEntry {
   readonly name: string;
   readonly train: readonly string[];
   readonly recipes: readonly string[];
+  /** Another model's run, exported as `as` (an MLM run as a sentence-embedding model). */
+  readonly from?: string;
+  readonly as?: string;
 }
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,7 +59,9 @@ function shipped(name: string): string | undefined {
 
 function sourceHash(entry: ManifestEntry, source: string | undefined): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ train: entry.train, recipes: entry.recipes, scored: 'test-split' }));
+  h.update(
+    JSON.stringify({ train: entry.train, recipes: entry.recipes, as: entry.as, scored: 'test-split' }),
+  );
   if (source !== undefined)
     for (const f of ['run.json', 'tokenizer.json', 'best.safetensors']) {
       if (existsSync(join(source, f))) h.update(readFileSync(join(source, f)));
@@ -76,7 +81,7 @@ function pending(): Pending[] {
   const todo: Pending[] = [];
   for (const entry of manifest.models) {
     if (flags.only !== undefined && entry.name !== flags.only) continue;
-    const source = shipped(entry.name);
+    const source = shipped(entry.from ?? entry.name);
     const key = sourceHash(entry, source);
     const out = join(cache, 'models', entry.name);
     const stamp = join(out, '.tlc-source');
@@ -100,6 +105,17 @@ function pending(): Pending[] {
   return todo;
 }
 
+const asFlags = (entry: ManifestEntry) => (entry.as === undefined ? [] : ['--as', entry.as]);
+
+/** What export-and-compress starts from: the run, or (exported as another task) its folder exported first. */
+function compressSource(entry: ManifestEntry, runDir: string): string {
+  if (entry.as === undefined) return runDir;
+  const folder = join(cache, 'sources', entry.name);
+  mkdirSync(dirname(folder), { recursive: true });
+  run('tlc.js', ['export', runDir, '--out', folder, '--force', ...asFlags(entry)]);
+  return folder;
+}
+
 const todo = pending();
 if (flags['fp32-first'])
   for (const { entry, out, runDir } of todo) {
@@ -107,7 +123,7 @@ if (flags['fp32-first'])
     // this one is interrupted).
     mkdirSync(dirname(out), { recursive: true });
     process.stderr.write(`${entry.name}: export fp32 first\n`);
-    run('tlc.js', ['export', runDir, '--out', out, '--force']);
+    run('tlc.js', ['export', runDir, '--out', out, '--force', ...asFlags(entry)]);
     // GET /v1/models lists the variants to come as `building` until the compressed folder replaces this one.
     writeBuilding(
       out,
@@ -119,7 +135,7 @@ for (const { entry, key, out, runDir } of todo) {
   const evalData = await writeTestSplit(runDir, join(cache, 'eval', entry.name));
   process.stderr.write(`${entry.name}: export and compress (${entry.recipes.join(', ')})\n`);
   run('export-and-compress.js', [
-    runDir,
+    compressSource(entry, runDir),
     '--out',
     out,
     '--force',

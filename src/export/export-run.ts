@@ -6,7 +6,7 @@
  *                onnx/decoder_with_past_model.onnx (key/value cache, Optimum names), marian config.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { TLC_MODEL_FORMAT, type TlcModelJson } from '../model-folder/tlc-json.js';
 import type { TransformerConfig } from '../models/config.js';
 import type { ParamInfo } from '../models/context.js';
@@ -17,7 +17,7 @@ import { SUMMARY_FILE, TOKENIZER_FILE } from '../run-folder/files.js';
 import { locateCheckpoint } from '../run-folder/locate.js';
 import type { RunConfig } from '../run-folder/run-config.js';
 import { modelConfig, readRunConfig } from '../run-folder/run-config.js';
-import { taskForRun } from '../tasks/index.js';
+import { exportAs, taskForRun } from '../tasks/index.js';
 import { specialIdsOf } from '../tokenizer/special-ids.js';
 import { readTokenizerModel } from '../tokenizer/tokenizer-files.js';
 import { readCheckpoint } from '../train/checkpoint.js';
@@ -26,6 +26,8 @@ import { writeFolderAtomically } from './folder.js';
 export interface ExportOptions {
   /** Replace an existing folder. */
   readonly force?: boolean;
+  /** Export as this task instead of the run's own (`--as feature-extraction` for an MLM run). */
+  readonly as?: string;
 }
 
 export interface ExportResult {
@@ -101,14 +103,18 @@ export async function exportRun(
   const { meta, tensors } = readCheckpoint(checkpoint);
   const weights = new Map<string, Tensor['data']>([...tensors].map(([name, t]) => [name, t.data]));
   const bake = (m: Model): Model => ({ ...withWeights(m, weights), producerName: 'tlc' });
-  const spec = taskForRun(run.task);
+  const own = taskForRun(run.task);
+  const spec =
+    options.as === undefined ? { name: own.name, export: own.export } : exportAs(options.as, run.task);
   const graphs = spec.export.graphs(config, bake, run);
   const params = spec.export.params(config, run);
   let tlc: TlcModelJson | undefined;
   await writeFolderAtomically(out, options.force ?? false, (tmp) => {
     const files = graphs.map(([file, model]) => writeOnnx(tmp, file, model).path);
-    for (const [file, json] of Object.entries(spec.export.hfFiles(config, special, run)))
+    for (const [file, json] of Object.entries(spec.export.hfFiles(config, special, run))) {
+      mkdirSync(dirname(join(tmp, file)), { recursive: true });
       writeFileSync(join(tmp, file), `${JSON.stringify(json, null, 2)}\n`);
+    }
     copyFileSync(tokenizerPath, join(tmp, 'tokenizer.json'));
     copyFileSync(join(dir, 'tokenizer_config.json'), join(tmp, 'tokenizer_config.json'));
     tlc = {

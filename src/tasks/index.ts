@@ -8,7 +8,7 @@ import type { Task } from '../run-folder/run-config.js';
 import { featureExtraction } from './feature-extraction/index.js';
 import { fillMask } from './fill-mask/index.js';
 import type { VariantScores } from './scores.js';
-import type { ScoreOptions, TaskSpec, TrainedTaskSpec } from './spec.js';
+import type { ExportSpec, ScoreOptions, TaskSpec, TrainedTaskSpec } from './spec.js';
 import { textClassification } from './text-classification/index.js';
 import { translation } from './translation/index.js';
 
@@ -49,6 +49,23 @@ const trained = (t: TaskSpec): t is TrainedTaskSpec => t.training !== undefined 
 export const RUN_TASKS = Object.values(TASKS)
   .filter(trained)
   .map((t) => t.training.runTask) as readonly Task[];
+
+/**
+ * What a `runTask` run exports as `as` (a served task): that task's own export of its runs, or its export of
+ * another task's runs (`exportFrom`: an MLM run as sentence embeddings); a coded error naming what the run takes.
+ */
+export function exportAs(as: string, runTask: string): { name: ModelTask; export: ExportSpec } {
+  const spec = taskSpec(as, '--as');
+  if (spec.training?.runTask === runTask && spec.export !== undefined)
+    return { name: spec.name, export: spec.export };
+  if (spec.exportFrom?.runTask === runTask) return { name: spec.name, export: spec.exportFrom.export };
+  const own = taskForRun(runTask).name;
+  const others = Object.values(TASKS).filter((t) => t.exportFrom?.runTask === runTask);
+  throw new TlcError(
+    'CLI_USAGE',
+    `a ${runTask} run exports as ${[own, ...others.map((t) => t.name)].join(' or ')}, not ${as}`,
+  );
+}
 
 /** The row whose models a `tlc train --task runTask` run makes. */
 export function taskForRun(runTask: string): TrainedTaskSpec {

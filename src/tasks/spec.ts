@@ -276,6 +276,8 @@ export interface TaskSpec<Name extends ModelTask = ModelTask> {
   /** How `tlc train` trains it and exports the run (absent: TLC serves and compresses it, does not train it). */
   readonly training?: TrainingSpec;
   readonly export?: ExportSpec;
+  /** Runs of another task that export as this one (`tlc export --as`): an MLM encoder as sentence embeddings. */
+  readonly exportFrom?: { readonly runTask: string; readonly export: ExportSpec };
 }
 
 /** A task that `tlc train` trains: its row has both parts. */

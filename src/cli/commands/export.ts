@@ -12,9 +12,16 @@ export function registerExport(program: Command): void {
     .argument('<run>', 'a run folder written by `tlc train`, or a checkpoint file in one')
     .requiredOption('--out <dir>', 'model folder to write (atomically)')
     .option('--force', 'replace the folder if it exists')
+    .option(
+      '--as <task>',
+      "export as another task: feature-extraction turns an MLM run into a sentence-embedding model (its encoder's token states, mean pooling and Normalize as sentence-transformers folders name them)",
+    )
     .action(
-      action(async (run: string, flags: { out: string; force?: boolean }) => {
-        const result = await exportRun(run, flags.out, { force: flags.force ?? false });
+      action(async (run: string, flags: { out: string; force?: boolean; as?: string }) => {
+        const result = await exportRun(run, flags.out, {
+          force: flags.force ?? false,
+          ...(flags.as !== undefined && { as: flags.as }),
+        });
         process.stdout.write(
           `${JSON.stringify({ dir: result.dir, task: result.tlc.task, files: result.tlc.variants[0]?.files }, null, 2)}\n`,
         );

@@ -7,6 +7,7 @@
 import { wholeGraphProbe } from '../probe-inputs.js';
 import type { TaskSpec } from '../spec.js';
 import { featureExtractionAbout } from './about.js';
+import { embeddingExport } from './export.js';
 import { evaluateEmbeddings } from './score.js';
 import { embedServing } from './serve.js';
 import { embedWorker } from './worker.js';
@@ -27,4 +28,6 @@ export const featureExtraction: TaskSpec<'feature-extraction'> = {
       }),
   },
   bench: { lengths: [32, 128], probe: wholeGraphProbe },
+  // An MLM run's encoder, mean-pooled and normalized (tlc export --as feature-extraction).
+  exportFrom: { runTask: 'mlm', export: embeddingExport },
 };
