@@ -12,12 +12,7 @@ export function buildTokenStates(config: TransformerConfig, options: { readonly 
   const m = createModelContext(config, options.rng, { training: false, dropout: false });
   const { ids, mask } = tokenInputs(m);
   const states = encode(m, ids, mask, wordEmbedding(m));
-  const named = m.b.op(
-    'Identity',
-    [states],
-    {},
-    { name: 'token_states', outputs: ['last_hidden_state'] },
-  );
+  const named = m.b.op('Identity', [states], {}, { name: 'token_states', outputs: ['last_hidden_state'] });
   m.b.output(named, { elemType: m.floatType, shape: ['batch', 'sequence', config.dModel] });
   return { model: m.b.toModel(), params: m.params, dropoutSites: m.dropoutSites };
 }
