@@ -19,7 +19,10 @@ import { parseRecipe } from '../../src/compress/recipe.js';
 import type { CompressReport } from '../../src/compress/report.js';
 import { cosine } from '../../src/console/vector.js';
 import { readForeignModel } from '../../src/model-folder/foreign.js';
-import { createSession } from '../../src/ort/session.js';
+import { DataType } from '../../src/onnx/index.js';
+import { loadModel, saveModel } from '../../src/onnx/io.js';
+import type { Node, ValueInfo } from '../../src/onnx/ir.js';
+import { createSession, ortTensor, runSession } from '../../src/ort/session.js';
 import type { RunningServer } from '../../src/server/server.js';
 import { type PoolingMode, readPooling } from '../../src/tasks/feature-extraction/pooling.js';
 import { retrievalAgreement } from '../../src/tasks/feature-extraction/score.js';
@@ -81,6 +84,33 @@ before(async () => {
     sequence: 16,
     latency: false,
   });
+  // A graph with its pooling inside: sentence_embedding = the mean of last_hidden_state over the sequence.
+  const pooled = join(models, 'inside');
+  stFolder(pooled, false);
+  const model = loadModel(join(pooled, 'onnx', 'model.onnx'));
+  const mean: Node = {
+    name: 'pool_inside',
+    opType: 'ReduceMean',
+    domain: '',
+    inputs: ['last_hidden_state'],
+    outputs: ['sentence_embedding'],
+    attributes: { axes: { type: 'INTS', value: [1n] }, keepdims: { type: 'INT', value: 0n } },
+  };
+  const output: ValueInfo = {
+    name: 'sentence_embedding',
+    type: { kind: 'tensor', elemType: DataType.FLOAT, shape: ['batch_size', 64] },
+  };
+  saveModel(
+    {
+      ...model,
+      graph: {
+        ...model.graph,
+        nodes: [...model.graph.nodes, mean],
+        outputs: [output],
+      },
+    },
+    join(pooled, 'onnx', 'model.onnx'),
+  );
   server = await startTestServer(models);
 });
 after(async () => {
@@ -246,6 +276,45 @@ describe('a sentence-transformers BERT folder', () => {
         latency: false,
       }),
       { code: 'CLI_USAGE', message: /--pooling must be one of cls, max, mean, mean_sqrt_len/ },
+    );
+  });
+
+  it('uses a graph’s own sentence_embedding as it is; answers KServe v2 text requests with the same vectors', async () => {
+    const tokenizer = await Tokenizer.fromFile(source);
+    const ids = tokenizer.encode(TEXTS[3]!);
+    const n = ids.length;
+    const session = await createSession(join(models, 'inside', 'onnx', 'model.onnx'), { threads: 1 });
+    let want: Float32Array;
+    try {
+      const out = await runSession(session, {
+        input_ids: ortTensor('int64', BigInt64Array.from(ids, BigInt), [1, n]),
+        attention_mask: ortTensor('int64', new BigInt64Array(n).fill(1n), [1, n]),
+        token_type_ids: ortTensor('int64', new BigInt64Array(n), [1, n]),
+      });
+      want = out.sentence_embedding!.data as Float32Array;
+    } finally {
+      await session.release();
+    }
+    const res = await postJson(server, '/v1/models/inside/feature-extraction', { inputs: TEXTS[3] });
+    assert.equal(res.status, 200, JSON.stringify(res.json));
+    const got = res.json as number[];
+    assert.equal(got.length, 64);
+    for (const [j, v] of got.entries()) assert.ok(Math.abs(v - want[j]!) < 1e-5, `[${j}]`);
+    assert.ok(
+      Math.abs(Math.hypot(...got) - 1) > 1e-3,
+      'not normalized: no Normalize module, the graph’s own vector',
+    );
+    const v2 = await postJson(server, '/v2/models/st/infer', {
+      inputs: [{ name: 'text', datatype: 'BYTES', shape: [2], data: [TEXTS[0], TEXTS[1]] }],
+    });
+    assert.equal(v2.status, 200, JSON.stringify(v2.json));
+    const out = (v2.json as { outputs: { name: string; data: string[] }[] }).outputs[0]!;
+    assert.equal(out.name, 'embedding');
+    const v1 = (await postJson(server, '/v1/models/st/feature-extraction', { inputs: [TEXTS[0], TEXTS[1]] }))
+      .json as number[][];
+    assert.deepEqual(
+      out.data.map((d) => JSON.parse(d) as number[]),
+      v1,
     );
   });
 
