@@ -60,6 +60,10 @@ async function writeModels(models: string): Promise<void> {
   for (const f of ['config.json', 'modules.json', '1_Pooling'])
     cpSync(join(ST_BERT, f), join(st, f), { recursive: true });
   await compress(st, join(models, 'st'), { ...options, recipes: [] });
+  const file = join(models, 'st', 'tlc.json');
+  const tlc = JSON.parse(readFileSync(file, 'utf8'));
+  tlc.variants[0].metrics = { embedding_cosine: 1, recall_at_10: 1 };
+  writeFileSync(file, JSON.stringify(tlc));
 }
 
 const ST_BERT = join(import.meta.dirname, '..', 'fixtures', 'torch', 'st_bert');
@@ -203,10 +207,11 @@ describe('web console in a browser', { skip }, () => {
 
     await page.click('nav button[data-view="frontier"]');
     await page.waitForSelector('section[data-task="fill-mask"] svg');
-    assert.equal(await page.locator('svg .mark').count(), 3, 'one mark per scored variant');
-    assert.equal(await page.locator('svg .mark.baseline').count(), 1, 'the small model marked');
+    const fillMask = page.locator('section[data-task="fill-mask"]');
+    assert.equal(await fillMask.locator('svg .mark').count(), 3, 'one mark per scored variant');
+    assert.equal(await fillMask.locator('svg .mark.baseline').count(), 1, 'the small model marked');
     await page.click('.controls button:has-text("size")');
-    assert.equal(await page.locator('svg .mark').count(), 3);
+    assert.equal(await fillMask.locator('svg .mark').count(), 3);
 
     await page.click('nav button[data-view="playground"]');
     await page.fill('textarea', 'the [MASK] of the world');
@@ -230,7 +235,7 @@ describe('web console in a browser', { skip }, () => {
     await page.close();
   });
 
-  it('ranks sentences by cosine to a query with an embedding model, in the playground', async () => {
+  it('ranks sentences by cosine to a query with an embedding model, and shows its score in Models and Frontier', async () => {
     const page = await open('/');
     await page.waitForSelector('table.variants');
     await page.click('nav button[data-view="playground"]');
@@ -250,6 +255,12 @@ describe('web console in a browser', { skip }, () => {
     );
     assert.ok(scores.every((x) => x >= -1 && x <= 1));
     assert.equal(await first.locator('li meter').count(), lines.length - 1);
+    // The Models and Frontier views show the task's own score.
+    await page.click('nav button[data-view="models"]');
+    assert.match((await page.locator('section[data-model="st"]').textContent()) ?? '', /cosine to fp32/);
+    await page.click('nav button[data-view="frontier"]');
+    await page.waitForSelector('section[data-task="feature-extraction"] svg');
+    assert.equal(await page.locator('section[data-task="feature-extraction"] svg .mark').count(), 1);
     await page.close();
   });
 
