@@ -8,7 +8,7 @@ import { DataType } from '../onnx/dtype.js';
 import type { Rng } from '../util/rng.js';
 import type { TransformerConfig } from './config.js';
 import { createModelContext, type ModelContext } from './context.js';
-import { type BuiltModel, encode, tokenInputs, wordEmbedding } from './encoder.js';
+import { type BuiltModel, encodedTokens } from './encoder.js';
 import { linear } from './layers.js';
 import { crossEntropy } from './loss.js';
 
@@ -51,8 +51,7 @@ export function buildSequenceClassifier(config: TransformerConfig, options: Clas
     options.opset,
   );
   const b = m.b;
-  const { ids, mask } = tokenInputs(m);
-  const logits = classificationHead(m, encode(m, ids, mask, wordEmbedding(m)), options.labels);
+  const logits = classificationHead(m, encodedTokens(m).states, options.labels);
   if (options.head === 'loss') {
     const labels = b.input('labels', DataType.INT64, ['batch']);
     const loss = crossEntropy(b, logits, labels, {

@@ -95,6 +95,12 @@ export function tokenInputs(m: ModelContext): { ids: string; mask: string } {
   };
 }
 
+/** The encoder's token inputs and its final token states [batch, sequence, D] (the MLM, classifier and embedding graphs). */
+export function encodedTokens(m: ModelContext): { ids: string; mask: string; states: string } {
+  const { ids, mask } = tokenInputs(m);
+  return { ids, mask, states: encode(m, ids, mask, wordEmbedding(m)) };
+}
+
 export function buildMlmEncoder(config: TransformerConfig, options: EncoderOptions): BuiltModel {
   const m = createModelContext(
     config,
@@ -103,8 +109,7 @@ export function buildMlmEncoder(config: TransformerConfig, options: EncoderOptio
     options.opset,
   );
   const b = m.b;
-  const { ids, mask } = tokenInputs(m);
-  const x = encode(m, ids, mask, wordEmbedding(m));
+  const { ids, states: x } = encodedTokens(m);
   const rows = b.op('Reshape', [x, m.int64s([-1, config.dModel])]);
   if (options.head === 'loss') {
     const positions = b.input('mlm_positions', DataType.INT64, ['masked']);

@@ -6,12 +6,11 @@
 import type { Rng } from '../util/rng.js';
 import type { TransformerConfig } from './config.js';
 import { createModelContext } from './context.js';
-import { type BuiltModel, encode, tokenInputs, wordEmbedding } from './encoder.js';
+import { type BuiltModel, encodedTokens } from './encoder.js';
 
 export function buildTokenStates(config: TransformerConfig, options: { readonly rng: Rng }): BuiltModel {
   const m = createModelContext(config, options.rng, { training: false, dropout: false });
-  const { ids, mask } = tokenInputs(m);
-  const states = encode(m, ids, mask, wordEmbedding(m));
+  const { states } = encodedTokens(m);
   const named = m.b.op('Identity', [states], {}, { name: 'token_states', outputs: ['last_hidden_state'] });
   m.b.output(named, { elemType: m.floatType, shape: ['batch', 'sequence', config.dModel] });
   return { model: m.b.toModel(), params: m.params, dropoutSites: m.dropoutSites };
